@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BookingsConfig(AppConfig):
+    name = "booksync.bookings"
+    label = "bookings"
+    verbose_name = "Studio and bookings"

@@ -1,0 +1,37 @@
+"""A demo studio so a fresh checkout has something to book (idempotent)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from .models import Service, Studio, WeeklyHours
+
+DEMO_SERVICES = [
+    ("Portrait session", "portrait", 60, "An hour in the studio: individual portraits, several looks.", "£120"),
+    ("Family session", "family", 90, "Up to six people, relaxed and playful.", "£180"),
+    ("Mini session", "mini", 30, "A quick update of your profile picture.", "£60"),
+]
+DEMO_HOURS = {0: [(9, 17)], 1: [(9, 17)], 2: [(9, 12), (13, 19)], 3: [(9, 17)], 4: [(9, 17)], 5: [(10, 16)]}
+
+
+def load_demo() -> Studio:
+    studio = Studio.load()
+    if studio.name == "Studio":  # untouched default: give it the demo identity
+        studio.name = "Memories Studio"
+        studio.tagline = "Photo sessions for people and families"
+        studio.about = "A small portrait studio. Pick a session, choose a time, and we will see you there."
+        studio.contact_email = "hello@studio.example"
+        studio.contact_phone = "+44 20 7946 0000"
+        studio.address = "1 Example Street, London"
+        studio.save()
+    for position, (name, slug, minutes, description, price) in enumerate(DEMO_SERVICES):
+        Service.objects.get_or_create(
+            slug=slug,
+            defaults={"studio": studio, "name": name, "duration_minutes": minutes, "description": description,
+                      "price": price, "position": position},
+        )
+    if not studio.weekly_hours.exists():
+        for weekday, ranges in DEMO_HOURS.items():
+            for start, end in ranges:
+                WeeklyHours.objects.create(studio=studio, weekday=weekday, start=time(start), end=time(end))
+    return studio

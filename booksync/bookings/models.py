@@ -1,0 +1,254 @@
+"""The studio's rules, its services and its bookings: what the local database knows.
+
+The studio is a singleton (one deployment serves one studio). Times are stored
+in UTC; rules are in the studio's wall-clock time and converted by the pure
+scheduling core.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _validate_timezone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone") from exc
+
+
+class Studio(models.Model):
+    name = models.CharField(max_length=200, default="Studio")
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[_validate_timezone])
+    slot_step_minutes = models.PositiveIntegerField(default=30)
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=15)
+    minimum_notice_minutes = models.PositiveIntegerField(default=120)
+    horizon_days = models.PositiveIntegerField(default=60)
+    change_notice_hours = models.PositiveIntegerField(
+        default=24, help_text="Customers cannot reschedule or cancel online closer than this to the start."
+    )
+    # Branding and contact, used by pages and emails.
+    tagline = models.CharField(max_length=300, blank=True)
+    about = models.TextField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=50, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    primary_color = models.CharField(max_length=7, default="#1f4e79")
+    accent_color = models.CharField(max_length=7, default="#f2b134")
+    logo_url = models.URLField(blank=True)
+    feed_token = models.CharField(max_length=64, default=_feed_token, unique=True)
+
+    class Meta:
+        verbose_name = "studio"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> Studio:
+        studio, _ = cls.objects.get_or_create(pk=1)
+        return studio
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+class WeeklyHours(models.Model):
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name_plural = "weekly hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class DateOverride(models.Model):
+    """A date whose hours differ from the week: closed, or special opening ranges."""
+
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="overrides")
+    date = models.DateField()
+    closed = models.BooleanField(default=False)
+    start = models.TimeField(null=True, blank=True)
+    end = models.TimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'closed' if self.closed else f'{self.start:%H:%M}–{self.end:%H:%M}'}"
+
+    def clean(self) -> None:
+        if not self.closed and (self.start is None or self.end is None):
+            raise ValidationError("Give start and end, or mark the date closed.")
+
+
+class Service(models.Model):
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    duration_minutes = models.PositiveIntegerField(default=60)
+    description = models.TextField(blank=True)
+    price = models.CharField(max_length=50, blank=True)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+
+class Block(models.Model):
+    """Busy time that is not a booking: a holiday, maintenance, an imported calendar event."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        CALENDAR = "calendar", "Calendar"
+        NOTION = "notion", "Notion"
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ADMIN)
+    external_id = models.CharField(max_length=1024, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.reason or 'Blocked'} {self.start:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError("The block must end after it starts.")
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses whose time is still taken; the PostgreSQL exclusion constraint uses the same list.
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingSource(models.TextChoices):
+    WEBSITE = "website", "Website"
+    NOTION = "notion", "Notion"
+    CALENDAR = "calendar", "Calendar"
+    ADMIN = "admin", "Admin"
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self) -> BookingQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overlapping(self, start, end) -> BookingQuerySet:
+        """Bookings whose blocked time (buffers included) overlaps [start, end)."""
+        return self.filter(blocked_start__lt=end, blocked_end__gt=start)
+
+
+class Booking(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
+    service_name = models.CharField(max_length=200, blank=True, help_text="As booked; kept if the service changes.")
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField()
+    # start/end widened by the studio's buffers at booking time: the time the
+    # booking really takes, and what the no-overlap constraint compares.
+    blocked_start = models.DateTimeField(db_index=True)
+    blocked_end = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
+    source = models.CharField(max_length=20, choices=BookingSource.choices, default=BookingSource.WEBSITE)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    customer_timezone = models.CharField(max_length=64, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Manage links: token = HMAC(SECRET_KEY, id + salt); only its hash is searchable.
+    manage_salt = models.CharField(max_length=64, editable=False)
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Rises with every change the customer must hear about (the .ics SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
+    # Rises with every change at all; outbox idempotency keys include it.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(blocked_end__gt=models.F("blocked_start")), name="booking_blocked_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.service_name} · {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+class IdempotencyKey(models.Model):
+    """A POST /api/bookings replay guard: same key + same body → same booking."""
+
+    key = models.CharField(max_length=255, unique=True)
+    request_hash = models.CharField(max_length=64)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

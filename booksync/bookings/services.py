@@ -1,0 +1,189 @@
+"""Book, reschedule and cancel: the only places a booking's time changes on behalf of a person.
+
+Each change runs in one database transaction that (1) re-checks the slot
+against the database itself, (2) writes the booking, and (3) records in the
+outbox every side effect it owes. On PostgreSQL an exclusion constraint
+refuses overlapping bookings even under concurrent transactions; on SQLite the
+transaction takes the write lock at BEGIN (settings: transaction_mode
+IMMEDIATE), so the check and the insert cannot interleave with another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from booksync.scheduling import Interval
+
+from . import tokens
+from .availability import slot_problem
+from .changes import record_change
+from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
+from .models import Block, Booking, BookingSource, BookingStatus, IdempotencyKey, Service, Studio
+from .rules import studio_rules
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    start: datetime
+    name: str
+    email: str
+    service: Service | None = None
+    duration: timedelta | None = None
+    phone: str = ""
+    notes: str = ""
+    customer_timezone: str = ""
+    source: str = BookingSource.WEBSITE
+
+    @property
+    def length(self) -> timedelta:
+        return self.service.duration if self.service else self.duration  # type: ignore[return-value]
+
+    def fingerprint(self) -> str:
+        data = [self.start.isoformat(), self.name, self.email, self.service.slug if self.service else "",
+                str(self.duration or ""), self.phone, self.notes]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    token: str
+    created: bool
+
+
+def _blocked(studio: Studio, start: datetime, end: datetime) -> Interval:
+    return Interval(start - studio.buffer_before, end + studio.buffer_after)
+
+
+def _ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
+    """The authoritative overlap check, inside the booking's transaction."""
+    clash = Booking.objects.active().overlapping(blocked.start, blocked.end)
+    if exclude_booking_id is not None:
+        clash = clash.exclude(pk=exclude_booking_id)
+    if clash.exists() or Block.objects.filter(start__lt=blocked.end, end__gt=blocked.start).exists():
+        raise SlotUnavailable("That time was just taken.", field="start")
+
+
+def _save_exclusively(booking: Booking) -> None:
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        # PostgreSQL's exclusion constraint caught a concurrent booking.
+        if "booking_no_overlap" in str(exc):
+            raise SlotUnavailable("That time was just taken.", field="start") from exc
+        raise
+
+
+def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None) -> BookingResult:
+    """Create a confirmed booking, or raise a ``BookingError`` saying why not."""
+    now = now or timezone.now()
+    studio = Studio.load()
+    if idempotency_key:
+        replay = _replay(idempotency_key, request)
+        if replay:
+            return replay
+    # The live calendar is asked before the transaction: a network call must not hold the write lock.
+    problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
+    if problem:
+        raise slot_error(problem)
+    end = request.start + request.length
+    blocked = _blocked(studio, request.start, end)
+    with transaction.atomic():
+        if idempotency_key:
+            replay = _replay(idempotency_key, request)
+            if replay:
+                return replay
+        _ensure_free(blocked)
+        booking = Booking(
+            service=request.service,
+            service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
+            start=request.start,
+            end=end,
+            blocked_start=blocked.start,
+            blocked_end=blocked.end,
+            status=BookingStatus.CONFIRMED,
+            source=request.source,
+            name=request.name,
+            email=request.email,
+            phone=request.phone,
+            notes=request.notes,
+            customer_timezone=request.customer_timezone,
+        )
+        token = tokens.assign(booking)
+        _save_exclusively(booking)
+        if idempotency_key:
+            IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.fingerprint(), booking=booking)
+        record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
+    return BookingResult(booking, token, created=True)
+
+
+def _replay(key: str, request: BookingRequest) -> BookingResult | None:
+    entry = IdempotencyKey.objects.select_related("booking").filter(key=key).first()
+    if entry is None:
+        return None
+    if entry.request_hash != request.fingerprint():
+        raise IdempotencyConflict("This Idempotency-Key was already used with a different request.")
+    return BookingResult(entry.booking, tokens.token_for(entry.booking), created=False)
+
+
+def _check_customer_may_change(booking: Booking, studio: Studio, now: datetime) -> None:
+    if not booking.is_active:
+        raise ChangesClosed(f"This booking is {booking.get_status_display().lower()} and can no longer be changed.")
+    if booking.start - now < timedelta(hours=studio.change_notice_hours):
+        raise ChangesClosed(
+            f"Online changes close {studio.change_notice_hours} hours before the session. "
+            f"Please contact the studio{f' at {studio.contact_email}' if studio.contact_email else ''}."
+        )
+
+
+def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer", now: datetime | None = None) -> Booking:
+    """Move a booking to ``new_start`` (same duration)."""
+    now = now or timezone.now()
+    studio = Studio.load()
+    if actor == "customer":
+        _check_customer_may_change(booking, studio, now)
+    duration = booking.duration
+    problem = slot_problem(studio_rules(studio), new_start, duration, now=now, live=True, exclude_booking_id=booking.pk)
+    if problem:
+        raise slot_error(problem)
+    blocked = _blocked(studio, new_start, new_start + duration)
+    with transaction.atomic():
+        booking = Booking.objects.get(pk=booking.pk)  # fresh, inside the lock
+        if actor == "customer":
+            _check_customer_may_change(booking, studio, now)
+        _ensure_free(blocked, exclude_booking_id=booking.pk)
+        previous = booking.start
+        booking.start, booking.end = new_start, new_start + duration
+        booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
+        booking.sequence += 1
+        booking.version += 1
+        _save_exclusively(booking)
+        record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "to": new_start.isoformat()})
+    return booking
+
+
+def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: datetime | None = None) -> Booking:
+    """Cancel a booking; its time becomes free at once."""
+    now = now or timezone.now()
+    studio = Studio.load()
+    with transaction.atomic():
+        booking = Booking.objects.get(pk=booking.pk)
+        if actor == "customer":
+            _check_customer_may_change(booking, studio, now)
+        elif not booking.is_active:
+            return booking
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = reason
+        booking.cancelled_at = now
+        booking.sequence += 1
+        booking.version += 1
+        booking.save()
+        record_change(booking, "cancelled", actor=actor, detail={"reason": reason} if reason else {})
+    return booking

@@ -1,0 +1,156 @@
+"""The `booksync` command: serve, worker, run (both), sync, doctor, demo, and Django's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booksync.settings")
+
+
+def _django() -> None:
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["booksync", *args])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from booksync.config import env_int
+
+    port = args.port or env_int("PORT", 8000)
+    workers = args.workers or env_int("WEB_WORKERS", 2)
+    gunicorn = [sys.executable, "-m", "gunicorn", "booksync.wsgi:application", "--bind", f"{args.host}:{port}",
+                "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-"]
+    os.execv(sys.executable, gunicorn)
+    return 0  # not reached
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    _manage("qcluster")
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Migrate and load the demo studio (both idempotent)."""
+    _django()
+    _manage("migrate", "--noinput", "-v", "0")
+    _manage("createcachetable")
+    from django_q.models import Schedule
+
+    from booksync.sync.schedules import ensure_schedules
+
+    ensure_schedules(Schedule)
+    from booksync.bookings.demo import load_demo
+
+    studio = load_demo()
+    from django.conf import settings
+
+    print(f"Studio: {studio.name} ({studio.timezone})")
+    print(f"Admin:  {settings.SITE_URL}/admin/  (create a login with: .venv/bin/booksync manage createsuperuser)")
+    print(f"Feed:   {settings.SITE_URL}/calendar/{studio.feed_token}.ics")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Set up, then run the web server and the worker together until Ctrl-C."""
+    cmd_setup(args)
+    exe = [sys.executable, "-m", "booksync.cli"]
+    port_args = ["--port", str(args.port)] if args.port else []
+    children = [subprocess.Popen([*exe, "serve", *port_args]), subprocess.Popen([*exe, "worker"])]
+    from django.conf import settings
+
+    print(f"booksync is running on {settings.SITE_URL} (Ctrl-C stops the site and the worker)", flush=True)
+
+    def stop(*_: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, lambda *a: stop())
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    _django()
+    from booksync.sync.cli import run_from_shell
+
+    return run_from_shell(full=args.full, dry_run=args.dry_run)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    _django()
+    from booksync.doctor import run_doctor
+
+    return run_doctor()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django()
+    from booksync.bookings.demo import load_demo
+
+    print(f"Demo studio ready: {load_demo().name}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _django()
+    _manage(*args.rest)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="booksync", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the website and API with gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run the background worker (django-q2)").set_defaults(func=cmd_worker)
+    sub.add_parser("setup", help="migrate and load the demo studio").set_defaults(func=cmd_setup)
+    run = sub.add_parser("run", help="setup, then serve and run the worker together")
+    run.add_argument("--port", type=int)
+    run.set_defaults(func=cmd_run)
+    sync = sub.add_parser("sync", help="reconcile the website, Notion and the calendar now")
+    sync.add_argument("--full", action="store_true", help="read everything, not only what changed")
+    sync.add_argument("--dry-run", action="store_true", help="plan and print, write nothing")
+    sync.set_defaults(func=cmd_sync)
+    sub.add_parser("doctor", help="check the configuration and say what is missing").set_defaults(func=cmd_doctor)
+    sub.add_parser("demo", help="load the demo studio").set_defaults(func=cmd_demo)
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

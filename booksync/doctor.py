@@ -1,0 +1,109 @@
+"""`booksync doctor`: check the configuration and say, one line per problem, how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+
+Check = Callable[[], list[str]]
+CHECKS: list[tuple[str, Check]] = []
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    """Register a check; integrations add theirs (Notion, Google, CalDAV, mail)."""
+
+    def register(func: Check) -> Check:
+        CHECKS.append((name, func))
+        return func
+
+    return register
+
+
+@check("database")
+def _database() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        return [f"cannot reach the database ({exc}). Fix: check DATABASE_URL."]
+    if plan:
+        return [f"{len(plan)} migration(s) not applied. Fix: run `.venv/bin/booksync setup`."]
+    return []
+
+
+@check("studio")
+def _studio() -> list[str]:
+    from booksync.bookings.models import Service, Studio
+
+    problems = []
+    studio = Studio.objects.filter(pk=1).first()
+    if studio is None:
+        return ["no studio configured. Fix: run `.venv/bin/booksync setup` or add one in the admin."]
+    if not studio.weekly_hours.exists():
+        problems.append("the studio has no weekly hours, so nothing can be booked. Fix: add them in the admin.")
+    if not Service.objects.filter(active=True).exists():
+        problems.append("no active service. Fix: add a service in the admin.")
+    return problems
+
+
+@check("admin API")
+def _admin_api() -> list[str]:
+    if not settings.ADMIN_API_TOKEN:
+        return ["ADMIN_API_TOKEN is not set, so POST /api/admin/sync is disabled. Fix: set it to a long random string."]
+    if len(settings.ADMIN_API_TOKEN) < 16:
+        return ["ADMIN_API_TOKEN is shorter than 16 characters. Fix: use a long random string."]
+    return []
+
+
+@check("site")
+def _site() -> list[str]:
+    if not settings.SITE_URL.startswith("https://") and settings.SITE_URL.split("//")[-1].split(":")[0] not in {
+        "127.0.0.1", "localhost"}:
+        return [f"SITE_URL {settings.SITE_URL} is not HTTPS; webhooks and links need HTTPS in production."]
+    return []
+
+
+@check("invites")
+def _invites() -> list[str]:
+    if settings.INVITES_VIA not in {"email", "calendar"}:
+        return [f"INVITES_VIA={settings.INVITES_VIA!r} is not one of email, calendar. Fix: set one of them."]
+    return []
+
+
+def run_doctor(echo: Callable[[str], None] = print) -> int:
+    """Run every check; print one line per problem; return the exit code (1 on any problem)."""
+    from booksync.integrations.mail import backend_name
+    from booksync.integrations.registry import calendar_provider, notion_enabled
+
+    _load_integration_checks()
+    echo(f"email: {backend_name()}")
+    echo(f"calendar: {calendar_provider()}")
+    echo(f"notion: {'enabled' if notion_enabled() else 'not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)'}")
+    problems = 0
+    for name, func in CHECKS:
+        try:
+            found = func()
+        except Exception as exc:  # a check must never crash the doctor
+            found = [f"check failed: {exc}"]
+        for problem in found:
+            echo(f"PROBLEM [{name}] {problem}")
+            problems += 1
+    echo("all checks passed" if not problems else f"{problems} problem(s) found")
+    return 1 if problems else 0
+
+
+def _load_integration_checks() -> None:
+    """Import the modules that register checks for configured integrations."""
+    import importlib
+
+    for module in ("booksync.integrations.notion_doctor", "booksync.integrations.calendar_doctor",
+                   "booksync.integrations.mail_doctor"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

@@ -1,0 +1,44 @@
+"""Which providers this deployment uses, chosen by settings (never by code changes)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .local import LocalCalendar
+from .ports import BusySource
+
+
+def calendar_provider() -> str:
+    if settings.GOOGLE_REFRESH_TOKEN or settings.GOOGLE_SERVICE_ACCOUNT_FILE:
+        return "google"
+    if settings.CALDAV_URL:
+        return "caldav"
+    return "local"
+
+
+def notion_enabled() -> bool:
+    return bool(settings.NOTION_API_KEY and settings.NOTION_BOOKINGS_DATABASE_ID)
+
+
+def busy_source() -> BusySource:
+    """The calendar whose foreign events block availability."""
+    provider = calendar_provider()
+    if provider == "google":
+        from .google_calendar import google_calendar
+
+        return google_calendar()
+    if provider == "caldav":
+        from .caldav import caldav_calendar
+
+        return caldav_calendar()
+    return LocalCalendar()
+
+
+def remote_topics() -> list[str]:
+    """Outbox topics a booking change owes besides email: one per enabled outside store."""
+    topics = []
+    if notion_enabled():
+        topics.append("notion")
+    if calendar_provider() != "local":
+        topics.append("calendar")
+    return topics

@@ -1,0 +1,39 @@
+from django.contrib import admin, messages
+
+from . import outbox
+from .models import AuditEntry, BookingLink, OutboxMessage, SyncRun
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "topic", "action", "booking", "state", "attempts", "not_before", "delivery_status",
+                    "last_error"]
+    list_filter = ["state", "topic", "action", "delivery_status"]
+    search_fields = ["key", "booking__email", "provider_message_id"]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request, queryset):
+        for message in queryset:
+            outbox.retry(message)
+        self.message_user(request, f"Queued {queryset.count()} message(s) again.", messages.SUCCESS)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "trigger", "full", "dry_run", "finished_at", "summary"]
+    readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+
+@admin.register(BookingLink)
+class BookingLinkAdmin(admin.ModelAdmin):
+    list_display = ["booking", "notion_page_id", "calendar_event_id", "last_error", "updated_at"]
+    search_fields = ["notion_page_id", "calendar_event_id"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "action", "booking", "detail"]
+    list_filter = ["actor", "action"]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]

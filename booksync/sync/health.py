@@ -1,0 +1,49 @@
+"""What /api/health and `booksync doctor` report about the running system."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+HEARTBEAT_KEY = "booksync:worker-heartbeat"
+
+
+def beat() -> None:
+    """Called by the worker's periodic sweep: proof that a worker is alive."""
+    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+
+
+def _database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc}"
+
+
+def health_report() -> dict:
+    from booksync.integrations.mail import backend_name
+    from booksync.integrations.registry import calendar_provider, notion_enabled
+
+    from .outbox import backlog
+
+    database = _database()
+    report: dict = {"status": "ok" if database == "ok" else "error", "database": database}
+    if database != "ok":
+        return report
+    try:
+        heartbeat = cache.get(HEARTBEAT_KEY)
+    except Exception:
+        heartbeat = None
+    report.update(
+        {
+            "worker_heartbeat": heartbeat,
+            "outbox_backlog": backlog(),
+            "email_backend": backend_name(),
+            "calendar": calendar_provider(),
+            "notion": "enabled" if notion_enabled() else "disabled",
+        }
+    )
+    return report

@@ -1,0 +1,24 @@
+"""The worker's periodic jobs, kept as django-q2 schedules so a fresh install has them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+# name → (dotted function, minutes between runs)
+def wanted() -> dict[str, tuple[str, int]]:
+    return {
+        "booksync: outbox sweep": ("booksync.sync.tasks.sweep", 1),
+        "booksync: incremental sync": ("booksync.sync.tasks.periodic_sync", max(settings.SYNC_INTERVAL_MINUTES, 1)),
+        # Checks every 15 minutes whether the studio-local daily time has passed today:
+        # DST-correct and follows the studio's time zone as edited in the admin.
+        "booksync: daily full reconcile": ("booksync.sync.tasks.daily_sync_if_due", 15),
+    }
+
+
+def ensure_schedules(schedule_model) -> None:
+    """Create or update the schedules (idempotent; used by a migration and by `booksync setup`)."""
+    for name, (func, minutes) in wanted().items():
+        schedule_model.objects.update_or_create(
+            name=name, defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1}
+        )

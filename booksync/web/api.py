@@ -1,0 +1,210 @@
+"""The JSON API: the seed's endpoints plus bookings and manage links (OpenAPI at /api/openapi.json)."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Query
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from booksync.bookings import services
+from booksync.bookings.availability import slots_for_days
+from booksync.bookings.errors import BookingError, NotFound
+from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.rules import studio_rules
+from booksync.bookings.tokens import find as find_booking
+from booksync.bookings.tokens import manage_url
+from booksync.scheduling import Interval
+
+from .schemas import (
+    AvailabilityOut,
+    BatchIn,
+    BatchOut,
+    BookingIn,
+    BookingOut,
+    CancelIn,
+    Problem,
+    RescheduleIn,
+    ServiceOut,
+    SyncOut,
+)
+
+api = NinjaAPI(
+    title="booksync API",
+    version="1",
+    description="Availability, bookings and sync for a studio. Times are ISO 8601 with a UTC offset.",
+    urls_namespace="api",
+)
+
+
+# --- errors: always a JSON body naming the problem -------------------------------------
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "payload", "data")]
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        fields.append({"field": ".".join(loc) or None, "problem": msg})
+    first = fields[0] if fields else {"field": None, "problem": "invalid request"}
+    message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+    body = {"error": "invalid_request", "message": message, "field": first["field"], "fields": fields}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    body = {"error": codes.get(exc.status_code, "error"), "message": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(BookingError)
+def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
+    return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _resolve_length(service_slug: str | None, duration: int | None) -> tuple[Service | None, timedelta]:
+    if service_slug:
+        service = Service.objects.filter(slug=service_slug, active=True).first()
+        if service is None:
+            raise BookingError(f"Unknown service {service_slug!r}.", code="unknown_service", field="service")
+        return service, service.duration
+    if duration:
+        return None, timedelta(minutes=duration)
+    raise BookingError("Give a service or a duration in minutes.", code="missing_duration", field="duration")
+
+
+def _slots_json(slots: list[Interval]) -> list[dict]:
+    return [{"start": s.start, "end": s.end} for s in slots]
+
+
+def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
+    tz = ZoneInfo(Studio.load().timezone)
+    return {
+        "id": str(booking.pk),
+        "status": booking.status,
+        "start": booking.start.astimezone(tz),
+        "end": booking.end.astimezone(tz),
+        "service": booking.service.slug if booking.service else booking.service_name,
+        "name": booking.name,
+        "manage_url": manage_url(booking) if with_manage_url else None,
+    }
+
+
+# --- availability -------------------------------------------------------------------------
+@api.get("/calendar/availability", response={200: AvailabilityOut, 422: Problem}, tags=["availability"])
+def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
+    """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
+    _service, length = _resolve_length(service, duration)
+    rules = studio_rules()
+    slots = slots_for_days(rules, [date], length)[date]
+    return {"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
+            "slots": _slots_json(slots)}
+
+
+@api.post("/calendar/availability-batch", response={200: BatchOut, 422: Problem}, tags=["availability"])
+def availability_batch(request, payload: BatchIn):
+    """Free slots for up to 62 dates at once (one busy-time read for the whole range)."""
+    _service, length = _resolve_length(payload.service, payload.duration)
+    rules = studio_rules()
+    days = sorted(set(payload.dates))
+    by_day = slots_for_days(rules, days, length)
+    return {"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
+            "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates]}
+
+
+@api.get("/services", response=list[ServiceOut], tags=["studio"])
+def list_services(request):
+    return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
+             "price": s.price} for s in Service.objects.filter(active=True)]
+
+
+@api.get("/health", tags=["operations"])
+def health(request):
+    """Database, worker and integrations at a glance."""
+    from booksync.sync.health import health_report
+
+    report = health_report()
+    return api.create_response(request, report, status=200 if report["status"] == "ok" else 503)
+
+
+# --- bookings ----------------------------------------------------------------------------------
+@api.post("/bookings", response={201: BookingOut, 200: BookingOut, 409: Problem, 422: Problem}, tags=["bookings"])
+def create_booking(request, payload: BookingIn):
+    """Book a slot. Send an ``Idempotency-Key`` header to make retries safe."""
+    service, length = _resolve_length(payload.service, payload.duration)
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > 255:
+        raise BookingError("Idempotency-Key must be at most 255 characters.", field="Idempotency-Key")
+    result = services.book(
+        services.BookingRequest(
+            start=payload.start, name=payload.name, email=payload.email, service=service,
+            duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
+            customer_timezone=payload.timezone or "",
+        ),
+        idempotency_key=key or None,
+    )
+    return 201 if result.created else 200, booking_json(result.booking)
+
+
+def _managed(token: str) -> Booking:
+    booking = find_booking(token)
+    if booking is None:
+        raise NotFound("This manage link is not valid. Use the link from your latest email, or contact the studio.")
+    return booking
+
+
+@api.get("/bookings/manage/{token}", response={200: BookingOut, 404: Problem}, tags=["bookings"])
+def get_managed(request, token: str):
+    return booking_json(_managed(token))
+
+
+@api.post("/bookings/manage/{token}/reschedule", response={200: BookingOut, 404: Problem, 409: Problem, 422: Problem},
+          tags=["bookings"])
+def reschedule_managed(request, token: str, payload: RescheduleIn):
+    booking = services.reschedule(_managed(token), payload.start, actor="customer")
+    return booking_json(booking)
+
+
+@api.post("/bookings/manage/{token}/cancel", response={200: BookingOut, 404: Problem, 409: Problem}, tags=["bookings"])
+def cancel_managed(request, token: str, payload: CancelIn | None = None):
+    from .schemas import clean_text
+
+    reason = clean_text((payload.reason if payload else None) or "", keep_newlines=False)
+    booking = services.cancel(_managed(token), reason=reason, actor="customer")
+    return booking_json(booking)
+
+
+# --- admin ---------------------------------------------------------------------------------------
+def require_admin_token(request: HttpRequest) -> None:
+    expected = settings.ADMIN_API_TOKEN
+    if not expected:
+        raise HttpError(403, "The admin API is disabled: set ADMIN_API_TOKEN to enable it.")
+    header = request.headers.get("Authorization", "")
+    scheme, _, supplied = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.strip().encode(), expected.encode()):
+        raise AuthenticationError(401, "Send Authorization: Bearer <ADMIN_API_TOKEN>.")
+
+
+@api.post("/admin/sync", response={200: SyncOut, 401: Problem, 403: Problem}, tags=["admin"])
+def admin_sync(request, dry_run: bool = False, full: bool = True):
+    """Reconcile every side now (the seed's manual sync). ``dry_run=true`` plans without writing."""
+    require_admin_token(request)
+    from booksync.sync.engine import run_sync
+
+    return run_sync(trigger="admin", full=full, dry_run=dry_run)
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        return False

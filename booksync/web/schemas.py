@@ -1,0 +1,171 @@
+"""Request and response shapes of the JSON API (validated by pydantic through django-ninja)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import Field, field_validator
+
+MAX_BATCH_DATES = 62
+
+
+def clean_text(value: str, *, keep_newlines: bool) -> str:
+    """Drop control characters (they break Notion, emails and the .ics) and trim."""
+    allowed = {"\n", "\t"} if keep_newlines else set()
+    value = value.replace("\r\n", "\n")
+    return "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C").strip()
+
+
+class Problem(Schema):
+    error: str
+    message: str
+    field: str | None = None
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+
+
+class AvailabilityOut(Schema):
+    date: date
+    timezone: str
+    duration: int
+    slots: list[SlotOut]
+
+
+class BatchIn(Schema):
+    dates: list[date] = Field(min_length=1, max_length=MAX_BATCH_DATES)
+    duration: int | None = Field(default=None, ge=5, le=720)
+    service: str | None = None
+
+
+class DayOut(Schema):
+    date: date
+    slots: list[SlotOut]
+
+
+class BatchOut(Schema):
+    timezone: str
+    duration: int
+    days: list[DayOut]
+
+
+class ServiceOut(Schema):
+    slug: str
+    name: str
+    duration: int
+    description: str
+    price: str
+
+
+class BookingIn(Schema):
+    service: str | None = Field(default=None, max_length=100)
+    duration: int | None = Field(default=None, ge=5, le=720)
+    start: datetime
+    name: str = Field(max_length=400)
+    email: str = Field(max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+    notes: str | None = Field(default=None, max_length=4000)
+    timezone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("start must include a UTC offset, e.g. 2025-11-15T10:00:00+00:00")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = clean_text(value, keep_newlines=False)
+        if not value:
+            raise ValueError("name is required")
+        if len(value) > 200:
+            raise ValueError("name must be at most 200 characters")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            validate_email(value)
+        except DjangoValidationError as exc:
+            raise ValueError("email is not a valid address") from exc
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str:
+        value = clean_text(value or "", keep_newlines=False)
+        if value and not all(ch.isdigit() or ch in "+-() ./" for ch in value):
+            raise ValueError("phone may contain digits, spaces and + - ( ) . / only")
+        return value
+
+    @field_validator("notes")
+    @classmethod
+    def _notes(cls, value: str | None) -> str:
+        value = clean_text(value or "", keep_newlines=True)
+        if len(value) > 2000:
+            raise ValueError("notes must be at most 2000 characters")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str:
+        if not value:
+            return ""
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as exc:
+            raise ValueError("timezone must be an IANA time zone such as Europe/London") from exc
+        return value
+
+
+class BookingOut(Schema):
+    id: str
+    status: str
+    start: datetime
+    end: datetime
+    service: str
+    name: str
+    manage_url: str | None = None
+
+
+class RescheduleIn(Schema):
+    start: datetime
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return BookingIn._aware(value)
+
+
+class CancelIn(Schema):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class SyncSummary(Schema):
+    total: int
+    created: int
+    updated: int
+    deleted: int
+    skipped: int
+    errors: int
+
+
+class SyncOut(Schema):
+    success: bool
+    dry_run: bool = False
+    summary: SyncSummary
+    conflicts: int = 0
+    actions: list[dict] = []
+    error_details: list[dict] = []

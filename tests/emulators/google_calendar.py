@@ -1146,6 +1146,7 @@ class GoogleCalendarEmulator(Emulator):
         ev: StoredEvent,
         kind: str,
         removed: tuple[str, ...] | list[str] = (),
+        previous: set[str] | None = None,
     ) -> None:
         mode = self._send_updates(request)
         call = next(self._calls)
@@ -1154,7 +1155,12 @@ class GoogleCalendarEmulator(Emulator):
             for a in ev.res.get("attendees") or []
             if a["email"].lower() != cal.owner_email.lower()
         ]
-        targets = [(mail, kind) for mail in emails] + [(mail, "cancellation") for mail in removed]
+        owner = cal.owner_email.lower()
+        targets = [
+            (mail, "invitation" if previous is not None and mail.lower() not in previous else kind)
+            for mail in emails
+        ]
+        targets += [(mail, "cancellation") for mail in removed if mail.lower() != owner]
         domain = cal.owner_email.rsplit("@", 1)[-1].lower()
         if mode == "all":
             chosen = targets
@@ -1255,7 +1261,7 @@ class GoogleCalendarEmulator(Emulator):
         fields = self._normalize_fields(body)
         if full:
             res = fields
-            # update replaces the resource, but extendedProperties/attendees only if given
+            # PUT replaces the resource: fields left out (attendees, extendedProperties) go
         else:
             res = json.loads(json.dumps(ev.res))
             self._merge(res, fields)
@@ -1272,7 +1278,8 @@ class GoogleCalendarEmulator(Emulator):
         now_attendees = {a["email"].lower() for a in res.get("attendees") or []}
         removed = [mail for key, mail in old_attendees.items() if key not in now_attendees]
         kind = "cancellation" if ev.deleted else "update"
-        self._notify(request, method, cal, ev, kind, removed)
+        previous = None if ev.deleted else set(old_attendees)
+        self._notify(request, method, cal, ev, kind, removed, previous)
         return Response(200, self._render(ev, cal))
 
     @staticmethod

@@ -124,6 +124,16 @@ def test_send_updates_and_invitation_log(emu: GoogleCalendarEmulator, service: A
     assert [i.email for i in emu.invitations_for(ev["id"])] == ["guest@client.test"]
     assert emu.invitations_for(quiet["id"]) == []
     assert [c.send_updates for c in emu.send_updates_log] == ["all", "none"]
+    guests = [{"email": "guest@client.test"}, {"email": "new@client.test"}]
+    service.events().patch(
+        calendarId="primary", eventId=ev["id"], body={"attendees": guests}, sendUpdates="all"
+    ).execute()
+    assert [(i.email, i.kind) for i in emu.invitations_for(ev["id"])][1:] == [
+        ("guest@client.test", "update"),
+        ("new@client.test", "invitation"),
+    ]
+    service.events().delete(calendarId="primary", eventId=ev["id"], sendUpdates="all").execute()
+    assert {i.kind for i in emu.invitations[-2:]} == {"cancellation"}
     status, _ = raw(emu, "POST", "/calendar/v3/calendars/primary/events?sendUpdates=some", body)
     assert status == 400
 

@@ -9,6 +9,7 @@ emulated API sees the request. Emulators subclass ``Emulator`` and implement
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -150,7 +151,7 @@ class Emulator:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.emulator = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"{self.name}-emulator", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=f"{self.name}-emulator", daemon=True
         )
         self._thread.start()
         return self
@@ -225,10 +226,8 @@ class Emulator:
                 time.sleep(fault.seconds)
             self._record(request, 0, faulted=True)
             handler.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         if fault:
             response = Response(fault.status, fault.body, dict(fault.headers))

@@ -1,0 +1,53 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+
+def pytest_configure(config):
+    # Chromium, Radicale and the emulators talk to loopback only; make sure no proxy intercepts that.
+    import os
+
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def studio(db):
+    """The demo studio (Europe/London, Mon–Sat hours, three services), no buffers by default."""
+    from booksync.bookings.demo import load_demo
+
+    studio = load_demo()
+    studio.buffer_before_minutes = 0
+    studio.buffer_after_minutes = 0
+    studio.minimum_notice_minutes = 120
+    studio.change_notice_hours = 24
+    studio.save()
+    return studio
+
+
+def next_weekday(weekday: int, at_least_days: int = 3) -> date:
+    """The first ``weekday`` (0 = Monday) at least ``at_least_days`` from today."""
+    day = date.today() + timedelta(days=at_least_days)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return day
+
+
+def london(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.fixture
+def monday() -> date:
+    return next_weekday(0)
+
+
+@pytest.fixture
+def api_client():
+    from django.test import Client
+
+    return Client()

@@ -1,15 +1,98 @@
 """The interfaces the core needs from the outside world, one per kind of service.
 
-The booking service and the sync engine depend on these Protocols only; each
-provider lives in its own module (local.py, google_calendar.py, caldav.py,
-notion.py, mail.py) and converts to and from its own types inside it.
+The booking service and the sync engine depend on these Protocols and plain
+records only; each provider lives in its own module (local.py,
+google_calendar.py, caldav.py, notion.py, mail.py) and converts to and from its
+own types inside it. Provider errors are translated into the few exceptions at
+the bottom, so the sync loop never sees a status code.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
 from booksync.scheduling import Interval
+
+
+@dataclass(frozen=True)
+class RemoteBooking:
+    """A booking as one outside store holds it: a Notion page or a calendar event.
+
+    ``booking_id`` is our UUID when the record carries it (Notion's "Booking ID"
+    property, the event's ``extendedProperties.private.bookingId``); a record
+    without it was made by a person on that side. ``problem`` says why a record
+    cannot be read as a booking (no date, end before start, …): such records
+    are reported, never acted on.
+    """
+
+    external_id: str
+    booking_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str | None = None  # a BookingStatus value; None when the side does not say
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+    service: str = ""  # the service's name as shown on that side
+    source: str = ""  # Notion's Source property (website, notion, calendar, admin)
+    deleted: bool = False  # page in trash / event cancelled or deleted
+    edited_at: datetime | None = None
+    edited_by_us: bool = False  # the last edit was made by booksync's own integration
+    problem: str = ""
+    transparent: bool = False  # calendar: "show as free" events do not block time
+    etag: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def fingerprint(self, fields: tuple[str, ...]) -> str:
+        return fingerprint({name: getattr(self, name) for name in fields})
+
+
+# What each side stores of a booking: its fingerprint covers exactly these fields.
+NOTION_FIELDS = ("start", "end", "status", "name", "email", "phone", "notes", "service", "deleted")
+CALENDAR_FIELDS = ("start", "end", "deleted")
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone().timestamp() // 60  # minute precision: Notion keeps no seconds
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A stable hash of a record's meaningful content (how echoes of our own writes are recognised)."""
+    normal = {k: _normal(v) for k, v in sorted(values.items())}
+    if isinstance(normal.get("email"), str):
+        normal["email"] = normal["email"].lower()
+    return hashlib.sha256(json.dumps(normal, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """What a store reports as changed since ``cursor``.
+
+    ``full`` means every record was listed (so a record missing from it is
+    gone) and ``complete`` means the read finished; the engine infers a
+    deletion from absence only when both are true.
+    """
+
+    records: list[RemoteBooking]
+    cursor: str | None
+    full: bool
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    external_id: str
+    etag: str = ""
+    generation: int = 0
 
 
 class BusySource(Protocol):
@@ -26,6 +109,33 @@ class BusySource(Protocol):
         ...
 
 
+class RecordStore(Protocol):
+    """An outside store of bookings (Notion, a calendar). All writes are idempotent."""
+
+    name: str
+
+    def upsert(self, booking: Any, link: Any) -> WriteResult:
+        """Create or update the record for ``booking`` (a bookings.Booking; ``link`` its BookingLink)."""
+        ...
+
+    def remove(self, booking: Any, link: Any) -> None:
+        """Take the booking's time off this side (calendar: delete the event; Notion: mark Cancelled).
+        Already gone counts as success."""
+        ...
+
+    def fetch(self, external_id: str) -> RemoteBooking | None:
+        """One record, or None if it does not exist (any more)."""
+        ...
+
+    def changes(self, cursor: str | None) -> ChangeBatch:
+        """Records changed since ``cursor``; ``None`` (or an expired cursor) reads everything."""
+        ...
+
+
+class CalendarStore(BusySource, RecordStore, Protocol):
+    """A calendar: busy time plus the events of our bookings."""
+
+
 class IntegrationError(Exception):
     """An outside call failed. ``retryable`` tells the outbox whether to try again later."""
 
@@ -36,3 +146,7 @@ class PermanentError(IntegrationError):
     """Trying again will not help (invalid address, 4xx other than 429): a human must look."""
 
     retryable = False
+
+
+class NotConfigured(PermanentError):
+    """The integration lacks a setting (the message names it)."""

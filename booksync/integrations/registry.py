@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from .local import LocalCalendar
-from .ports import BusySource
+from .ports import BusySource, CalendarStore, NotConfigured, RecordStore
 
 
 def calendar_provider() -> str:
@@ -18,6 +18,23 @@ def calendar_provider() -> str:
 
 def notion_enabled() -> bool:
     return bool(settings.NOTION_API_KEY and settings.NOTION_BOOKINGS_DATABASE_ID)
+
+
+def notion_store() -> RecordStore:
+    """The Notion bookings database (integrations/notion.py)."""
+    if not notion_enabled():
+        raise NotConfigured("Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID.")
+    from .notion import notion_bookings
+
+    return notion_bookings()
+
+
+def calendar_store() -> CalendarStore:
+    """The outside calendar that holds booking events (Google or CalDAV)."""
+    provider = calendar_provider()
+    if provider == "local":
+        raise NotConfigured("No outside calendar is configured (GOOGLE_* or CALDAV_* settings).")
+    return busy_source()  # type: ignore[return-value]
 
 
 def busy_source() -> BusySource:

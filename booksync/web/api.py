@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from booksync.bookings import services
@@ -40,6 +40,12 @@ api = NinjaAPI(
     description="Availability, bookings and sync for a studio. Times are ISO 8601 with a UTC offset.",
     urls_namespace="api",
 )
+
+
+def _mount_routers() -> None:
+    from .webhooks import router as webhooks
+
+    api.add_router("/webhooks", webhooks)
 
 
 # --- errors: always a JSON body naming the problem -------------------------------------
@@ -150,7 +156,7 @@ def create_booking(request, payload: BookingIn):
         ),
         idempotency_key=key or None,
     )
-    return 201 if result.created else 200, booking_json(result.booking)
+    return Status(201 if result.created else 200, booking_json(result.booking))
 
 
 def _managed(token: str) -> Booking:
@@ -208,3 +214,6 @@ def database_ok() -> bool:
         return True
     except Exception:
         return False
+
+
+_mount_routers()

@@ -1,0 +1,42 @@
+"""Pure availability core: interval algebra, studio rules and bookable slots.
+
+Plain Python with no Django, no I/O and no clock reads: callers pass ``now``.
+"""
+
+from .availability import (
+    BEYOND_HORIZON,
+    IN_PAST,
+    INSIDE_MINIMUM_NOTICE,
+    NOT_ON_SLOT,
+    OUTSIDE_HOURS,
+    REASONS,
+    UNAVAILABLE,
+    check_slot,
+    day_bounds,
+    free_slots,
+    opening_intervals,
+)
+from .intervals import Interval, any_overlap, clip, merge, subtract, to_utc
+from .rules import OpeningRange, StudioRules
+
+__all__ = [
+    "BEYOND_HORIZON",
+    "INSIDE_MINIMUM_NOTICE",
+    "IN_PAST",
+    "NOT_ON_SLOT",
+    "OUTSIDE_HOURS",
+    "REASONS",
+    "UNAVAILABLE",
+    "Interval",
+    "OpeningRange",
+    "StudioRules",
+    "any_overlap",
+    "check_slot",
+    "clip",
+    "day_bounds",
+    "free_slots",
+    "merge",
+    "opening_intervals",
+    "subtract",
+    "to_utc",
+]

@@ -2216,6 +2216,8 @@ class NotionEmulator(Emulator):
         with self._webhook_lock:
             with self.lock:
                 events, self.events = list(self.events), []
+            with self.lock:  # Notion sends nothing about pages the integration cannot see
+                events = [e for e in events if self._page_shared(self.pages[e.page_id])]
             if only_human:
                 events = [e for e in events if e.author_type != "bot"]
             rng = random.Random(len(events))

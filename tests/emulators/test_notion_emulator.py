@@ -396,6 +396,9 @@ def test_unshared_database_is_404(emu: NotionEmulator, notion: Client) -> None:
     ):
         err = api_error(call, arg)
         assert (err.status, err.code) == (404, "object_not_found")
+    emu.events.clear()
+    emu.human_edit(page_id, {"Seats": {"number": 1}})
+    assert emu.deliver_pending("http://127.0.0.1:9/unused") == []  # nothing for unshared pages
     emu.share(db_id)
     assert (
         notion.pages.retrieve(page_id)["properties"]["Name"]["title"][0]["plain_text"] == "secret"

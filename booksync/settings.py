@@ -150,6 +150,7 @@ GOOGLE_SERVICE_ACCOUNT_FILE = env("GOOGLE_SERVICE_ACCOUNT_FILE")
 GOOGLE_IMPERSONATE_USER = env("GOOGLE_IMPERSONATE_USER")
 GOOGLE_API_BASE_URL = env("GOOGLE_API_BASE_URL", "https://www.googleapis.com/calendar/v3/")
 GOOGLE_TOKEN_URI = env("GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
+GOOGLE_HTTP_TIMEOUT = float(env("GOOGLE_HTTP_TIMEOUT", "15"))  # seconds; a hung call must end
 
 CALDAV_URL = env("CALDAV_URL")
 CALDAV_USERNAME = env("CALDAV_USERNAME")

@@ -1,0 +1,218 @@
+"""Google Calendar behind the ``CalendarStore`` port (google-api-python-client + google-auth).
+
+* Busy time comes from ``freeBusy`` (Google itself leaves out transparent and
+  cancelled events), cached per studio-local day (busy_days.py); ``live=True``
+  asks Google and refreshes the cache.
+* Each booking is one event whose id derives from the booking's UUID
+  (event_ids.py), so every write is idempotent: a retried insert answers 409
+  and becomes a patch, a deleted event's id is never reused (the generation
+  moves on), a delete of a gone event counts as done.
+* ``changes`` is Google's incremental sync: a full list once, then the sync
+  token; an expired token (410) falls back to a full list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from booksync.scheduling import Interval
+
+from . import busy_days
+from .event_ids import event_id_for
+from .google_api import GoogleStatus, build_service, execute
+from .google_auth import credentials
+from .google_events import event_body, send_updates, to_record
+from .ports import ChangeBatch, IntegrationError, PermanentError, RemoteBooking, WriteResult
+
+# Stored in front of the sync token: a change of format (or of the list query) forces one full resync.
+CURSOR_VERSION = "g1:"
+PAGE_SIZE = 2500
+MAX_GENERATIONS = 20  # a booking whose event keeps being deleted stops somewhere
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class GoogleCalendar:
+    """One Google calendar (``GOOGLE_CALENDAR_ID``) holding the studio's time and its booking events."""
+
+    name = "google"
+
+    def __init__(self, calendar_id: str | None = None) -> None:
+        self.calendar_id = calendar_id or settings.GOOGLE_CALENDAR_ID
+        self._service: Any = None
+        self._zone: str | None = None
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def service(self) -> Any:
+        # Built on first use: a cached busy() read never pays for the client.
+        if self._service is None:
+            self._service = build_service(credentials())
+        return self._service
+
+    @property
+    def events(self) -> Any:
+        return self.service.events()
+
+    def calendar_zone(self) -> str:
+        """The calendar's own time zone (all-day events are days of this zone)."""
+        if self._zone is None:
+            found = execute(self.service.calendars().get(calendarId=self.calendar_id), "read calendar")
+            self._zone = found.get("timeZone") or "UTC"
+        return self._zone
+
+    @property
+    def cache_namespace(self) -> str:
+        return f"google:{self.calendar_id}"
+
+    # -- busy time -------------------------------------------------------------------------
+    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+        """Busy intervals overlapping ``window`` (cached per studio day unless ``live``)."""
+        from booksync.bookings.models import Studio
+
+        zone = ZoneInfo(Studio.load().timezone)
+        return busy_days.busy(self.cache_namespace, window, zone, self._free_busy, live=live)
+
+    def _free_busy(self, span: Interval) -> list[Interval]:
+        body = {"timeMin": _rfc3339(span.start), "timeMax": _rfc3339(span.end), "timeZone": "UTC",
+                "items": [{"id": self.calendar_id}]}
+        answer = execute(self.service.freebusy().query(body=body), "freeBusy")
+        found = (answer.get("calendars") or {}).get(self.calendar_id) or {}
+        if found.get("errors"):
+            reason = found["errors"][0].get("reason", "unknown")
+            if reason == "notFound":
+                raise PermanentError(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
+            raise IntegrationError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
+        return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
+
+    def forget_busy(self) -> None:
+        """Drop the cached busy time (a push notification or a seen change says it moved)."""
+        busy_days.invalidate(self.cache_namespace)
+
+    # -- writes ------------------------------------------------------------------------------
+    def upsert(self, booking: Any, link: Any) -> WriteResult:
+        """Make the booking's event match the booking; safe to repeat after any failure."""
+        result = self._write(booking, link)
+        self.forget_busy()  # a moved event frees its old time
+        return result
+
+    def _write(self, booking: Any, link: Any) -> WriteResult:
+        from booksync.bookings.models import Studio
+
+        body = event_body(booking, Studio.load())
+        generation = link.calendar_generation if link is not None else 0
+        known = link.calendar_event_id if link is not None else ""
+        if known:
+            event = self._patch_known(known, body, getattr(link, "calendar_etag", ""))
+            if event is not None:
+                return WriteResult(event["id"], event.get("etag", ""), generation)
+            generation += 1  # the event was deleted over there: its id is spent
+        for _ in range(MAX_GENERATIONS):
+            event_id = event_id_for(booking.pk, generation)
+            event = self._insert_or_adopt(event_id, body)
+            if event is not None:
+                return WriteResult(event["id"], event.get("etag", ""), generation)
+            generation += 1
+        raise PermanentError(f"booking {booking.pk}: {MAX_GENERATIONS} event ids in a row were deleted")
+
+    def _insert_or_adopt(self, event_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Insert the event; if the id exists already (a retry), patch it. None when the id is spent."""
+        try:
+            return execute(self.events.insert(calendarId=self.calendar_id, body={**body, "id": event_id},
+                                              sendUpdates=send_updates()), "insert event", expect=(409,))
+        except GoogleStatus:
+            pass  # maybe our own earlier attempt got through: look
+        current = self._get(event_id)
+        if current is None or current.get("status") == "cancelled":
+            return None
+        return self._patch_known(event_id, body, current.get("etag", ""))
+
+    def _patch_known(self, event_id: str, body: dict[str, Any], etag: str) -> dict[str, Any] | None:
+        """Patch an existing event, guarded by ``etag``; None if it was deleted meanwhile."""
+        for _ in range(3):
+            request = self.events.patch(calendarId=self.calendar_id, eventId=event_id, body=body,
+                                        sendUpdates=send_updates())
+            if etag:
+                request.headers["If-Match"] = etag
+            try:
+                event = execute(request, "patch event", expect=(404, 410, 412))
+            except GoogleStatus as answer:
+                if answer.status in (404, 410):
+                    return None
+                current = self._get(event_id)  # 412: someone changed it; re-read and write again
+                if current is None or current.get("status") == "cancelled":
+                    return None
+                etag = current.get("etag", "")
+                continue
+            if event.get("status") == "cancelled":
+                return None
+            return event
+        raise IntegrationError(f"event {event_id} kept changing under us (412 three times)")
+
+    def _get(self, event_id: str) -> dict[str, Any] | None:
+        try:
+            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event",
+                           expect=(404, 410))
+        except GoogleStatus:
+            return None
+
+    def remove(self, booking: Any, link: Any) -> None:
+        """Delete the booking's event; an event that is already gone counts as removed."""
+        event_id = (link.calendar_event_id if link is not None else "") or event_id_for(
+            booking.pk, link.calendar_generation if link is not None else 0)
+        with contextlib.suppress(GoogleStatus):
+            execute(self.events.delete(calendarId=self.calendar_id, eventId=event_id, sendUpdates=send_updates()),
+                    "delete event", expect=(404, 410))
+        self.forget_busy()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def fetch(self, external_id: str) -> RemoteBooking | None:
+        event = self._get(external_id)
+        return None if event is None else to_record(event, self.calendar_zone())
+
+    def changes(self, cursor: str | None) -> ChangeBatch:
+        """Events changed since ``cursor`` (a stored sync token); ``None`` or an expired one lists all."""
+        token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
+        if token:
+            try:
+                return self._list(token)
+            except GoogleStatus:  # 410 fullSyncRequired: the token expired
+                pass
+        return self._list(None)
+
+    def _list(self, sync_token: str | None) -> ChangeBatch:
+        records: list[RemoteBooking] = []
+        page_token = None
+        while True:
+            args: dict[str, Any] = {"calendarId": self.calendar_id, "singleEvents": True, "maxResults": PAGE_SIZE}
+            if sync_token:
+                args.update(syncToken=sync_token, showDeleted=True)
+            if page_token:
+                args["pageToken"] = page_token
+            page = execute(self.events.list(**args), "list events", expect=(410,) if sync_token else ())
+            zone = page.get("timeZone") or "UTC"
+            records.extend(to_record(event, zone) for event in page.get("items", []))
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                break
+        if records:
+            self.forget_busy()
+        next_token = page.get("nextSyncToken")
+        return ChangeBatch(records=records, cursor=CURSOR_VERSION + next_token if next_token else None,
+                           full=sync_token is None)
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def google_calendar() -> GoogleCalendar:
+    """The configured Google calendar (registry.py calls this)."""
+    return GoogleCalendar()

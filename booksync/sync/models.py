@@ -116,3 +116,24 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+
+class CalendarChannel(models.Model):
+    """A Google Calendar push channel (events.watch) that tells us when the calendar changed.
+
+    Its secret token is derived from the channel id and SECRET_KEY
+    (integrations/google_push.py), so it is never stored.
+    """
+
+    channel_id = models.CharField(max_length=64, unique=True)
+    resource_id = models.CharField(max_length=255)
+    calendar_id = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-expires_at"]
+
+    def __str__(self) -> str:
+        return f"channel {self.channel_id} until {self.expires_at:%Y-%m-%d %H:%M}"

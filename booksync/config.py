@@ -79,4 +79,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("EMAIL_HOST_PASSWORD", "", "SMTP password."),
     Variable("EMAIL_USE_TLS", "true", "SMTP STARTTLS."),
     Variable("DEFAULT_FROM_EMAIL", "bookings@localhost", "Sender when SendGrid is not used."),
+    Variable("ANYMAIL_WEBHOOK_SECRET", "", "`user:password` the SendGrid event webhook must send (basic auth in its URL)."),
+    Variable("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY", "", "SendGrid signed event webhook public key; enables signature checks."),
+    Variable("REMINDER_HOURS_BEFORE", "24", "Hours before a session that the reminder email goes out; 0 disables reminders."),
 )

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from . import services
+from .email_admin import BookingEmailInline, last_email_status
 from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
 
 
@@ -53,8 +54,9 @@ class BlockAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["start", "name", "email", "service_name", "status", "source"]
+    list_display = ["start", "name", "email", "service_name", "status", "source", last_email_status]
     list_filter = ["status", "source", "service"]
+    inlines = [BookingEmailInline]
     search_fields = ["name", "email", "id"]
     date_hierarchy = "start"
     readonly_fields = ["id", "blocked_start", "blocked_end", "sequence", "version", "created_at", "updated_at"]

@@ -1,13 +1,29 @@
-"""Mail delivery backends of our own. The default writes each message as an .eml file."""
+"""Mail delivery: the outbox-folder backend (the embedded default) and sending through any backend.
+
+``send`` is the one place that knows provider errors: it turns them into the
+outbox's retry-or-park exceptions. ``add_invite`` knows how each backend can
+carry a calendar invitation.
+"""
 
 from __future__ import annotations
 
+import base64
+import smtplib
 import uuid
 from pathlib import Path
 
+from anymail.exceptions import (
+    AnymailAPIError,
+    AnymailConfigurationError,
+    AnymailInvalidAddress,
+    AnymailRecipientsRefused,
+)
 from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+
+from .ports import IntegrationError, NotConfigured, PermanentError
 
 
 class OutboxFolderBackend(BaseEmailBackend):
@@ -33,6 +49,103 @@ def backend_name() -> str:
     backend = settings.EMAIL_BACKEND
     return {
         "booksync.integrations.mail.OutboxFolderBackend": f"outbox folder ({settings.EMAIL_OUTBOX_DIR})",
-        "anymail.backends.sendgrid.EmailBackend": "SendGrid (django-anymail)",
+        "anymail.backends.sendgrid.EmailBackend": f"SendGrid via django-anymail ({settings.SENDGRID_API_BASE_URL})",
         "django.core.mail.backends.smtp.EmailBackend": f"SMTP ({settings.EMAIL_HOST}:{settings.EMAIL_PORT})",
     }.get(backend, backend)
+
+
+# --- sending through whichever backend is configured ------------------------------------
+
+SENDGRID_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+INVITE_FILENAME = "invite.ics"
+
+
+def uses_sendgrid() -> bool:
+    return settings.EMAIL_BACKEND == SENDGRID_BACKEND
+
+
+def add_invite(message: EmailMultiAlternatives, ics: bytes, method: str) -> None:
+    """Put the .ics invite into ``message`` in the form the configured backend can carry.
+
+    SendGrid's Web API refuses parameters in attachment types and django-anymail
+    sends ``text/calendar; charset="utf-8"`` for any text attachment, so for
+    SendGrid the attachment is passed straight into the API payload (METHOD lives
+    inside the file). Other anymail providers get a plain attachment. SMTP and the
+    outbox folder carry a full ``text/calendar; method=…`` alternative, which
+    Outlook needs to show the invitation inline, plus the same file attached.
+    See docs/decisions/0004-email-invites.md.
+    """
+    if uses_sendgrid():
+        attachment = {
+            "content": base64.b64encode(ics).decode("ascii"),
+            "type": "text/calendar",
+            "filename": INVITE_FILENAME,
+            "disposition": "attachment",
+        }
+        extra = dict(getattr(message, "esp_extra", None) or {})
+        extra["attachments"] = [*extra.get("attachments", []), attachment]
+        message.esp_extra = extra
+    elif settings.EMAIL_BACKEND.startswith("anymail."):
+        message.attach(INVITE_FILENAME, ics, "text/calendar")
+    else:
+        message.attach_alternative(ics.decode("utf-8"), f"text/calendar; method={method}")
+        message.attach(INVITE_FILENAME, ics, "application/ics")
+
+
+def send(message: EmailMessage) -> str | None:
+    """Send ``message``; return the provider's message id (or the outbox file name).
+
+    Provider errors become ``PermanentError`` when sending again cannot help
+    (refused address, a 4xx other than 429, bad configuration) and
+    ``IntegrationError`` (retried with backoff) otherwise.
+    """
+    try:
+        message.send(fail_silently=False)
+    except (AnymailRecipientsRefused, AnymailInvalidAddress) as exc:
+        raise PermanentError(f"the address was refused: {_first_line(exc)}") from exc
+    except AnymailAPIError as exc:
+        raise _api_error(exc) from exc
+    except AnymailConfigurationError as exc:
+        raise NotConfigured(_first_line(exc)) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentError(f"the SMTP server refused the address: {exc.recipients}") from exc
+    except smtplib.SMTPAuthenticationError as exc:
+        raise NotConfigured(f"SMTP login failed ({exc.smtp_code}); check EMAIL_HOST_USER and EMAIL_HOST_PASSWORD") from exc
+    except smtplib.SMTPResponseException as exc:
+        error = IntegrationError if 400 <= exc.smtp_code < 500 else PermanentError
+        raise error(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise IntegrationError(f"could not reach the mail server: {exc}") from exc
+    status = getattr(message, "anymail_status", None)
+    if status is not None and status.message_id:
+        return str(status.message_id)
+    return getattr(message, "outbox_file", None)
+
+
+def _api_error(exc: AnymailAPIError) -> IntegrationError:
+    status = exc.status_code
+    if status is None:  # timeout or connection error: nothing was accepted
+        return IntegrationError(f"{exc.esp_name or 'the provider'} did not answer: {_first_line(exc)}")
+    reason = _provider_reason(exc) or _first_line(exc)
+    text = f"{exc.esp_name or 'the provider'} answered HTTP {status}: {reason}"
+    if status == 429 or status >= 500:
+        return IntegrationError(text)
+    return PermanentError(text)
+
+
+def _provider_reason(exc: AnymailAPIError) -> str:
+    """The messages of a SendGrid-style error body (``{"errors": [{"message": …}]}``)."""
+    try:
+        body = exc.response.json()
+    except (AttributeError, ValueError):
+        return ""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return ""
+    messages = [f"{e.get('message')} ({e['field']})" if e.get("field") else str(e.get("message"))
+                for e in errors if isinstance(e, dict)]
+    return "; ".join(messages)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

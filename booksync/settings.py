@@ -86,7 +86,6 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'booksync.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # Every write transaction takes SQLite's write lock at BEGIN, so the
         # overlap check and the insert of a booking cannot interleave.
@@ -136,6 +135,7 @@ SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 5)
 DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
 CALENDAR_IMPORT = env("CALENDAR_IMPORT", "booking")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+OUTBOX_WAKE_WORKER = env_bool("OUTBOX_WAKE_WORKER", True)
 
 NOTION_API_KEY = env("NOTION_API_KEY")
 NOTION_BOOKINGS_DATABASE_ID = env("NOTION_BOOKINGS_DATABASE_ID")
@@ -177,10 +177,20 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 20
+# Delivery-status webhook (/anymail/sendgrid/tracking/): basic auth "user:password" and,
+# where SendGrid's signed event webhook is on, its verification key.
+ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET")
+SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY = env("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY")
 ANYMAIL = {
     "SENDGRID_API_KEY": SENDGRID_API_KEY,
     "SENDGRID_API_URL": SENDGRID_API_BASE_URL,
+    "REQUESTS_TIMEOUT": EMAIL_TIMEOUT,
+    **({"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET else {}),
+    **({"SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY}
+       if SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY else {}),
 }
+# Hours before a session that the reminder email goes out (0: no reminders).
+REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 
 # --- worker -----------------------------------------------------------------------------
 Q_CLUSTER = {

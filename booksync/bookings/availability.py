@@ -9,6 +9,7 @@ from django.utils import timezone
 from booksync.integrations.registry import busy_source
 from booksync.scheduling import Interval, StudioRules, check_slot, day_bounds, free_slots
 
+from .busy_cache import Snapshot
 from .models import Block, Booking
 
 
@@ -23,10 +24,22 @@ def local_busy(window: Interval, *, exclude_booking_id=None) -> list[Interval]:
     return busy
 
 
-def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None) -> list[Interval]:
+def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None,
+             snapshot: Snapshot | None = None) -> list[Interval]:
     # Our own bookings come back from the remote calendar too; overlapping
     # intervals are harmless because the core merges them.
-    return local_busy(window, exclude_booking_id=exclude_booking_id) + busy_source().busy(window, live=live)
+    if snapshot is not None and exclude_booking_id is None:
+        local = snapshot.busy(window, local_busy)
+    else:
+        local = local_busy(window, exclude_booking_id=exclude_booking_id)
+    return local + busy_source().busy(window, live=live)
+
+
+def picker_rules(snapshot: Snapshot | None = None) -> StudioRules:
+    """The studio's rules for the slot picker (cached per process until anything changes)."""
+    from .rules import studio_rules
+
+    return (snapshot or Snapshot()).rules(studio_rules)
 
 
 def _search_window(rules: StudioRules, days: list[date]) -> Interval:
@@ -38,14 +51,27 @@ def _search_window(rules: StudioRules, days: list[date]) -> Interval:
 
 
 def slots_for_days(
-    rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None
+    rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
+    snapshot: Snapshot | None = None,
 ) -> dict[date, list[Interval]]:
-    """Free slots per day, reading busy time once for the whole range."""
+    """Free slots per day, reading busy time once for the whole range.
+
+    With a ``snapshot`` (the slot picker) local busy time and results are cached
+    per process until anything changes; "now" counts to the minute there.
+    """
     now = now or timezone.now()
     if not days:
         return {}
-    busy = busy_for(_search_window(rules, days))
-    return {day: free_slots(rules, day, duration, busy, now) for day in days}
+
+    def compute() -> dict[date, list[Interval]]:
+        busy = busy_for(_search_window(rules, days), snapshot=snapshot)
+        return {day: free_slots(rules, day, duration, busy, now) for day in days}
+
+    if snapshot is None or busy_source().name != "local":
+        # An outside calendar has its own cache with its own invalidation; don't hide it behind ours.
+        return compute()
+    minute = now.replace(second=0, microsecond=0)
+    return snapshot.memo(("slots", rules, tuple(days), duration, minute), compute)
 
 
 def slot_problem(

@@ -10,6 +10,7 @@ IMMEDIATE), so the check and the insert cannot interleave with another.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booksync.scheduling import Interval
+from booksync.scheduling import Interval, to_utc
 
 from . import tokens
 from .availability import slot_problem
@@ -84,6 +85,8 @@ def _save_exclusively(booking: Booking) -> None:
 def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None) -> BookingResult:
     """Create a confirmed booking, or raise a ``BookingError`` saying why not."""
     now = now or timezone.now()
+    # Arithmetic on aware datetimes in a DST zone moves the wall clock, not real time: work in UTC.
+    request = dataclasses.replace(request, start=to_utc(request.start))
     studio = Studio.load()
     if idempotency_key:
         replay = _replay(idempotency_key, request)
@@ -146,6 +149,7 @@ def _check_customer_may_change(booking: Booking, studio: Studio, now: datetime) 
 def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer", now: datetime | None = None) -> Booking:
     """Move a booking to ``new_start`` (same duration)."""
     now = now or timezone.now()
+    new_start = to_utc(new_start)
     studio = Studio.load()
     if actor == "customer":
         _check_customer_may_change(booking, studio, now)

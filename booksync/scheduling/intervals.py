@@ -110,6 +110,10 @@ class Interval:
         )
 
 
+def _utc_key(interval: Interval) -> tuple[datetime, datetime]:
+    return interval._start_utc, interval._end_utc
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Return the union of ``intervals`` as a sorted list of disjoint intervals.
 
@@ -117,7 +121,9 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     two intervals with ``a.end == b.start``. Input order and overlaps do not matter.
     """
     merged: list[Interval] = []
-    for current in sorted(intervals):
+    # A key of plain datetimes keeps the comparisons in C (the generated __lt__ is
+    # ~20x slower, and the slot picker merges hundreds of intervals per request).
+    for current in sorted(intervals, key=_utc_key):
         if merged and current._start_utc <= merged[-1]._end_utc:
             last = merged[-1]
             if current._end_utc > last._end_utc:

@@ -13,10 +13,10 @@ from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from booksync.bookings import services
-from booksync.bookings.availability import slots_for_days
+from booksync.bookings.availability import picker_rules, slots_for_days
+from booksync.bookings.busy_cache import Snapshot
 from booksync.bookings.errors import BookingError, NotFound
 from booksync.bookings.models import Booking, Service, Studio
-from booksync.bookings.rules import studio_rules
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.scheduling import Interval
@@ -108,8 +108,9 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
 def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
     """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
     _service, length = _resolve_length(service, duration)
-    rules = studio_rules()
-    slots = slots_for_days(rules, [date], length)[date]
+    snapshot = Snapshot()
+    rules = picker_rules(snapshot)
+    slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
     return {"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
             "slots": _slots_json(slots)}
 
@@ -118,9 +119,10 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
 def availability_batch(request, payload: BatchIn):
     """Free slots for up to 62 dates at once (one busy-time read for the whole range)."""
     _service, length = _resolve_length(payload.service, payload.duration)
-    rules = studio_rules()
+    snapshot = Snapshot()
+    rules = picker_rules(snapshot)
     days = sorted(set(payload.dates))
-    by_day = slots_for_days(rules, days, length)
+    by_day = slots_for_days(rules, days, length, snapshot=snapshot)
     return {"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
             "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates]}
 
@@ -129,6 +131,12 @@ def availability_batch(request, payload: BatchIn):
 def list_services(request):
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
              "price": s.price} for s in Service.objects.filter(active=True)]
+
+
+@api.get("/ping", tags=["operations"])
+def ping(request):
+    """Liveness only: no database, no work (the benchmarks' baseline)."""
+    return {"pong": True}
 
 
 @api.get("/health", tags=["operations"])

@@ -51,6 +51,8 @@ def test_batch_refuses_more_than_62_dates(studio, monday, api_client):
 
 
 def test_booked_slot_disappears_from_availability(studio, monday, api_client):
+    before = api_client.get(f"/api/calendar/availability?date={monday}&duration=60").json()["slots"]
+    assert "10:00" in {s["start"][11:16] for s in before}  # and now the picker's cache holds this day
     response = post(api_client, "/api/bookings", booking_body(london(monday, 10)))
     assert response.status_code == 201
     body = response.json()

@@ -25,8 +25,8 @@ pytestmark = [pytest.mark.dbspecific, pytest.mark.django_db(transaction=True)]
 ATTEMPTS = 50
 
 
-def _body(start, i):
-    return {"service": "portrait", "start": start.isoformat(), "name": f"Racer {i}", "email": f"racer{i}@example.com"}
+def _body(start, i, service="portrait"):
+    return {"service": service, "start": start.isoformat(), "name": f"Racer {i}", "email": f"racer{i}@example.com"}
 
 
 def test_threads_racing_for_one_slot(studio, monday):
@@ -58,12 +58,11 @@ def test_threads_racing_for_one_slot(studio, monday):
 
 
 def test_processes_racing_for_one_slot(studio, monday):
-    start = london(monday, 11)
-    # Overlapping but different starts too: 10:30 and 11:30 clash with 11:00 for a 60-minute session.
-    starts = [start, london(monday, 10, 30), london(monday, 11, 30)]
+    # Different but pairwise overlapping starts too: 90-minute sessions at 10:30, 11:00 and 11:30.
+    starts = [london(monday, 11), london(monday, 10, 30), london(monday, 11, 30)]
     with running_server(workers=4) as url:
         def attempt(i: int) -> int:
-            data = json.dumps(_body(starts[i % 3], i)).encode()
+            data = json.dumps(_body(starts[i % 3], i, service="family")).encode()
             request = urllib.request.Request(url + "/api/bookings", data=data,
                                              headers={"Content-Type": "application/json"})
             try:
@@ -95,3 +94,23 @@ def test_database_refuses_overlap_even_without_the_service(studio, monday):
                     name="B", email="b@example.com", manage_salt="x", manage_token_hash="y" * 64)
     with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
         clone.save()
+
+
+def test_picker_cache_follows_changes_made_by_another_process(studio, monday):
+    """A booking made through one server process must vanish from another process's slot picker."""
+    with running_server(workers=2) as url:
+        def starts() -> set[str]:
+            # Several reads so both gunicorn workers have cached the day.
+            found = set()
+            for _ in range(6):
+                with urllib.request.urlopen(f"{url}/api/calendar/availability?date={monday}&duration=60") as r:
+                    found = {s["start"][11:16] for s in json.loads(r.read())["slots"]}
+            return found
+
+        assert "10:00" in starts()
+        from booksync.bookings import services
+        from booksync.bookings.models import Service
+
+        services.book(services.BookingRequest(start=london(monday, 10), name="A", email="a@example.com",
+                                              service=Service.objects.get(slug="portrait")))
+        assert "10:00" not in starts()

@@ -9,3 +9,13 @@ from __future__ import annotations
 from ninja import Router
 
 router = Router(tags=["webhooks"])
+
+
+@router.post("/google", include_in_schema=False)
+def google_push(request):
+    """Google Calendar push notification: 200 when verified (cache dropped, worker woken), else 401."""
+    from django.http import HttpResponse
+
+    from booksync.integrations.google_push import handle_notification
+
+    return HttpResponse(status=handle_notification(request.headers))

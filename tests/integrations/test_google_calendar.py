@@ -19,7 +19,7 @@ from booksync.sync.models import BookingLink, OutboxMessage
 from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 
-from .google_fixtures import gcal, google_settings, post_json, slot_starts  # noqa: F401
+from .google_fixtures import post_json, slot_starts
 
 pytestmark = pytest.mark.usefixtures("google_settings")
 

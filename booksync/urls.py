@@ -8,3 +8,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("booksync.web.urls")),
 ]
+
+handler404 = "booksync.web.views.page_not_found"

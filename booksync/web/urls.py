@@ -4,6 +4,11 @@ from . import feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("book/<slug:service>/", views.book, name="book"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/confirmed/", views.confirmed, name="booking-confirmed"),
+    path("manage/<str:token>/reschedule/", views.reschedule, name="reschedule"),
+    path("manage/<str:token>/cancel/", views.cancel, name="cancel"),
     path("calendar/<str:feed_token>.ics", feeds.studio_feed, name="studio-feed"),
     path("manage/<str:token>/invite.ics", feeds.booking_invite, name="booking-invite"),
 ]

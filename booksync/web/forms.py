@@ -1,0 +1,80 @@
+"""The pages' forms: booking details, a slot choice, cancelling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+
+from booksync.web.schemas import clean_text
+
+# The honeypot's name looks like something a form-filling bot would gladly complete.
+HONEYPOT_FIELD = "website"
+
+
+class SlotField(forms.Field):
+    """A slot's start as the form sends it: an ISO 8601 instant with an offset."""
+
+    default_error_messages = {
+        "required": "Choose a time.",
+        "invalid": "That time could not be read; choose one of the offered times.",
+    }
+
+    max_length = 40
+
+    def to_python(self, value) -> datetime | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if len(value) > self.max_length:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            start = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        if start.utcoffset() is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return start
+
+
+class SlotForm(forms.Form):
+    start = SlotField()
+    # The studio date whose slots were on screen, so a re-shown form shows the same day.
+    date = forms.DateField(required=False)
+    timezone = forms.CharField(required=False, max_length=64)
+
+
+class BookingForm(SlotForm):
+    name = forms.CharField(max_length=200, error_messages={"required": "Tell us your name."})
+    email = forms.EmailField(max_length=254, error_messages={
+        "required": "We need your email to send the confirmation.",
+        "invalid": "That email address does not look right.",
+    })
+    phone = forms.CharField(max_length=50, required=False)
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
+    idempotency_key = forms.CharField(max_length=64, required=False)
+    website = forms.CharField(required=False)
+
+    def clean_name(self) -> str:
+        name = clean_text(self.cleaned_data["name"], keep_newlines=False)
+        if not name:
+            raise forms.ValidationError("Tell us your name.")
+        return name
+
+    def clean_phone(self) -> str:
+        return clean_text(self.cleaned_data["phone"], keep_newlines=False)
+
+    def clean_notes(self) -> str:
+        return clean_text(self.cleaned_data["notes"], keep_newlines=True)
+
+    @property
+    def is_bot(self) -> bool:
+        """A person never sees the honeypot field, so any value in it came from a script."""
+        return bool(self.data.get(HONEYPOT_FIELD, "").strip())
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea)
+
+    def clean_reason(self) -> str:
+        return clean_text(self.cleaned_data["reason"], keep_newlines=False)

@@ -1,0 +1,126 @@
+"""The slot picker as the server renders it: a day's slots in the customer's zone, and alternatives.
+
+The same data feeds the no-JavaScript page (a date chosen through GET
+parameters) and the first paint of the enhanced page; the script then
+relabels and replaces slots from the batch availability API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.utils import timezone
+
+from booksync.bookings.availability import slots_for_days
+from booksync.bookings.rules import studio_rules
+from booksync.scheduling import Interval, StudioRules
+
+# How far the page looks for the first day with a free slot, and for alternatives.
+FIRST_DAY_SEARCH_DAYS = 31
+ALTERNATIVE_SEARCH_DAYS = 7
+ALTERNATIVES_SHOWN = 6
+
+_LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix", "right/")
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """One bookable start, labelled for the customer (and for the studio when zones differ)."""
+
+    value: str
+    label: str
+    studio_label: str
+    day_label: str
+
+
+@cache
+def timezone_choices() -> tuple[str, ...]:
+    """Canonical ``Region/City`` zones, sorted: what the zone select offers."""
+    return tuple(sorted(
+        name for name in available_timezones() if "/" in name and not name.startswith(_LEGACY_PREFIXES)
+    ))
+
+
+def valid_zone(name: str | None, fallback: str) -> str:
+    if not name or len(name) > 64:
+        return fallback
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+    return name
+
+
+def slot_value(start: datetime) -> str:
+    """The form value of a slot: its UTC instant, the same string the script produces."""
+    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slot_choice(start: datetime, customer_zone: str, studio_zone: str) -> SlotChoice:
+    local = start.astimezone(ZoneInfo(customer_zone))
+    studio_local = start.astimezone(ZoneInfo(studio_zone))
+    label = f"{local:%H:%M}"
+    if local.date() != studio_local.date():
+        # The studio's day crosses midnight in the customer's zone: say which day.
+        label = f"{local:%a} {label}"
+    studio_label = "" if customer_zone == studio_zone else f"{studio_local:%H:%M} studio time"
+    return SlotChoice(slot_value(start), label, studio_label, f"{local:%A} {local.day} {local:%B}")
+
+
+def first_open_day(rules: StudioRules, length: timedelta, today: date) -> date:
+    """The first day with a free slot in the next month, or today when there is none."""
+    days = [today + timedelta(days=n) for n in range(FIRST_DAY_SEARCH_DAYS)]
+    by_day = slots_for_days(rules, days, length)
+    return next((day for day in days if by_day[day]), today)
+
+
+def studio_today(rules: StudioRules) -> date:
+    return timezone.now().astimezone(rules.tz).date()
+
+
+@dataclass(frozen=True)
+class DaySlots:
+    day: date
+    zone: str
+    studio_zone: str
+    choices: list[SlotChoice]
+    today: date
+    last_day: date
+
+    @property
+    def same_zone(self) -> bool:
+        return self.zone == self.studio_zone
+
+
+def day_slots(length: timedelta, *, day: date | None, zone: str | None) -> DaySlots:
+    """The slots of ``day`` (default: the first open day) labelled in ``zone``."""
+    rules = studio_rules()
+    today = studio_today(rules)
+    last_day = today + timedelta(days=rules.horizon_days)
+    if day is None or not today <= day <= last_day:
+        day = first_open_day(rules, length, today)
+    customer_zone = valid_zone(zone, rules.timezone)
+    slots = slots_for_days(rules, [day], length)[day]
+    choices = [slot_choice(slot.start, customer_zone, rules.timezone) for slot in slots]
+    return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day)
+
+
+def nearest_slots(length: timedelta, wanted: datetime, zone: str | None) -> list[SlotChoice]:
+    """Free slots closest to ``wanted``: the rest of that day and the next few days."""
+    rules = studio_rules()
+    first = max(wanted.astimezone(rules.tz).date(), studio_today(rules))
+    days = [first + timedelta(days=n) for n in range(ALTERNATIVE_SEARCH_DAYS)]
+    free: list[Interval] = [slot for slots in slots_for_days(rules, days, length).values() for slot in slots]
+    closest = sorted(free, key=lambda slot: abs(slot.start - wanted))[:ALTERNATIVES_SHOWN]
+    customer_zone = valid_zone(zone, rules.timezone)
+    return [slot_choice(slot.start, customer_zone, rules.timezone) for slot in sorted(closest)]
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

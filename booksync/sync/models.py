@@ -62,6 +62,9 @@ class BookingLink(models.Model):
     calendar_etag = models.CharField(max_length=255, blank=True)
     calendar_written_hash = models.CharField(max_length=64, blank=True)
     calendar_read_hash = models.CharField(max_length=64, blank=True)
+    # What each side and booksync last agreed on (the planner's "base" snapshot), JSON-encoded.
+    notion_snapshot = models.JSONField(null=True, blank=True)
+    calendar_snapshot = models.JSONField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,3 +140,46 @@ class CalendarChannel(models.Model):
 
     def __str__(self) -> str:
         return f"channel {self.channel_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class SyncState(models.Model):
+    """Small named values the sync keeps between runs: change-feed cursors, the Notion webhook token."""
+
+    name = models.CharField(max_length=100, unique=True)
+    value = models.TextField(blank=True)
+    # Stored beside each cursor so an upgrade that changes what a cursor means can force a full read.
+    format_version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get(cls, name: str, format_version: int = 1) -> str | None:
+        row = cls.objects.filter(name=name).first()
+        if row is None or row.format_version != format_version:
+            return None
+        return row.value
+
+    @classmethod
+    def put(cls, name: str, value: str, format_version: int = 1) -> None:
+        cls.objects.update_or_create(name=name, defaults={"value": value, "format_version": format_version})
+
+
+class WebhookDelivery(models.Model):
+    """A webhook we received: kept for de-duplication and shown on the sync dashboard."""
+
+    source = models.CharField(max_length=30)  # notion, notion-automation, google
+    delivery_id = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=100, blank=True)
+    entity_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.entity_id}"

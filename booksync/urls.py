@@ -4,7 +4,9 @@ from django.urls import include, path
 from booksync.web.api import api
 
 urlpatterns = [
+    path("admin/email-preview/", include("booksync.bookings.email_preview")),
     path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),
     path("api/", api.urls),
     path("", include("booksync.web.urls")),
 ]

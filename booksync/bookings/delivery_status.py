@@ -59,6 +59,8 @@ def describe(event: AnymailTrackingEvent) -> str:
         parts.append(f"reason: {event.reject_reason}")
     if event.mta_response:
         parts.append(str(event.mta_response))
+    elif isinstance(event.esp_event, dict) and event.esp_event.get("reason"):
+        parts.append(str(event.esp_event["reason"]))  # SendGrid's words for a drop ("Bounced Address")
     if event.description:
         parts.append(str(event.description))
     return " · ".join(p for p in parts if p)[:2000]

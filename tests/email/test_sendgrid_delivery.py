@@ -177,3 +177,19 @@ def test_the_customers_time_zone_and_the_studio_time_are_shown(studio, monday, s
         assert f"{in_new_york:%H:%M}" in part and "(America/New_York)" in part
         assert "At the studio: " in part and "10:00" in part and "(Europe/Paris)" in part
     assert f"{in_new_york:%H:%M}" in sent.subject
+
+
+def test_why_the_invite_bypasses_anymails_attach(sendgrid):
+    """django-anymail 15 types a text attachment ``text/calendar; charset="utf-8"``, which SendGrid
+    refuses; this is why ``mail.add_invite`` hands SendGrid the attachment itself. If this test
+    starts failing, anymail has fixed it and the workaround can go (docs/decisions/0004)."""
+    from anymail.exceptions import AnymailAPIError
+    from django.core.mail import EmailMessage
+
+    message = EmailMessage("Invite", "Body", SENDER, ["ann@example.com"])
+    message.attach("invite.ics", b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "text/calendar")
+    with pytest.raises(AnymailAPIError) as refused:
+        message.send()
+    assert refused.value.status_code == 400
+    assert "attachment type cannot contain ';'" in str(refused.value)
+    assert sendgrid.rejected[-1].request_json()["attachments"][0]["type"] == 'text/calendar; charset="utf-8"'

@@ -1,3 +1,4 @@
 """Fixtures for the integration tests (each provider keeps its own in a module imported here)."""
 
+from .caldav_fixtures import caldav_settings, dav_calendar, radicale  # noqa: F401
 from .google_fixtures import gcal, google_settings  # noqa: F401

@@ -1,0 +1,266 @@
+"""A CalDAV calendar behind the ``CalendarStore`` port (the ``caldav`` library, tested on Radicale).
+
+* Busy time: a time-range ``search`` (recurrences expanded), skipping
+  transparent and cancelled events; cached per studio-local day like Google's.
+* Events: one resource per booking at a fixed name (``booksync-<uuid>.ics``,
+  UID ``<uuid>@booksync``), written with PUT, so a retry overwrites instead of
+  duplicating. SEQUENCE follows the booking's, X-BOOKSYNC-BOOKING-ID carries
+  its id. Unlike Google, a CalDAV name can be reused after a delete, so the
+  generation never moves. No ATTENDEE is written: plain CalDAV servers (Radicale)
+  send no invitations, so with CalDAV our email carries the .ics.
+* Changes: RFC 6578 sync-collection (Radicale supports it). The sync token is
+  the cursor; deletions come back as bare resource names. If the server
+  forgets a token, the library lists everything instead, and we report a full
+  batch and start a fresh token next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import caldav
+from caldav.lib import error as caldav_error
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from booksync.scheduling import Interval
+
+from . import busy_days
+from .ports import (
+    ChangeBatch,
+    IntegrationError,
+    NotConfigured,
+    PermanentError,
+    RemoteBooking,
+    WriteResult,
+)
+
+BOOKING_PROPERTY = "X-BOOKSYNC-BOOKING-ID"
+CURSOR_VERSION = "c1:"
+TIMEOUT = 15
+
+
+def resource_name(booking_id: Any) -> str:
+    return f"booksync-{booking_id}.ics"
+
+
+def _studio_zone() -> ZoneInfo:
+    from booksync.bookings.models import Studio
+
+    return ZoneInfo(Studio.load().timezone)
+
+
+def _instant(value: Any, zone: ZoneInfo) -> datetime:
+    """DTSTART/DTEND as an aware UTC datetime; dates are midnights and floating times local to ``zone``."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=zone)).astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
+    raise ValueError(f"not a date or date-time: {value!r}")
+
+
+def _span(vevent: Any, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    if vevent.get("DTSTART") is None:
+        return None, None
+    raw_start = vevent["DTSTART"].dt
+    start = _instant(raw_start, zone)
+    if vevent.get("DTEND") is not None:
+        return start, _instant(vevent["DTEND"].dt, zone)
+    if vevent.get("DURATION") is not None:
+        return start, start + vevent["DURATION"].dt
+    # RFC 5545: a date event without an end lasts the day, a date-time one is instantaneous.
+    all_day = isinstance(raw_start, date) and not isinstance(raw_start, datetime)
+    return start, start + (timedelta(days=1) if all_day else timedelta(0))
+
+
+def _blocks(vevent: Any) -> bool:
+    return str(vevent.get("TRANSP", "OPAQUE")).upper() != "TRANSPARENT" and \
+        str(vevent.get("STATUS", "")).upper() != "CANCELLED"
+
+
+def _translate(exc: Exception, what: str) -> IntegrationError:
+    if isinstance(exc, caldav_error.AuthorizationError):
+        return PermanentError(f"CalDAV {what}: the server refused CALDAV_USERNAME/CALDAV_PASSWORD")
+    return IntegrationError(f"CalDAV {what}: {type(exc).__name__}: {exc}")
+
+
+class CalDAVCalendar:
+    """The calendar ``CALDAV_CALENDAR`` (a name or a URL) on the server at ``CALDAV_URL``."""
+
+    name = "caldav"
+
+    def __init__(self) -> None:
+        if not settings.CALDAV_URL:
+            raise NotConfigured("CalDAV is not configured: set CALDAV_URL.")
+        self._calendar: Any = None
+
+    @property
+    def calendar(self) -> Any:
+        if self._calendar is None:
+            self._calendar = self._find_calendar()
+        return self._calendar
+
+    def _find_calendar(self) -> Any:
+        client = caldav.DAVClient(url=settings.CALDAV_URL, username=settings.CALDAV_USERNAME or None,
+                                  password=settings.CALDAV_PASSWORD or None, timeout=TIMEOUT)
+        wanted = settings.CALDAV_CALENDAR
+        try:
+            if wanted.startswith(("http://", "https://")):
+                return client.calendar(url=wanted)
+            calendars = client.principal().calendars()
+        except Exception as exc:
+            raise _translate(exc, "finding the calendar") from exc
+        for calendar in calendars:
+            ids = {str(calendar.url).rstrip("/").rsplit("/", 1)[-1]}
+            with contextlib.suppress(Exception):  # a calendar without a name still has its id
+                ids.add(calendar.get_display_name() or "")
+            if not wanted or wanted in ids:
+                return calendar
+        raise PermanentError(f"CalDAV calendar {wanted!r} not found (CALDAV_CALENDAR).")
+
+    @property
+    def cache_namespace(self) -> str:
+        return f"caldav:{settings.CALDAV_URL}:{settings.CALDAV_CALENDAR}"
+
+    # -- busy time -------------------------------------------------------------------------
+    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+        zone = _studio_zone()
+        return busy_days.busy(self.cache_namespace, window, zone, lambda span: self._search(span, zone), live=live)
+
+    def _search(self, span: Interval, zone: ZoneInfo) -> list[Interval]:
+        try:
+            found = self.calendar.search(start=span.start, end=span.end, event=True, expand=True)
+        except Exception as exc:
+            raise _translate(exc, "search") from exc
+        intervals = []
+        for obj in found:
+            for vevent in obj.icalendar_instance.walk("VEVENT"):
+                start, end = _span(vevent, zone)
+                if start and end and end > start and _blocks(vevent):
+                    intervals.append(Interval(start, end))
+        return intervals
+
+    def forget_busy(self) -> None:
+        busy_days.invalidate(self.cache_namespace)
+
+    # -- writes ------------------------------------------------------------------------------
+    def _ical(self, booking: Any) -> str:
+        from booksync.bookings.models import Studio
+        from booksync.bookings.tokens import manage_url
+
+        studio = Studio.load()
+        event = Event()
+        event.add("UID", f"{booking.pk}@booksync")
+        event.add("DTSTAMP", timezone.now())
+        event.add("DTSTART", booking.start.astimezone(UTC))
+        event.add("DTEND", booking.end.astimezone(UTC))
+        event.add("SEQUENCE", booking.sequence)
+        event.add("SUMMARY", f"{booking.service_name or 'Session'} – {booking.name}")
+        event.add("DESCRIPTION", "\n".join(filter(None, [
+            f"Customer: {booking.name}", booking.email, booking.phone, booking.notes,
+            f"Change or cancel: {manage_url(booking)}"])))
+        if studio.address:
+            event.add("LOCATION", studio.address)
+        event.add("TRANSP", "OPAQUE")
+        event.add(BOOKING_PROPERTY, str(booking.pk))
+        calendar = Calendar()
+        calendar.add("PRODID", "-//booksync//EN")
+        calendar.add("VERSION", "2.0")
+        calendar.add_component(event)
+        return calendar.to_ical().decode()
+
+    def _object(self, name: str, data: str | None = None) -> Any:
+        return caldav.Event(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
+                            parent=self.calendar)
+
+    def upsert(self, booking: Any, link: Any) -> WriteResult:
+        """PUT the booking's event at its fixed name (creates or overwrites: idempotent)."""
+        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
+        obj = self._object(name, self._ical(booking))
+        try:
+            # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.
+            obj.save(increase_seqno=False)
+        except Exception as exc:
+            raise _translate(exc, "saving an event") from exc
+        self.forget_busy()
+        return WriteResult(name, obj.etag or "", 0)
+
+    def remove(self, booking: Any, link: Any) -> None:
+        """DELETE the booking's event; already gone counts as removed."""
+        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
+        try:
+            self._object(name).delete()
+        except caldav_error.NotFoundError:
+            pass
+        except Exception as exc:
+            raise _translate(exc, "deleting an event") from exc
+        self.forget_busy()
+
+    # -- reads -----------------------------------------------------------------------------------
+    def fetch(self, external_id: str) -> RemoteBooking | None:
+        try:
+            obj = self._object(external_id).load()
+        except caldav_error.NotFoundError:
+            return None
+        except Exception as exc:
+            raise _translate(exc, "reading an event") from exc
+        return self._record(obj, _studio_zone())
+
+    def _record(self, obj: Any, zone: ZoneInfo) -> RemoteBooking:
+        name = unquote(str(obj.url).rstrip("/").rsplit("/", 1)[-1])
+        vevents = list(obj.icalendar_instance.walk("VEVENT"))
+        if not vevents:
+            return RemoteBooking(external_id=name, problem="the resource holds no event")
+        vevent = vevents[0]  # the master; overridden instances of a series are not bookings
+        start, end = _span(vevent, zone)
+        problem = "" if start and end and end > start else "the event has no usable start and end"
+        return RemoteBooking(
+            external_id=name,
+            booking_id=str(vevent.get(BOOKING_PROPERTY)) if vevent.get(BOOKING_PROPERTY) else None,
+            start=start, end=end,
+            name=str(vevent.get("SUMMARY", "")), notes=str(vevent.get("DESCRIPTION", "")),
+            source="calendar",
+            deleted=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
+            problem=problem,
+            transparent=str(vevent.get("TRANSP", "")).upper() == "TRANSPARENT",
+            etag=obj.etag or "",
+            extra={"uid": str(vevent.get("UID", "")), "sequence": int(vevent.get("SEQUENCE", 0))},
+        )
+
+    def changes(self, cursor: str | None) -> ChangeBatch:
+        """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything."""
+        token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
+        try:
+            found = self.calendar.get_objects_by_sync_token(sync_token=token, load_objects=True)
+        except Exception as exc:
+            raise _translate(exc, "sync-collection") from exc
+        zone = _studio_zone()
+        deleted = {str(url) for url in found.deleted_urls}
+        records = []
+        for obj in found:
+            if str(obj.url.canonical()) in deleted or not obj.data:
+                name = unquote(str(obj.url).rstrip("/").rsplit("/", 1)[-1])
+                records.append(RemoteBooking(external_id=name, deleted=True))
+            else:
+                records.append(self._record(obj, zone))
+        new_token = str(found.sync_token or "")
+        emulated = new_token.startswith("fake-")  # the library listed everything instead
+        if records:
+            self.forget_busy()
+        return ChangeBatch(
+            records=records,
+            # An emulated token cannot be used incrementally: start a real one next time.
+            cursor=None if emulated or not new_token else CURSOR_VERSION + new_token,
+            full=token is None or emulated,
+            complete=not found.truncated,
+        )
+
+
+def caldav_calendar() -> CalDAVCalendar:
+    """The configured CalDAV calendar (registry.py calls this)."""
+    return CalDAVCalendar()

@@ -1,0 +1,97 @@
+"""A real Radicale CalDAV server on loopback (temporary storage, htpasswd auth) and settings for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.liveserver import free_port
+
+USER, PASSWORD = "studio", "radicale-test-password"
+
+
+@dataclass
+class Radicale:
+    url: str
+    username: str
+    password: str
+
+    def client(self):
+        import caldav
+
+        return caldav.DAVClient(url=self.url, username=self.username, password=self.password, timeout=10)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"radicale exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401 without credentials): up
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("radicale did not come up")
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory) -> Iterator[Radicale]:
+    """One Radicale server for the session; each test makes its own calendar on it."""
+    root: Path = tmp_path_factory.mktemp("radicale")
+    (root / "users").write_text(f"{USER}:{PASSWORD}\n")
+    port = free_port()
+    config = root / "config"
+    config.write_text(
+        f"[server]\nhosts = 127.0.0.1:{port}\n"
+        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\n"
+        f"[storage]\nfilesystem_folder = {root / 'collections'}\n"
+        "[rights]\ntype = owner_only\n"
+        "[logging]\nlevel = warning\n"
+    )
+    log = open(root / "radicale.log", "wb")  # noqa: SIM115 - closed after the server stops
+    process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, process)
+        yield Radicale(url, USER, PASSWORD)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def dav_calendar(radicale: Radicale):
+    """A fresh, empty calendar for one test."""
+    principal = radicale.client().principal()
+    return principal.make_calendar(name="Studio " + uuid.uuid4().hex[:6], cal_id=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def caldav_settings(settings, radicale: Radicale, dav_calendar, db):
+    """Configure booksync for CalDAV (Google off) and start with an empty busy cache."""
+    from django.core.cache import cache
+
+    settings.GOOGLE_REFRESH_TOKEN = ""
+    settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
+    settings.NOTION_API_KEY = ""
+    settings.CALDAV_URL = radicale.url
+    settings.CALDAV_USERNAME = radicale.username
+    settings.CALDAV_PASSWORD = radicale.password
+    settings.CALDAV_CALENDAR = str(dav_calendar.url)
+    settings.OUTBOX_WAKE_WORKER = False
+    cache.clear()
+    return settings

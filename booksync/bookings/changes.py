@@ -31,7 +31,8 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
         outbox.record(
             "email", kind, f"email:{booking.pk}:{kind}:{booking.sequence}", booking=booking, payload={"kind": kind}
         )
-    for topic in remote_topics():
+    # Calendar before Notion: the Notion page then shows the event id on its first write.
+    for topic in sorted(remote_topics()):
         if topic in skip_topics:
             continue
         outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)

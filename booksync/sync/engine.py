@@ -1,55 +1,317 @@
-"""Running a sync: deliver what the outbox owes and report it in the seed's shape.
+"""Running a sync: read each side's changes, plan, apply, deliver, report in the seed's shape.
 
-With only the embedded default configured there is nothing outside to read,
-so a sync delivers every owed effect now (ignoring backoff) and counts them.
-The Notion and calendar directions plug in through ``sync.reconcile``.
+Level-triggered: a webhook, a push notification, the schedule and the admin
+button all end here. Each side is read from its cursor (Notion: edit time with
+an overlap window; calendar: sync token) or in full, the pure planner
+(``plan.py``) turns what it reads plus the link ledger into actions, and the
+actions go through the same booking service and outbox as a website booking.
+A side that cannot be read is skipped for this run, never taken as empty.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
+from booksync.bookings.errors import BookingError
 from booksync.bookings.models import Booking
+from booksync.integrations.ports import ChangeBatch, IntegrationError, RemoteBooking
+from booksync.integrations.registry import (
+    calendar_provider,
+    calendar_store,
+    notion_enabled,
+    notion_store,
+)
 
 from . import outbox
-from .models import OutboxMessage, OutboxState, SyncRun
+from .ledger import load_links, remember
+from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
+from .plan import (
+    CALENDAR,
+    NOTION,
+    Conflict,
+    CreateLocal,
+    Link,
+    Plan,
+    Problem,
+    Push,
+    Remember,
+    Settings,
+    UpdateLocal,
+    plan_changes,
+    plan_local,
+    project,
+)
+from .push import ensure_push
+from .snapshot import calendar_fingerprint
 
-# How an outbox action counts in the seed's summary.
-ACTION_COUNTS = {"confirmation": "created", "update": "updated", "cancellation": "deleted"}
+log = logging.getLogger("booksync.sync")
+CURSOR_FORMAT = 1
+LOCK_KEY = "booksync:sync-lock"
+LOCK_SECONDS = 600
 
 
-def _empty_summary() -> dict:
-    return {"total": 0, "created": 0, "updated": 0, "deleted": 0, "skipped": 0, "errors": 0}
+def enabled_sides() -> list[str]:
+    sides = []
+    if notion_enabled():
+        sides.append(NOTION)  # first: Notion is the source of truth
+    if calendar_provider() != "local":
+        sides.append(CALENDAR)
+    return sides
 
 
-def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False) -> dict:
-    run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
-    summary = _empty_summary()
-    summary["total"] = Booking.objects.count()
-    owed = OutboxMessage.objects.filter(state=OutboxState.PENDING).select_related("booking")
-    touched: set = set()
-    actions: list[dict] = []
-    errors: list[dict] = []
-    if dry_run:
-        for message in owed:
-            actions.append({"topic": message.topic, "action": message.action, "booking": str(message.booking_id)})
-            summary[ACTION_COUNTS.get(message.action, "updated")] += 1
-            touched.add(message.booking_id)
-    else:
-        ids = list(owed.values_list("pk", flat=True))
-        outbox.deliver_due(force=True)
-        for message in OutboxMessage.objects.filter(pk__in=ids):
-            touched.add(message.booking_id)
-            if message.state == OutboxState.DONE:
-                summary[ACTION_COUNTS.get(message.action, "updated")] += 1
-                actions.append({"topic": message.topic, "action": message.action, "booking": str(message.booking_id)})
+def store_for(side: str):
+    return notion_store() if side == NOTION else calendar_store()
+
+
+@dataclass
+class Report:
+    counts: Counter = field(default_factory=Counter)
+    errors: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def error(self, side: str, message: str, external_id: str = "") -> None:
+        self.errors.append({"side": side, "id": external_id, "error": message})
+
+
+class SyncBusy(Exception):
+    """Another sync holds the lock."""
+
+
+def _acquire(wait_seconds: float) -> str:
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait_seconds
+    while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
+        if time.monotonic() >= deadline:
+            raise SyncBusy("another sync is running")
+        time.sleep(0.2)
+    return token
+
+
+def _release(token: str) -> None:
+    if cache.get(LOCK_KEY) == token:
+        cache.delete(LOCK_KEY)
+
+
+# --- reading -----------------------------------------------------------------------------------
+def _read_side(side: str, store, links: list[Link], full: bool, page_ids: list[str] | None,
+               report: Report) -> tuple[list[RemoteBooking], str | None]:
+    """The records ``side`` reports as changed, and the cursor to keep if the run succeeds."""
+    if page_ids is not None:
+        records = []
+        for external_id in page_ids:
+            record = store.fetch(external_id)
+            records.append(record or RemoteBooking(external_id=external_id, deleted=True))
+        return records, None
+    cursor = None if full else SyncState.get(f"cursor:{side}", CURSOR_FORMAT)
+    batch: ChangeBatch = store.changes(cursor)
+    records = list(batch.records)
+    if side == NOTION and batch.full and batch.complete:
+        # Pages in the trash drop out of query results; absence alone proves nothing,
+        # so each missing linked page is looked at before anything is concluded.
+        listed = {r.external_id for r in records}
+        for link in links:
+            if link.notion_id and link.notion_id not in listed and link.local.status != "cancelled":
+                try:
+                    record = store.fetch(link.notion_id)
+                except IntegrationError as exc:
+                    report.error(side, str(exc), link.notion_id)
+                    continue
+                records.append(record or RemoteBooking(external_id=link.notion_id, deleted=True))
+    return records, batch.cursor
+
+
+# --- applying ------------------------------------------------------------------------------------
+def _report_problem(side: str, external_id: str, message: str, report: Report) -> None:
+    report.error(side, message, external_id)
+    if side == NOTION:
+        try:
+            notion_store().report_problem(external_id, message)
+        except (IntegrationError, AttributeError) as exc:
+            log.warning("could not write the problem to Notion page %s: %s", external_id, exc)
+
+
+def _apply(plan: Plan, report: Report) -> None:
+    from booksync.bookings.external import apply_changes, import_record
+
+    for action in plan.actions:
+        if isinstance(action, Problem):
+            _report_problem(action.side, action.external_id, action.message, report)
+        elif isinstance(action, UpdateLocal):
+            try:
+                booking = apply_changes(action.booking_id, dict(action.changes), action.origin)
+            except BookingError as exc:
+                link = BookingLink.objects.filter(booking_id=action.booking_id).first()
+                external_id = (link.notion_page_id if action.origin == NOTION else link.calendar_event_id) if link else ""
+                _report_problem(action.origin, external_id, f"Not applied: {exc.message}", report)
+                continue
+            kind = "deleted" if action.changes.get("status") == "cancelled" else "updated"
+            report.counts[kind] += 1
+            report.actions.append({"action": "update_local", "from": action.origin, "booking": str(booking.pk),
+                                   "fields": sorted(action.changes)})
+        elif isinstance(action, CreateLocal):
+            field_name = "notion_page_id" if action.origin == NOTION else "calendar_event_id"
+            if BookingLink.objects.filter(**{field_name: action.record.external_id}).exists():
+                continue  # another run imported it a moment ago
+            try:
+                created = import_record(action.record, action.origin, as_block=action.as_block)
+            except BookingError as exc:
+                _report_problem(action.origin, action.record.external_id, f"Not imported: {exc.message}", report)
+                continue
+            report.counts["created"] += 1
+            report.counts["imported"] += 1
+            report.actions.append({"action": "create_local", "from": action.origin, "id": str(created.pk)})
+            if isinstance(created, Booking):
+                remember(action.origin, str(created.pk), action.record.external_id,
+                         project(action.origin, action.record))
+                if action.origin == CALENDAR:
+                    # The event already shows this booking: nothing to write back to it.
+                    BookingLink.objects.filter(booking=created).update(
+                        calendar_written_hash=calendar_fingerprint(created))
+        elif isinstance(action, Remember):
+            remember(action.side, action.booking_id, action.external_id, action.snapshot)
+        elif isinstance(action, Push):
+            booking = Booking.objects.filter(pk=action.booking_id).first()
+            if booking is None:
+                continue
+            link = BookingLink.objects.filter(booking=booking).first()
+            has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
+            ensure_push(action.side, booking)
+            if not has_record:
+                report.counts["created"] += 1
+            elif action.side == CALENDAR and booking.status == "cancelled":
+                report.counts["deleted"] += 1
             else:
-                summary["errors"] += 1
-                errors.append({"booking": str(message.booking_id), "error": message.last_error})
-    summary["skipped"] = max(summary["total"] - len(touched), 0)
-    run.summary = summary
-    run.errors = errors
+                report.counts["updated"] += 1
+            report.actions.append({"action": "push", "to": action.side, "booking": str(booking.pk)})
+    for conflict in plan.conflicts:
+        AuditEntry.objects.create(
+            booking_id=conflict.booking_id, actor=AuditEntry.Actor.SYSTEM, action="conflict",
+            detail={"side": conflict.side, "field": conflict.field, "local": str(conflict.local_value),
+                    "remote": str(conflict.remote_value), "winner": conflict.winner},
+        )
+        report.conflicts.append(conflict)
+
+
+# How an effect that was already owed before the run counts once the run delivers it.
+OWED_COUNTS = {"confirmation": "created", "update": "updated", "cancellation": "deleted", "push": "updated"}
+
+
+def _deliver(report: Report, owed_before: set[int]) -> None:
+    """Deliver what the run owes now, so the summary tells the truth about the outside world."""
+    owed = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
+    outbox.deliver_due(force=True)
+    for message in OutboxMessage.objects.filter(pk__in=owed):
+        if message.state != OutboxState.DONE:
+            report.error(message.topic, message.last_error or "delivery pending", str(message.booking_id or ""))
+        elif message.pk in owed_before and message.action in OWED_COUNTS:
+            # Owed by an earlier change (a website booking, a failed delivery): delivered now.
+            report.counts[OWED_COUNTS[message.action]] += 1
+            report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
+                                   "booking": str(message.booking_id)})
+
+
+def _plan_preview(plan: Plan, links: list[Link]) -> Report:
+    """Counts for a dry run, from the plan alone."""
+    report = Report()
+    known = {(side, link.booking_id): bool(link.external_id(side)) for link in links for side in (NOTION, CALENDAR)}
+    for action in plan.actions:
+        if isinstance(action, CreateLocal):
+            report.counts["created"] += 1
+        elif isinstance(action, UpdateLocal):
+            report.counts["deleted" if action.changes.get("status") == "cancelled" else "updated"] += 1
+        elif isinstance(action, Push):
+            report.counts["updated" if known.get((action.side, action.booking_id)) else "created"] += 1
+        elif isinstance(action, Problem):
+            report.error(action.side, action.message, action.external_id)
+        if not isinstance(action, Remember):
+            report.actions.append({"action": type(action).__name__, **{
+                k: str(v) for k, v in vars(action).items() if k in ("side", "origin", "booking_id")}})
+    report.conflicts = list(plan.conflicts)
+    return report
+
+
+def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
+             sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
+             wait_seconds: float = 60.0) -> dict:
+    """Reconcile and return ``{"success", "summary": {...}, "conflicts", ...}`` (the seed's shape)."""
+    token = _acquire(wait_seconds) if not dry_run else None
+    run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
+    try:
+        return _run(run, full=full, dry_run=dry_run, sides=sides, notion_page_ids=notion_page_ids)
+    finally:
+        if token:
+            _release(token)
+
+
+def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
+         notion_page_ids: list[str] | None) -> dict:
+    sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
+    owed_before = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
+    links = load_links()
+    plan = Plan()
+    cursors: dict[str, str] = {}
+    read_errors: list[dict] = []
+    settings_ = Settings(calendar_import=settings.CALENDAR_IMPORT)
+    for side in sides:
+        scratch = Report()
+        try:
+            records, cursor = _read_side(side, store_for(side), links, full,
+                                         notion_page_ids if side == NOTION else None, scratch)
+        except IntegrationError as exc:
+            read_errors.append({"side": side, "id": "", "error": f"could not read {side}: {exc}"})
+            continue
+        read_errors.extend(scratch.errors)
+        plan_changes(side, records, links, settings_, plan)
+        if cursor:
+            cursors[side] = cursor
+    if notion_page_ids is None:
+        owed_locally = plan_local(links, sides)
+        already = {(a.side, a.booking_id) for a in plan.of(Push)}
+        plan.actions.extend(a for a in owed_locally.actions if (a.side, a.booking_id) not in already)
+
+    if dry_run:
+        report = _plan_preview(plan, links)
+        for message in OutboxMessage.objects.filter(pk__in=owed_before):
+            if message.action in OWED_COUNTS:
+                report.counts[OWED_COUNTS[message.action]] += 1
+                report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
+                                       "booking": str(message.booking_id)})
+    else:
+        report = Report()
+        _apply(plan, report)
+        _deliver(report, owed_before)
+        for side, cursor in cursors.items():
+            SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
+    report.errors[:0] = read_errors
+    touched = {a.get("booking") or a.get("booking_id") or a.get("id") for a in report.actions}
+    total = len(links) + report.counts["imported"]
+    summary = {
+        "total": total,
+        "created": report.counts["created"],
+        "updated": report.counts["updated"],
+        "deleted": report.counts["deleted"],
+        "skipped": max(total - len(touched), 0),
+        "errors": len(report.errors),
+    }
+    run.summary = {**summary, "conflicts": len(report.conflicts), "sides": sides}
+    run.errors = report.errors
     run.finished_at = timezone.now()
     run.save()
-    return {"success": summary["errors"] == 0, "dry_run": dry_run, "summary": summary, "conflicts": 0,
-            "actions": actions, "error_details": errors}
+    log.info("sync %s (%s%s): %s", run.pk, run.trigger, ", dry run" if dry_run else "", summary)
+    return {
+        "success": not report.errors,
+        "dry_run": dry_run,
+        "summary": summary,
+        "conflicts": len(report.conflicts),
+        "actions": report.actions,
+        "error_details": report.errors,
+    }

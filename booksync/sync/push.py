@@ -3,15 +3,21 @@
 A handler always writes the booking's *current* state, so several owed pushes
 for one booking collapse into the same result, and a retry after a crash is
 harmless: the adapters' writes are idempotent (deterministic event ids, pages
-found again by the link ledger or the Booking ID property).
+found again by the link ledger or the Booking ID property). After a write the
+ledger records what the side now shows, so reading it back is an echo.
 """
 
 from __future__ import annotations
 
-from booksync.bookings.models import Booking
-from booksync.integrations.registry import calendar_store, notion_store
+import hashlib
 
-from .models import BookingLink
+from booksync.bookings.models import Booking, BookingStatus
+from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
+
+from . import outbox
+from .ledger import remember_written
+from .models import BookingLink, OutboxMessage, OutboxState
+from .plan import CALENDAR, NOTION
 from .snapshot import calendar_fingerprint, notion_fingerprint
 
 
@@ -25,19 +31,30 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
     return booking, link
 
 
+def _notion_hash(booking: Booking, link: BookingLink) -> str:
+    # The page also shows the calendar event id (the seed's column), so a new id is worth a write.
+    return hashlib.sha256(f"{notion_fingerprint(booking)}:{link.calendar_event_id}".encode()).hexdigest()
+
+
 def push_to_notion(message) -> str | None:
     found = _fresh(message)
     if found is None:
         return None
     booking, link = found
-    fingerprint = notion_fingerprint(booking)
-    if link.notion_page_id and link.notion_written_hash == fingerprint:
+    wanted = _notion_hash(booking, link)
+    if link.notion_page_id and link.notion_written_hash == wanted:
         return link.notion_page_id  # Notion already shows exactly this
     result = notion_store().upsert(booking, link)
     BookingLink.objects.filter(pk=link.pk).update(
-        notion_page_id=result.external_id, notion_written_hash=fingerprint, last_error=""
+        notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
     )
+    remember_written(NOTION, booking)
     return result.external_id
+
+
+def _shows_time(booking: Booking) -> bool:
+    # Completed and no-show sessions stay on the calendar as history; only a cancellation removes one.
+    return booking.status != BookingStatus.CANCELLED
 
 
 def push_to_calendar(message) -> str | None:
@@ -45,17 +62,36 @@ def push_to_calendar(message) -> str | None:
     if found is None:
         return None
     booking, link = found
-    fingerprint = calendar_fingerprint(booking)
-    if link.calendar_written_hash == fingerprint and (link.calendar_event_id or not booking.is_active):
+    wanted = calendar_fingerprint(booking)
+    if link.calendar_written_hash == wanted and (link.calendar_event_id or not _shows_time(booking)):
         return link.calendar_event_id or None
     store = calendar_store()
-    if booking.is_active:
+    if _shows_time(booking):
+        previous_id = link.calendar_event_id
         result = store.upsert(booking, link)
         BookingLink.objects.filter(pk=link.pk).update(
             calendar_event_id=result.external_id, calendar_etag=result.etag,
-            calendar_generation=result.generation, calendar_written_hash=fingerprint, last_error="",
+            calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
         )
+        remember_written(CALENDAR, booking)
+        if result.external_id != previous_id and notion_enabled():
+            ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
-    store.remove(booking, link)
-    BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=fingerprint, calendar_etag="", last_error="")
+    if link.calendar_event_id:
+        store.remove(booking, link)
+    BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
+    remember_written(CALENDAR, booking)
     return link.calendar_event_id or None
+
+
+def ensure_push(side: str, booking: Booking) -> bool:
+    """Owe a push of ``booking`` to ``side`` unless one is already waiting. Returns True if recorded."""
+    waiting = OutboxMessage.objects.filter(
+        topic=side, booking=booking, state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]
+    ).exists()
+    if waiting:
+        return False
+    import uuid
+
+    outbox.record(side, "push", f"{side}:{booking.pk}:v{booking.version}:{uuid.uuid4().hex[:8]}", booking=booking)
+    return True

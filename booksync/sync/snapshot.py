@@ -31,6 +31,6 @@ def notion_fingerprint(booking) -> str:
 def calendar_fingerprint(booking) -> str:
     """What the calendar holds of ``booking``: its time, or nothing once it stops taking time."""
     record = local_record(booking)
-    if not booking.is_active:
+    if booking.status == "cancelled":
         record = RemoteBooking(external_id=record.external_id, start=booking.start, end=booking.end, deleted=True)
     return record.fingerprint(CALENDAR_FIELDS)

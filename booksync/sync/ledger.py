@@ -1,0 +1,76 @@
+"""The link ledger: reading it into the planner's terms and writing what a side agreed to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from booksync.bookings.models import Booking
+
+from .models import BookingLink
+from .plan import CALENDAR, NOTION, Link, project
+from .snapshot import local_record
+
+
+def snapshot_to_json(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in snapshot.items()}
+
+
+def snapshot_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    out = dict(data)
+    for key in ("start", "end"):
+        if isinstance(out.get(key), str):
+            out[key] = datetime.fromisoformat(out[key])
+    return out
+
+
+def link_of(booking: Booking, link: BookingLink | None) -> Link:
+    return Link(
+        booking_id=str(booking.pk),
+        local=local_record(booking),
+        local_edited_at=booking.updated_at,
+        notion_id=link.notion_page_id if link else "",
+        notion_base=snapshot_from_json(link.notion_snapshot) if link else None,
+        calendar_id=link.calendar_event_id if link else "",
+        calendar_base=snapshot_from_json(link.calendar_snapshot) if link else None,
+    )
+
+
+def load_links(bookings: Iterable[Booking] | None = None) -> list[Link]:
+    """Every booking (or the given ones) with what the ledger knows of it."""
+    if bookings is None:
+        bookings = Booking.objects.select_related("link").all()
+    links = []
+    for booking in bookings:
+        try:
+            link = booking.link
+        except BookingLink.DoesNotExist:
+            link = None
+        links.append(link_of(booking, link))
+    return links
+
+
+def remember(side: str, booking_id: str, external_id: str, snapshot: Mapping[str, Any]) -> None:
+    """Record that ``side`` shows ``snapshot`` for the booking (the base of the next three-way merge)."""
+    link, _ = BookingLink.objects.get_or_create(booking_id=booking_id)
+    if side == NOTION:
+        link.notion_page_id = external_id or link.notion_page_id
+        link.notion_snapshot = snapshot_to_json(snapshot)
+    else:
+        link.calendar_event_id = external_id or link.calendar_event_id
+        link.calendar_snapshot = snapshot_to_json(snapshot)
+    link.save()
+
+
+def remember_written(side: str, booking: Booking) -> dict[str, Any]:
+    """After a push: the side now shows the booking exactly as booksync holds it."""
+    snapshot = snapshot_to_json(project(side, local_record(booking)))
+    field = "notion_snapshot" if side == NOTION else "calendar_snapshot"
+    BookingLink.objects.filter(booking=booking).update(**{field: snapshot})
+    return snapshot
+
+
+__all__ = ["CALENDAR", "NOTION", "link_of", "load_links", "remember", "remember_written"]

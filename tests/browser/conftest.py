@@ -90,6 +90,7 @@ def open_page(chromium):
     def opener(url: str, *, timezone_id: str = "Europe/London", width: int = 1280, javascript: bool = True):
         context = chromium.new_context(locale="en-GB", timezone_id=timezone_id, java_script_enabled=javascript,
                                        viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.goto(url)

@@ -116,17 +116,45 @@ def build_message(booking, kind: str, studio: Studio | None = None) -> EmailMult
     return message
 
 
+def _recorded_sequence(outbox_message) -> int | None:
+    """The booking sequence the email was owed for (its key ends in it: ``email:<id>:<kind>:<seq>``)."""
+    tail = outbox_message.key.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def stale_reason(outbox_message, booking, kind: str) -> str:
+    """Why an email owed earlier should no longer go out ("" if it should).
+
+    Emails render the booking as it is now, so one that waited (backoff, a slow
+    worker) past a later change would announce the new state under an old
+    heading — "confirmed" for a booking cancelled since. The later change owes
+    its own email; a cancellation always goes out.
+    """
+    if kind == "cancellation":
+        return ""
+    if not booking.is_active:
+        return "the booking was cancelled before this email went out"
+    sequence = _recorded_sequence(outbox_message)
+    if sequence is not None and booking.sequence > sequence:
+        return "the booking changed again before this email went out; the later email carries the change"
+    return ""
+
+
 def deliver(outbox_message) -> str | None:
     """Outbox handler for topic ``email``: send the email the message owes.
 
     Returns the provider's message id, which the outbox stores so delivery
-    events can find the message again. A reminder for a booking that has since
-    been cancelled is not sent.
+    events can find the message again. An email overtaken by a later change is
+    not sent; it is marked "skipped" with the reason.
     """
     booking = outbox_message.booking
     if booking is None or not booking.email:
         return None
     kind = outbox_message.payload.get("kind") or outbox_message.action
-    if kind == "reminder" and not booking.is_active:
+    reason = stale_reason(outbox_message, booking, kind)
+    if reason:
+        type(outbox_message).objects.filter(pk=outbox_message.pk).update(
+            delivery_status="skipped", delivery_detail=reason
+        )
         return None
     return mail.send(build_message(booking, kind))

@@ -36,6 +36,7 @@ def calendar_part(message):
 
 def test_eml_files_parse_and_carry_a_text_calendar_part(studio, monday, outbox_folder):
     booking = book(london(monday, 10), name="Ann <b>Bold</b>, Jr.")
+    deliver_due(force=True, topics=["email"])
     services.cancel(booking, actor="admin")
     deliver_due(force=True, topics=["email"])
 

@@ -193,3 +193,17 @@ def test_why_the_invite_bypasses_anymails_attach(sendgrid):
     assert refused.value.status_code == 400
     assert "attachment type cannot contain ';'" in str(refused.value)
     assert sendgrid.rejected[-1].request_json()["attachments"][0]["type"] == 'text/calendar; charset="utf-8"'
+
+
+def test_an_email_overtaken_by_a_later_change_is_skipped_not_sent(studio, monday, sendgrid):
+    booking = book(london(monday, 10))
+    sendgrid.fail_next(503)
+    deliver_emails()  # the confirmation waits for its retry…
+    services.cancel(booking, actor="admin")  # …while the booking is cancelled
+    deliver_emails()
+
+    [sent] = sendgrid.messages_to("ann@example.com")
+    assert sent.subject.startswith("Your booking is cancelled")
+    confirmation = OutboxMessage.objects.get(booking=booking, action="confirmation")
+    assert confirmation.state == OutboxState.DONE and confirmation.delivery_status == "skipped"
+    assert "cancelled before this email went out" in confirmation.delivery_detail

@@ -115,6 +115,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_google_auth(args: argparse.Namespace) -> int:
+    """Run Google's consent flow and print the env lines that enable Google Calendar."""
+    _django()
+    from booksync.integrations.google_auth import run_consent_flow
+    from booksync.integrations.ports import NotConfigured
+
+    try:
+        lines = run_consent_flow(open_browser=not args.no_browser, port=args.port)
+    except NotConfigured as exc:
+        print(f"booksync google auth: {exc}", file=sys.stderr)
+        return 2
+    print("Add these lines to your environment (.env):")
+    for name, value in lines.items():
+        print(f"{name}={value}")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     _django()
     _manage(*args.rest)
@@ -140,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(func=cmd_sync)
     sub.add_parser("doctor", help="check the configuration and say what is missing").set_defaults(func=cmd_doctor)
     sub.add_parser("demo", help="load the demo studio").set_defaults(func=cmd_demo)
+    google = sub.add_parser("google", help="Google Calendar set-up").add_subparsers(dest="google_command", required=True)
+    google_auth = google.add_parser("auth", help="grant calendar access and print GOOGLE_REFRESH_TOKEN")
+    google_auth.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")
+    google_auth.add_argument("--port", type=int, default=0, help="loopback port for Google's redirect")
+    google_auth.set_defaults(func=cmd_google_auth)
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

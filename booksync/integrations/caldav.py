@@ -123,6 +123,15 @@ class CalDAVCalendar:
                 return calendar
         raise PermanentError(f"CalDAV calendar {wanted!r} not found (CALDAV_CALENDAR).")
 
+    def check(self) -> str:
+        """Read the calendar's name from the server (proves URL, credentials and calendar)."""
+        try:
+            return self.calendar.get_display_name() or ""
+        except IntegrationError:
+            raise
+        except Exception as exc:
+            raise _translate(exc, "reading the calendar") from exc
+
     @property
     def cache_namespace(self) -> str:
         return f"caldav:{settings.CALDAV_URL}:{settings.CALDAV_CALENDAR}"

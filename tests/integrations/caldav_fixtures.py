@@ -55,7 +55,7 @@ def radicale(tmp_path_factory) -> Iterator[Radicale]:
     config = root / "config"
     config.write_text(
         f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\n"
+        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
         f"[storage]\nfilesystem_folder = {root / 'collections'}\n"
         "[rights]\ntype = owner_only\n"
         "[logging]\nlevel = warning\n"

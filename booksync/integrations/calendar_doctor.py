@@ -1,0 +1,53 @@
+"""`booksync doctor` checks for the calendar integrations: one sentence per problem, no tracebacks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from booksync.doctor import check
+
+from .ports import IntegrationError
+from .registry import calendar_provider
+
+
+@check("google calendar")
+def _google() -> list[str]:
+    if calendar_provider() != "google":
+        return []
+    if settings.GOOGLE_REFRESH_TOKEN and not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
+        return ["GOOGLE_REFRESH_TOKEN is set without GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET. Fix: set both."]
+    from .google_api import execute
+    from .google_calendar import google_calendar
+
+    calendar = google_calendar()
+    try:
+        # Reading the calendar refreshes the token first, so this proves both.
+        execute(calendar.service.calendars().get(calendarId=calendar.calendar_id), "read calendar")
+    except IntegrationError as exc:
+        return [f"{exc}. Fix: check the GOOGLE_* settings (and GOOGLE_CALENDAR_ID)."]
+    problems = []
+    if settings.INVITES_VIA == "calendar" and settings.GOOGLE_SERVICE_ACCOUNT_FILE and not settings.GOOGLE_IMPERSONATE_USER:
+        problems.append("INVITES_VIA=calendar with a service account needs GOOGLE_IMPERSONATE_USER "
+                        "(domain-wide delegation), or Google refuses attendees.")
+    from booksync.sync.models import CalendarChannel
+
+    if not CalendarChannel.objects.filter(stopped_at__isnull=True).exists():
+        problems.append("no Google push channel is open, so calendar changes wait for the periodic sync. "
+                        "Fix: make sure the worker runs renew_channels and SITE_URL is public HTTPS.")
+    return problems
+
+
+@check("caldav")
+def _caldav() -> list[str]:
+    if calendar_provider() != "caldav":
+        return []
+    from .caldav import caldav_calendar
+
+    try:
+        caldav_calendar().check()
+    except IntegrationError as exc:
+        return [f"{exc}. Fix: check CALDAV_URL, CALDAV_USERNAME, CALDAV_PASSWORD and CALDAV_CALENDAR."]
+    if settings.INVITES_VIA == "calendar":
+        return ["INVITES_VIA=calendar has no effect with CalDAV (the server sends no invitations). "
+                "Fix: set INVITES_VIA=email."]
+    return []

@@ -2,3 +2,4 @@
 
 from .caldav_fixtures import caldav_settings, dav_calendar, radicale  # noqa: F401
 from .google_fixtures import gcal, google_settings  # noqa: F401
+from .notion_fixtures import emu, notion_db, notion_settings  # noqa: F401

@@ -1,0 +1,118 @@
+"""The HTTP edge of the Notion adapter: the SDK client and running one call.
+
+``call`` is the only place that sees Notion's status codes and the SDK's
+exceptions. The SDK itself retries 429 (honouring ``Retry-After``) for every
+method and 500/503 for GETs; ``call`` adds a short retry of 5xx and
+connection errors for requests that are safe to repeat, then gives up with
+``IntegrationError`` (the outbox retries later, with its own backoff) or
+``PermanentError`` (a human must fix something; the message says what).
+Every HTTP request, SDK retries included, first takes a turn from the shared
+rate budget (``notion_rate``) through an httpx event hook.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+from django.conf import settings
+from notion_client import Client, RetryOptions
+from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
+from .notion_rate import SharedBucket
+from .ports import IntegrationError, PermanentError
+
+log = logging.getLogger("booksync.notion")
+
+NOTION_VERSION = "2025-09-03"
+RETRY_DELAYS = (0.3, 1.0)  # in-call retries stay short: a worker (or the doctor) is waiting
+T = TypeVar("T")
+
+
+class NotionNotFound(PermanentError):
+    """404 object_not_found: the object does not exist or is not shared with the integration."""
+
+
+def shared_bucket() -> SharedBucket:
+    return SharedBucket(
+        settings.NOTION_RATE_FILE,
+        rate=settings.NOTION_REQUESTS_PER_SECOND,
+        burst=3,
+        max_wait=settings.NOTION_MAX_WAIT_SECONDS,
+    )
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(float(response.headers.get("retry-after", "1")), 0.0)
+    except ValueError:
+        return 1.0
+
+
+def make_client(bucket: SharedBucket | None = None) -> Client:
+    """A ``notion_client.Client`` on ``NOTION_API_BASE_URL`` that times out and respects the shared budget."""
+    bucket = bucket or shared_bucket()
+
+    def before(request: httpx.Request) -> None:
+        bucket.take()
+
+    def after(response: httpx.Response) -> None:
+        if response.status_code == 429:
+            bucket.hold(_retry_after(response))
+
+    http = httpx.Client(event_hooks={"request": [before], "response": [after]})
+    return Client(
+        client=http,
+        auth=settings.NOTION_API_KEY,
+        base_url=settings.NOTION_API_BASE_URL.rstrip("/"),
+        notion_version=NOTION_VERSION,
+        timeout_ms=int(settings.NOTION_HTTP_TIMEOUT * 1000),
+        # 429 storms are absorbed here; the cap keeps one call from blocking a worker for long.
+        retry=RetryOptions(
+            max_retries=5, initial_retry_delay_ms=500, max_retry_delay_ms=int(settings.NOTION_MAX_WAIT_SECONDS * 1000)
+        ),
+        logger=logging.getLogger("booksync.notion.sdk"),
+        log_level=logging.WARNING,
+    )
+
+
+def translate(exc: HTTPResponseError, what: str) -> IntegrationError:
+    """A Notion error as one of the ports' exceptions, with a message that says what to fix."""
+    status, code = exc.status, str(getattr(exc.code, "value", exc.code))
+    detail = f"Notion answered {status} {code} while {what}: {exc}"
+    if status == 401:
+        return PermanentError(f"{detail}. Fix: set NOTION_API_KEY to the integration's secret.")
+    if status == 403:
+        return PermanentError(f"{detail}. Fix: give the integration read, update and insert content capabilities.")
+    if status == 404:
+        return NotionNotFound(f"{detail}. Fix: share the bookings database with the integration "
+                              "(••• → Connections) and check NOTION_BOOKINGS_DATABASE_ID.")
+    if status == 429 or status >= 500 or status == 409:
+        return IntegrationError(detail)  # rate limited, Notion down, or a write collision: try again later
+    return PermanentError(f"{detail}. Fix: correct the value or the database schema (`booksync doctor`).")
+
+
+def call(what: str, func: Callable[..., T], *args: Any, repeatable: bool = True, **kwargs: Any) -> T:
+    """Run one SDK call. ``repeatable=False`` (a page create) is never retried here:
+    the caller looks the page up again before creating it a second time."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return func(*args, **kwargs)
+        except HTTPResponseError as exc:
+            error = translate(exc, what)
+        except RequestTimeoutError:
+            # A hung call is not repeated in-call: the server is likely still stuck.
+            raise IntegrationError(
+                f"Notion did not answer within {settings.NOTION_HTTP_TIMEOUT:g} s while {what}"
+            ) from None
+        except httpx.TransportError as exc:
+            error = IntegrationError(f"cannot reach Notion at {settings.NOTION_API_BASE_URL} while {what} ({exc})")
+        if not error.retryable or not repeatable or delay is None:
+            raise error
+        log.info("retrying after %s", error)
+        time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+

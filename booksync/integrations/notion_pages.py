@@ -1,0 +1,181 @@
+"""A booking as Notion page properties, and a Notion page read back as a ``RemoteBooking``.
+
+Reading and writing are each other's inverse for everything the Notion
+fingerprint covers (start and end to the minute, status, name, email, phone,
+notes, service), so the hash of what we wrote equals the hash of what we read
+back and our own writes are recognised as echoes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from .notion_schema import SOURCE_NAMES, STATUS_NAMES, Schema
+from .ports import RemoteBooking
+
+TEXT_CHUNK = 2000  # Notion refuses a rich-text item longer than this
+MAX_CHUNKS = 100  # … and arrays longer than this
+
+_STATUS_BY_NAME = {name.casefold(): value for value, name in STATUS_NAMES.items()}
+_STATUS_BY_NAME.update({"no show": "no_show", "noshow": "no_show", "canceled": "cancelled"})
+_SOURCE_BY_NAME = {name.casefold(): value for value, name in SOURCE_NAMES.items()}
+
+# Fields a booking write may touch, in the order they are compared.
+WRITTEN_FIELDS = ("name", "email", "phone", "service", "date", "status", "notes", "source", "booking_id",
+                  "calendar_event_id")
+
+
+def rich_text(text: str) -> list[dict[str, Any]]:
+    """Text as rich-text items of at most 2000 characters each."""
+    chunks = [text[i : i + TEXT_CHUNK] for i in range(0, len(text), TEXT_CHUNK)][:MAX_CHUNKS]
+    return [{"type": "text", "text": {"content": chunk}} for chunk in chunks]
+
+
+def plain_text(items: list[dict[str, Any]] | None) -> str:
+    return "".join(item.get("plain_text") or item.get("text", {}).get("content", "") for item in items or [])
+
+
+def read_value(prop: dict[str, Any] | None) -> Any:
+    """A page property as plain Python: text as str ('' when empty), select/status as its name, date as a dict."""
+    if prop is None:
+        return None
+    kind = prop.get("type", "")
+    value = prop.get(kind)
+    if kind in ("title", "rich_text"):
+        return plain_text(value)
+    if kind in ("select", "status"):
+        return value["name"] if value else ""
+    if kind in ("email", "phone_number", "url"):
+        return value or ""
+    return value
+
+
+def write_value(kind: str, value: Any) -> dict[str, Any]:
+    """The write payload of one property of type ``kind`` (empty text → null where Notion refuses "")."""
+    if kind in ("title", "rich_text"):
+        return {kind: rich_text(value or "")}
+    if kind in ("select", "status"):
+        return {kind: {"name": value} if value else None}
+    if kind in ("email", "phone_number", "url"):
+        return {kind: value or None}
+    return {kind: value}
+
+
+def _parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read_date(value: dict[str, Any] | None, column: str) -> tuple[datetime | None, datetime | None, str]:
+    """(start, end, problem) of a Notion date value."""
+    if not value or not value.get("start"):
+        return None, None, f"{column} is empty. Fix: give the booking a start and end time."
+    if len(value["start"]) == 10:
+        return None, None, f"{column} has no time of day. Fix: switch on 'Include time' and set start and end."
+    start = _parse_time(value["start"])
+    if not value.get("end"):
+        return start, None, f"{column} has no end time. Fix: switch on 'End date' and set when the session ends."
+    end = _parse_time(value["end"])
+    if end <= start:
+        return start, end, f"{column} ends before it starts. Fix: correct the end time."
+    return start, end, ""
+
+
+def page_record(page: dict[str, Any], schema: Schema, bot_id: str = "") -> RemoteBooking:
+    """A Notion page as a booking record; ``problem`` says why it cannot be read as one.
+
+    An unknown service is not a problem: its name is kept as text. A page
+    with neither title nor email is fine too (a walk-in).
+    """
+    props = page.get("properties") or {}
+
+    def text(field_name: str) -> str:
+        column = schema.column(field_name)
+        value = read_value(props.get(column)) if column else None
+        return value.strip() if isinstance(value, str) else ""
+
+    date_column = schema.column("date") or "Date"
+    start, end, problem = _read_date(read_value(props.get(date_column)), date_column)
+    status_name = text("status")
+    parent = page.get("parent") or {}
+    edited = page.get("last_edited_time")
+    return RemoteBooking(
+        external_id=page["id"],
+        booking_id=text("booking_id") or None,
+        start=start,
+        end=end,
+        status=_STATUS_BY_NAME.get(status_name.casefold()) if status_name else None,
+        name=text("name"),
+        email=text("email"),
+        phone=text("phone"),
+        notes=text("notes"),
+        service=text("service"),
+        source=_SOURCE_BY_NAME.get(text("source").casefold(), ""),
+        deleted=bool(page.get("in_trash", page.get("archived", False))),
+        edited_at=_parse_time(edited) if edited else None,
+        edited_by_us=bool(bot_id) and (page.get("last_edited_by") or {}).get("id") == bot_id,
+        problem=problem,
+        extra={
+            "sync_error": text("sync_error"),
+            "calendar_event_id": text("calendar_event_id"),
+            "status_name": status_name,
+            "url": page.get("url", ""),
+            "data_source_id": parent.get("data_source_id", ""),
+        },
+    )
+
+
+def _minute(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp() // 60
+
+
+def _same(field_name: str, current: RemoteBooking, desired: RemoteBooking) -> bool:
+    if field_name == "date":
+        return _minute(current.start) == _minute(desired.start) and _minute(current.end) == _minute(desired.end)
+    if field_name == "calendar_event_id":
+        # Only ours to fill once the calendar has an event; an empty one never clears the column.
+        ours = desired.extra.get(field_name, "")
+        return not ours or ours == current.extra.get(field_name, "")
+    ours, theirs = getattr(desired, field_name) or "", getattr(current, field_name) or ""
+    if field_name == "email":
+        return ours.strip().casefold() == theirs.strip().casefold()
+    return ours.strip() == theirs.strip() if isinstance(ours, str) else ours == theirs
+
+
+def changed_fields(current: RemoteBooking | None, desired: RemoteBooking) -> list[str]:
+    """The fields a write must send: all of them for a new page, else only those that differ."""
+    if current is None:
+        return [f for f in WRITTEN_FIELDS if f != "calendar_event_id" or desired.extra.get(f)]
+    return [f for f in WRITTEN_FIELDS if not _same(f, current, desired)]
+
+
+def booking_properties(desired: RemoteBooking, fields: list[str], schema: Schema, zone: tzinfo) -> dict[str, Any]:
+    """The ``properties`` payload that writes ``fields`` of ``desired`` (columns the database lacks are skipped).
+
+    Times go out with their offset in the studio's zone, so a person reading
+    the raw value sees the studio's wall clock.
+    """
+    values: dict[str, Any] = {
+        "name": desired.name,
+        "email": desired.email,
+        "phone": desired.phone,
+        "service": desired.service,
+        "notes": desired.notes,
+        "status": STATUS_NAMES.get(desired.status or "", ""),
+        "source": SOURCE_NAMES.get(desired.source, ""),
+        "booking_id": desired.booking_id or "",
+        "calendar_event_id": desired.extra.get("calendar_event_id", ""),
+    }
+    if desired.start and desired.end:
+        values["date"] = {
+            "start": desired.start.astimezone(zone).isoformat(timespec="seconds"),
+            "end": desired.end.astimezone(zone).isoformat(timespec="seconds"),
+        }
+    out = {}
+    for field_name in fields:
+        column, kind = schema.column(field_name), schema.type_of(field_name)
+        if column is None or kind is None or field_name not in values:
+            continue
+        out[column] = write_value(kind, values[field_name])
+    return out

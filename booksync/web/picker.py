@@ -22,6 +22,7 @@ from booksync.scheduling import Interval, StudioRules
 FIRST_DAY_SEARCH_DAYS = 31
 ALTERNATIVE_SEARCH_DAYS = 7
 ALTERNATIVES_SHOWN = 6
+SAME_DAY_ALTERNATIVES = 4
 
 _LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix", "right/")
 
@@ -66,7 +67,7 @@ def slot_choice(start: datetime, customer_zone: str, studio_zone: str) -> SlotCh
     if local.date() != studio_local.date():
         # The studio's day crosses midnight in the customer's zone: say which day.
         label = f"{local:%a} {label}"
-    studio_label = "" if customer_zone == studio_zone else f"{studio_local:%H:%M} studio time"
+    studio_label = "" if customer_zone == studio_zone else f"studio {studio_local:%H:%M}"
     return SlotChoice(slot_value(start), label, studio_label, f"{local:%A} {local.day} {local:%B}")
 
 
@@ -109,14 +110,16 @@ def day_slots(length: timedelta, *, day: date | None, zone: str | None) -> DaySl
 
 
 def nearest_slots(length: timedelta, wanted: datetime, zone: str | None) -> list[SlotChoice]:
-    """Free slots closest to ``wanted``: the rest of that day and the next few days."""
+    """Free slots near ``wanted``: the closest ones that day, then the first ones of the next open days."""
     rules = studio_rules()
     first = max(wanted.astimezone(rules.tz).date(), studio_today(rules))
     days = [first + timedelta(days=n) for n in range(ALTERNATIVE_SEARCH_DAYS)]
-    free: list[Interval] = [slot for slots in slots_for_days(rules, days, length).values() for slot in slots]
-    closest = sorted(free, key=lambda slot: abs(slot.start - wanted))[:ALTERNATIVES_SHOWN]
+    by_day = slots_for_days(rules, days, length)
+    same_day = sorted(by_day[first], key=lambda slot: abs(slot.start - wanted))[:SAME_DAY_ALTERNATIVES]
+    later = [slot for day in days[1:] for slot in by_day[day][:1]]
+    chosen: list[Interval] = sorted(same_day) + later[:ALTERNATIVES_SHOWN - len(same_day)]
     customer_zone = valid_zone(zone, rules.timezone)
-    return [slot_choice(slot.start, customer_zone, rules.timezone) for slot in sorted(closest)]
+    return [slot_choice(slot.start, customer_zone, rules.timezone) for slot in chosen]
 
 
 def parse_day(value: str | None) -> date | None:

@@ -64,7 +64,7 @@ def test_booking_without_javascript(client, studio, monday, outbox):
 def test_times_can_be_shown_in_another_zone_without_javascript(client, studio, monday):
     page = client.get(f"/book/portrait/?date={monday}&tz=Asia/Tokyo").content.decode()
     tokyo = london(monday, 10).astimezone(ZoneInfo("Asia/Tokyo"))
-    assert f"{tokyo:%H:%M}" in page and "10:00 studio time" in page
+    assert f"{tokyo:%H:%M}" in page and "studio 10:00" in page
 
 
 def test_the_same_form_sent_twice_books_once(client, studio, monday):
@@ -83,6 +83,7 @@ def test_slot_just_taken_offers_nearest_times_and_keeps_the_details(client, stud
     assert "that time was just taken" in page
     assert f'value="{slot_value(london(monday, 9))}"' in page  # nearest, same day
     assert f'value="{slot_value(london(monday, 11))}"' in page
+    assert f'value="{slot_value(london(monday + timedelta(days=1), 9))}"' in page  # and the next days
     assert f'value="{slot_value(ten)}"' not in page
     assert 'value="Ada Lovelace"' in page and "Window light, please." in page
 

@@ -79,8 +79,8 @@
       studio.className = "slot-studio";
       label.appendChild(studio);
     }
-    studio.textContent = format(studioZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .format(instant) + " studio time";
+    studio.textContent = "studio " +
+      format(studioZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
   }
 
   function relabel() {

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from . import outbox
-from .models import AuditEntry, BookingLink, OutboxMessage, SyncRun
+from .models import AuditEntry, BookingLink, OutboxMessage, SyncRun, SyncState, WebhookDelivery
 
 
 @admin.register(OutboxMessage)
@@ -22,8 +22,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
+    """Sync runs; the dashboard (with "Sync now") lives under this model's admin URLs."""
+
     list_display = ["started_at", "trigger", "full", "dry_run", "finished_at", "summary"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
+
+    def get_urls(self):
+        from .dashboard import urls
+
+        return urls() + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        from django.urls import reverse
+
+        extra_context = {**(extra_context or {}), "dashboard_url": reverse("admin:sync-dashboard")}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(BookingLink)
@@ -37,3 +50,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "actor", "action", "booking", "detail"]
     list_filter = ["actor", "action"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "source", "kind", "entity_id", "processed_at", "outcome"]
+    list_filter = ["source", "kind"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(admin.ModelAdmin):
+    list_display = ["name", "value", "format_version", "updated_at"]

@@ -13,6 +13,8 @@ def wanted() -> dict[str, tuple[str, int]]:
         # Checks every 15 minutes whether the studio-local daily time has passed today:
         # DST-correct and follows the studio's time zone as edited in the admin.
         "booksync: daily full reconcile": ("booksync.sync.tasks.daily_sync_if_due", 15),
+        "booksync: reminders": ("booksync.sync.tasks.send_due_reminders", 5),
+        "booksync: renew calendar push channels": ("booksync.sync.tasks.renew_calendar_channels", 60),
     }
 
 

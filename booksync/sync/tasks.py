@@ -14,6 +14,7 @@ def sweep() -> dict:
     from .health import beat
 
     beat()
+    process_webhooks()
     return outbox.deliver_due()
 
 
@@ -23,9 +24,15 @@ def run_sync(trigger: str = "schedule", full: bool = False) -> dict:
     return _run(trigger=trigger, full=full)
 
 
-def periodic_sync() -> dict:
-    """The incremental sync that catches what webhooks missed."""
-    return run_sync(trigger="schedule", full=False)
+def periodic_sync() -> dict | None:
+    """The incremental sync that catches what webhooks missed (skipped while another sync runs)."""
+    from .engine import SyncBusy
+    from .engine import run_sync as _run
+
+    try:
+        return _run(trigger="schedule", full=False, wait_seconds=0)
+    except SyncBusy:
+        return None
 
 
 def daily_sync_if_due(now=None) -> dict | None:
@@ -50,3 +57,49 @@ def daily_sync_if_due(now=None) -> dict | None:
     if SyncRun.objects.filter(trigger=SyncRun.Trigger.SCHEDULE, full=True, started_at__gte=due_at).exists():
         return None
     return run_sync(trigger="schedule", full=True)
+
+
+def process_webhooks() -> dict | None:
+    """Read the pages named by unprocessed Notion webhooks and reconcile just those."""
+    from django.utils import timezone
+
+    from .models import WebhookDelivery
+    from .plan import NOTION
+
+    pending = list(WebhookDelivery.objects.filter(processed_at=None, source__startswith="notion"))
+    if not pending:
+        return None
+    page_ids = sorted({d.entity_id for d in pending if d.entity_id})
+    result = None
+    if page_ids:
+        from .engine import run_sync as _run
+
+        result = _run(trigger="webhook", full=False, sides=[NOTION], notion_page_ids=page_ids)
+    outcome = "synced" if result is None or result["success"] else "errors: see the sync run"
+    WebhookDelivery.objects.filter(pk__in=[d.pk for d in pending]).update(
+        processed_at=timezone.now(), outcome=outcome)
+    return result
+
+
+def calendar_changed() -> dict:
+    """A Google push notification: read the calendar's changes now."""
+    from .engine import run_sync as _run
+    from .plan import CALENDAR
+
+    return _run(trigger="webhook", full=False, sides=[CALENDAR])
+
+
+def renew_calendar_channels() -> dict | None:
+    from booksync.integrations.registry import calendar_provider
+
+    if calendar_provider() != "google":
+        return None
+    from booksync.integrations.google_push import renew_channels
+
+    return renew_channels()
+
+
+def send_due_reminders() -> object:
+    from booksync.bookings.reminders import send_due_reminders as send
+
+    return send()

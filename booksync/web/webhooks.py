@@ -19,3 +19,14 @@ def google_push(request):
     from booksync.integrations.google_push import handle_notification
 
     return HttpResponse(status=handle_notification(request.headers))
+
+
+@router.post("/notion", summary="Notion webhook (integration events or database automation)")
+def notion_webhook(request):
+    """Handshake, signed integration events (X-Notion-Signature) or automations (Bearer secret)."""
+    from booksync.sync.notion_webhooks import receive
+
+    from .api import api
+
+    answer = receive(request.body, request.headers)
+    return api.create_response(request, answer.body, status=answer.status)

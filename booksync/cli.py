@@ -107,6 +107,22 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return run_doctor()
 
 
+def cmd_notion_init(args: argparse.Namespace) -> int:
+    """Create a Notion bookings database under a page and print the variable that points at it."""
+    _django()
+    from booksync.integrations.notion_setup import create_bookings_database
+    from booksync.integrations.ports import IntegrationError
+
+    try:
+        database_id, _ = create_bookings_database(args.parent_page, title=args.title)
+    except IntegrationError as exc:
+        print(f"Could not create the database: {exc}", file=sys.stderr)
+        return 1
+    print(f"Created the Notion bookings database {database_id}. Add to your environment:")
+    print(f"NOTION_BOOKINGS_DATABASE_ID={database_id}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _django()
     from booksync.bookings.demo import load_demo
@@ -156,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--dry-run", action="store_true", help="plan and print, write nothing")
     sync.set_defaults(func=cmd_sync)
     sub.add_parser("doctor", help="check the configuration and say what is missing").set_defaults(func=cmd_doctor)
+    notion = sub.add_parser("notion", help="Notion set-up").add_subparsers(dest="notion_command", required=True)
+    notion_init = notion.add_parser("init", help="create a bookings database with booksync's schema")
+    notion_init.add_argument("--parent-page", required=True, help="id of a page shared with the integration")
+    notion_init.add_argument("--title", default="Bookings")
+    notion_init.set_defaults(func=cmd_notion_init)
     sub.add_parser("demo", help="load the demo studio").set_defaults(func=cmd_demo)
     google = sub.add_parser("google", help="Google Calendar set-up").add_subparsers(dest="google_command", required=True)
     google_auth = google.add_parser("auth", help="grant calendar access and print GOOGLE_REFRESH_TOKEN")

@@ -170,3 +170,21 @@ def test_inside_the_notice_window_changes_are_closed_with_a_reason(client, studi
     assert "Change the time" not in page
     refused = client.post(f"/manage/{result.token}/cancel/", {})
     assert refused.status_code == 409 and Booking.objects.get().is_active
+
+
+def test_rescheduling_onto_a_taken_slot_offers_alternatives(client, studio, monday):
+    token = _book_directly(london(monday, 10)).token
+    _book_directly(london(monday, 14), name="Someone else")
+    response = client.post(f"/manage/{token}/reschedule/", {"start": slot_value(london(monday, 14)),
+                                                            "date": monday.isoformat()})
+    page = response.content.decode()
+    assert response.status_code == 409 and "that time was just taken" in page
+    assert f'value="{slot_value(london(monday, 15))}"' in page
+    assert Booking.objects.get(name="Grace Hopper").start == london(monday, 10)
+
+
+def test_server_error_page_needs_no_database_or_context():
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")
+    assert "Something went wrong on our side" in page and "Nothing was booked" in page

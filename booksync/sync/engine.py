@@ -161,6 +161,8 @@ def _apply(plan: Plan, report: Report) -> None:
             field_name = "notion_page_id" if action.origin == NOTION else "calendar_event_id"
             if BookingLink.objects.filter(**{field_name: action.record.external_id}).exists():
                 continue  # another run imported it a moment ago
+            if action.as_block and _block_unchanged(action.record):
+                continue
             try:
                 created = import_record(action.record, action.origin, as_block=action.as_block)
             except BookingError as exc:
@@ -239,6 +241,23 @@ def _plan_preview(plan: Plan, links: list[Link]) -> Report:
     return report
 
 
+def _block_unchanged(record: RemoteBooking) -> bool:
+    from booksync.bookings.models import Block
+
+    return Block.objects.filter(source=Block.Source.CALENDAR, external_id=record.external_id,
+                                start=record.start, end=record.end).exists()
+
+
+def _forget_deleted_blocks(records: list[RemoteBooking]) -> None:
+    """Events imported as blocks (CALENDAR_IMPORT=block) free their time when deleted."""
+    from booksync.bookings.models import Block
+
+    gone = [r.external_id for r in records if r.deleted or r.transparent]
+    if gone:
+        for block in Block.objects.filter(source=Block.Source.CALENDAR, external_id__in=gone):
+            block.delete()  # one by one: the delete signal refreshes the slot picker
+
+
 def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
              sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
              wait_seconds: float = 60.0) -> dict:
@@ -270,6 +289,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             read_errors.append({"side": side, "id": "", "error": f"could not read {side}: {exc}"})
             continue
         read_errors.extend(scratch.errors)
+        if side == CALENDAR and not dry_run:
+            _forget_deleted_blocks(records)
         plan_changes(side, records, links, settings_, plan)
         if cursor:
             cursors[side] = cursor

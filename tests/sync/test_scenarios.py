@@ -227,3 +227,23 @@ def test_cli_sync_prints_a_summary(both, emu, notion_db, monday, capsys):
 
 
 
+
+
+def test_calendar_import_as_block(both, emu, gcal, notion_db, monday, client):
+    from booksync.bookings.models import Block
+
+    both.CALENDAR_IMPORT = "block"
+    event = gcal.human_insert("primary", london(monday, 14), london(monday, 15), "Closed for lunch")
+    sync()
+    block = Block.objects.get(source="calendar")
+    assert block.reason == "Closed for lunch" and not Booking.objects.exists()
+    assert_quiet()
+    assert "14:00" not in slot_starts(client, monday)
+    gcal.human_move(event["id"], london(monday, 16), london(monday, 17))
+    sync(full=False)
+    block.refresh_from_db()
+    assert block.start == london(monday, 16)
+    gcal.human_delete(event["id"])
+    sync(full=False)
+    assert not Block.objects.exists()
+    assert "14:00" in slot_starts(client, monday) and "16:00" in slot_starts(client, monday)

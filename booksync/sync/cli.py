@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .engine import run_sync
@@ -10,8 +11,16 @@ from .engine import run_sync
 
 def run_from_shell(*, full: bool, dry_run: bool) -> int:
     console = Console()
-    with console.status("Syncing…" if not dry_run else "Planning (dry run)…"):
-        result = run_sync(trigger="cli", full=full, dry_run=dry_run)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def step(description: str, total: int) -> None:
+            bar.update(task, description=description, total=total, advance=1)
+
+        result = run_sync(trigger="cli", full=full, dry_run=dry_run, progress=step)
+        bar.update(task, description="done", completed=bar.tasks[0].total or 0)
     table = Table(title="Sync summary" + (" (dry run)" if dry_run else ""))
     for column in ("total", "created", "updated", "deleted", "skipped", "errors"):
         table.add_column(column, justify="right")

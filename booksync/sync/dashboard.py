@@ -20,10 +20,13 @@ def _side_state(messages_for_topic: list[OutboxMessage], has_record: bool, neede
     open_ = [m for m in messages_for_topic if m.state != OutboxState.DONE]
     last = open_[-1] if open_ else (messages_for_topic[-1] if messages_for_topic else None)
     ok = (has_record or not needed) and not open_
-    bounced = any(m.delivery_status in {"bounced", "dropped", "rejected", "complained"} for m in messages_for_topic)
+    from booksync.bookings.delivery_status import PROBLEMS
+
+    bounced = any(m.delivery_status in PROBLEMS for m in messages_for_topic)
     return {
         "ok": ok and not bounced,
-        "error": (last.last_error if last and not ok else "") or ("bounced" if bounced else ""),
+        "error": (last.last_error if last and not ok else "") or (
+            next(m.delivery_status for m in messages_for_topic if m.delivery_status in PROBLEMS) if bounced else ""),
         "attempts": last.attempts if last else 0,
         "next_retry": last.not_before if last and last.state == OutboxState.PENDING else None,
         "message": last,

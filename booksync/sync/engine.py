@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -260,20 +261,25 @@ def _forget_deleted_blocks(records: list[RemoteBooking]) -> None:
 
 def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
              sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
-             wait_seconds: float = 60.0) -> dict:
-    """Reconcile and return ``{"success", "summary": {...}, "conflicts", ...}`` (the seed's shape)."""
+             wait_seconds: float = 60.0, progress: Callable[[str, int], None] | None = None) -> dict:
+    """Reconcile and return ``{"success", "summary": {...}, "conflicts", ...}`` (the seed's shape).
+
+    ``progress(step, steps_in_total)`` is told of each step (reading a side, applying, delivering).
+    """
     token = _acquire(wait_seconds) if not dry_run else None
     run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
     try:
-        return _run(run, full=full, dry_run=dry_run, sides=sides, notion_page_ids=notion_page_ids)
+        return _run(run, full=full, dry_run=dry_run, sides=sides, notion_page_ids=notion_page_ids,
+                    progress=progress or (lambda step, total: None))
     finally:
         if token:
             _release(token)
 
 
 def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
-         notion_page_ids: list[str] | None) -> dict:
+         notion_page_ids: list[str] | None, progress: Callable[[str, int], None]) -> dict:
     sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
+    steps = len(sides) + 2
     owed_before = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
     links = load_links()
     plan = Plan()
@@ -281,6 +287,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     read_errors: list[dict] = []
     settings_ = Settings(calendar_import=settings.CALENDAR_IMPORT)
     for side in sides:
+        progress(f"reading {side}", steps)
         scratch = Report()
         try:
             records, cursor = _read_side(side, store_for(side), links, full,
@@ -299,6 +306,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         already = {(a.side, a.booking_id) for a in plan.of(Push)}
         plan.actions.extend(a for a in owed_locally.actions if (a.side, a.booking_id) not in already)
 
+    progress(f"{'planning' if dry_run else 'applying'} {len(plan.actions)} actions", steps)
     if dry_run:
         report = _plan_preview(plan, links)
         for message in OutboxMessage.objects.filter(pk__in=owed_before):
@@ -309,6 +317,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     else:
         report = Report()
         _apply(plan, report)
+        progress("delivering to Notion, the calendar and email", steps)
         _deliver(report, owed_before)
         for side, cursor in cursors.items():
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)

@@ -37,3 +37,17 @@ def test_dashboard_shows_bookings_runs_and_sync_now_works(studio, monday, staff_
 
 def test_dashboard_needs_staff(db, client):
     assert client.get("/admin/sync/syncrun/dashboard/").status_code == 302  # to the login page
+
+
+def test_bounce_shows_on_the_dashboard(studio, monday, staff_client):
+    from booksync.sync.models import OutboxMessage
+    from booksync.sync.outbox import deliver_due
+
+    services.book(services.BookingRequest(start=london(monday, 10), name="Bouncy", email="b@example.com",
+                                          service=Service.objects.get(slug="portrait")))
+    deliver_due()
+    OutboxMessage.objects.filter(topic="email").update(delivery_status="bounced", delivery_detail="550 no such user")
+    html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
+    row = html[html.index("Bouncy"):]
+    row = row[: row.index("</tr>")]
+    assert "✗" in row and "bounced" in row

@@ -247,3 +247,49 @@ def test_calendar_import_as_block(both, emu, gcal, notion_db, monday, client):
     sync(full=False)
     assert not Block.objects.exists()
     assert "14:00" in slot_starts(client, monday) and "16:00" in slot_starts(client, monday)
+
+
+def test_google_push_wakes_the_calendar_to_notion_direction(both, emu, gcal, monday, client):
+    from booksync.integrations.google_push import channel_token, watch
+    from booksync.sync import tasks
+
+    booking = book_on_website(monday, 10)
+    deliver_due()
+    sync()
+    channel = watch()
+    link = BookingLink.objects.get(booking=booking)
+    gcal.human_move(link.calendar_event_id, london(monday, 15), london(monday, 16))
+    response = client.post("/api/webhooks/google", b"", content_type="application/octet-stream",
+                           HTTP_X_GOOG_CHANNEL_ID=channel.channel_id,
+                           HTTP_X_GOOG_CHANNEL_TOKEN=channel_token(channel.channel_id),
+                           HTTP_X_GOOG_RESOURCE_STATE="exists", HTTP_X_GOOG_MESSAGE_NUMBER="2")
+    assert response.status_code == 200
+    tasks.calendar_changed()  # what the woken worker runs
+    booking.refresh_from_db()
+    assert booking.start == london(monday, 15)
+    assert emu.plain(link.notion_page_id)["Date"]["start"].startswith(london(monday, 15).isoformat()[:16])
+
+
+def test_schedules_exist_after_migrations(db):
+    from django_q.models import Schedule
+
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert {"booksync: outbox sweep", "booksync: incremental sync", "booksync: daily full reconcile",
+            "booksync: reminders"} <= names
+    sync_schedule = Schedule.objects.get(name="booksync: incremental sync")
+    assert sync_schedule.func == "booksync.sync.tasks.periodic_sync" and sync_schedule.minutes == 5
+
+
+def test_daily_reconcile_runs_once_per_studio_day_after_six(both, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from booksync.sync import tasks
+    from booksync.sync.models import SyncRun
+
+    london_tz = ZoneInfo("Europe/London")
+    assert tasks.daily_sync_if_due(now=datetime(2026, 12, 7, 5, 50, tzinfo=london_tz)) is None
+    assert tasks.daily_sync_if_due(now=datetime(2026, 12, 7, 6, 5, tzinfo=london_tz)) is not None
+    SyncRun.objects.filter(full=True).update(started_at=datetime(2026, 12, 7, 6, 5, tzinfo=london_tz))
+    assert tasks.daily_sync_if_due(now=datetime(2026, 12, 7, 9, 0, tzinfo=london_tz)) is None
+    assert tasks.daily_sync_if_due(now=datetime(2026, 12, 8, 6, 1, tzinfo=london_tz)) is not None

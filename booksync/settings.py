@@ -136,6 +136,8 @@ DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
 CALENDAR_IMPORT = env("CALENDAR_IMPORT", "booking")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_WAKE_WORKER = env_bool("OUTBOX_WAKE_WORKER", True)
+# A message in flight this long belongs to a worker that died; it is handed back (tests shorten it).
+OUTBOX_STUCK_AFTER_SECONDS = 600
 
 NOTION_API_KEY = env("NOTION_API_KEY")
 NOTION_BOOKINGS_DATABASE_ID = env("NOTION_BOOKINGS_DATABASE_ID")

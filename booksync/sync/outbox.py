@@ -33,6 +33,9 @@ HANDLERS: dict[str, str] = {
     "notion": "booksync.sync.push.push_to_notion",
     "calendar": "booksync.sync.push.push_to_calendar",
 }
+# How long a claim may stay in flight before the worker that made it is presumed dead
+# (settings.OUTBOX_STUCK_AFTER_SECONDS). It must outlast any single delivery, HTTP timeouts
+# and in-call retries included, or a slow but live worker's message would be sent twice.
 STUCK_AFTER = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -111,7 +114,8 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None) -> bool:
 def release_stuck(now: datetime | None = None) -> int:
     """Messages claimed by a worker that died are handed back."""
     now = now or timezone.now()
-    return OutboxMessage.objects.filter(state=OutboxState.IN_FLIGHT, claimed_at__lt=now - STUCK_AFTER).update(
+    stuck_after = timedelta(seconds=getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", STUCK_AFTER.total_seconds()))
+    return OutboxMessage.objects.filter(state=OutboxState.IN_FLIGHT, claimed_at__lt=now - stuck_after).update(
         state=OutboxState.PENDING, claimed_at=None
     )
 

@@ -1,0 +1,34 @@
+"""A claim left by a worker that died is handed back after OUTBOX_STUCK_AFTER_SECONDS, not before."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from booksync.sync import outbox
+from booksync.sync.models import OutboxMessage, OutboxState
+
+pytestmark = pytest.mark.django_db
+
+
+def _claimed(seconds_ago: float) -> OutboxMessage:
+    message = outbox.record("email", "confirmation", f"email:test:{seconds_ago}")
+    now = timezone.now()
+    assert outbox.claim(message.pk, now - timedelta(seconds=seconds_ago), force=True)
+    return message
+
+
+def test_default_waits_ten_minutes():
+    fresh, old = _claimed(300), _claimed(700)
+    assert outbox.release_stuck() == 1
+    assert OutboxMessage.objects.get(pk=fresh.pk).state == OutboxState.IN_FLIGHT
+    assert OutboxMessage.objects.get(pk=old.pk).state == OutboxState.PENDING
+
+
+def test_the_setting_shortens_it(settings):
+    settings.OUTBOX_STUCK_AFTER_SECONDS = 2
+    fresh, old = _claimed(0), _claimed(5)
+    assert outbox.release_stuck() == 1
+    assert OutboxMessage.objects.get(pk=fresh.pk).state == OutboxState.IN_FLIGHT
+    released = OutboxMessage.objects.get(pk=old.pk)
+    assert released.state == OutboxState.PENDING and released.claimed_at is None

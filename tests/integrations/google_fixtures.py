@@ -23,11 +23,8 @@ def gcal() -> Iterator[GoogleCalendarEmulator]:
     emulator.stop()
 
 
-@pytest.fixture
-def google_settings(settings, gcal: GoogleCalendarEmulator, db):
-    """Configure booksync for the emulator (OAuth refresh token) and start with an empty busy cache."""
-    from django.core.cache import cache
-
+def point_at_google(settings, gcal: GoogleCalendarEmulator) -> None:
+    """Google settings for the emulator (OAuth refresh token)."""
     settings.GOOGLE_CLIENT_ID = gcal.client_id
     settings.GOOGLE_CLIENT_SECRET = gcal.client_secret
     settings.GOOGLE_REFRESH_TOKEN = gcal.refresh_token
@@ -37,8 +34,16 @@ def google_settings(settings, gcal: GoogleCalendarEmulator, db):
     settings.GOOGLE_TOKEN_URI = gcal.token_uri
     settings.GOOGLE_HTTP_TIMEOUT = 1.0
     settings.CALDAV_URL = ""
-    settings.NOTION_API_KEY = ""
     settings.OUTBOX_WAKE_WORKER = False
+
+
+@pytest.fixture
+def google_settings(settings, gcal: GoogleCalendarEmulator, db):
+    """Configure booksync for the emulator, without Notion, starting with an empty busy cache."""
+    from django.core.cache import cache
+
+    point_at_google(settings, gcal)
+    settings.NOTION_API_KEY = ""
     cache.clear()  # the database cache outlives transactional tests
     return settings
 

@@ -50,13 +50,8 @@ def notion_db(emu: NotionEmulator) -> NotionDB:
     return NotionDB(*emu.create_database("Bookings", SEED_SCHEMA))
 
 
-@pytest.fixture
-def notion_settings(settings, emu: NotionEmulator, notion_db: NotionDB, tmp_path, db):
-    """Point booksync at the emulator; a fast private rate budget (tests of the limit set their own)."""
-    from django.core.cache import cache
-
-    from booksync.integrations.notion import forget_stores
-
+def point_at_notion(settings, emu: NotionEmulator, notion_db: NotionDB, tmp_path) -> None:
+    """Notion settings for the emulator, with a fast private rate budget (tests of the limit set their own)."""
     settings.NOTION_API_KEY = emu.token
     settings.NOTION_API_BASE_URL = emu.url
     settings.NOTION_BOOKINGS_DATABASE_ID = notion_db.database_id
@@ -65,10 +60,20 @@ def notion_settings(settings, emu: NotionEmulator, notion_db: NotionDB, tmp_path
     settings.NOTION_REQUESTS_PER_SECOND = 200.0
     settings.NOTION_MAX_WAIT_SECONDS = 5.0
     settings.NOTION_RATE_FILE = str(tmp_path / "notion-rate.json")
+    settings.OUTBOX_WAKE_WORKER = False
+
+
+@pytest.fixture
+def notion_settings(settings, emu: NotionEmulator, notion_db: NotionDB, tmp_path, db):
+    """Point booksync at the emulator, with no outside calendar."""
+    from django.core.cache import cache
+
+    from booksync.integrations.notion import forget_stores
+
+    point_at_notion(settings, emu, notion_db, tmp_path)
     settings.GOOGLE_REFRESH_TOKEN = ""
     settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
     settings.CALDAV_URL = ""
-    settings.OUTBOX_WAKE_WORKER = False
     cache.clear()  # the database cache outlives transactional tests
     forget_stores()
     yield settings

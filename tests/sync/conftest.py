@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.integrations.google_fixtures import gcal  # noqa: F401
-from tests.integrations.notion_fixtures import emu, notion_db  # noqa: F401
+from tests.integrations.google_fixtures import gcal, point_at_google  # noqa: F401
+from tests.integrations.notion_fixtures import emu, notion_db, point_at_notion  # noqa: F401
 
 
 @pytest.fixture
@@ -13,24 +13,9 @@ def both(settings, emu, notion_db, gcal, tmp_path, db, studio):  # noqa: F811
 
     from booksync.integrations.notion import forget_stores
 
-    settings.NOTION_API_KEY = emu.token
-    settings.NOTION_API_BASE_URL = emu.url
-    settings.NOTION_BOOKINGS_DATABASE_ID = notion_db.database_id
-    settings.NOTION_PROPERTY_NAMES = ""
-    settings.NOTION_HTTP_TIMEOUT = 2.0
-    settings.NOTION_REQUESTS_PER_SECOND = 500.0
-    settings.NOTION_MAX_WAIT_SECONDS = 5.0
-    settings.NOTION_RATE_FILE = str(tmp_path / "notion-rate.json")
-    settings.GOOGLE_CLIENT_ID = gcal.client_id
-    settings.GOOGLE_CLIENT_SECRET = gcal.client_secret
-    settings.GOOGLE_REFRESH_TOKEN = gcal.refresh_token
-    settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
-    settings.GOOGLE_CALENDAR_ID = "primary"
-    settings.GOOGLE_API_BASE_URL = gcal.api_endpoint
-    settings.GOOGLE_TOKEN_URI = gcal.token_uri
-    settings.GOOGLE_HTTP_TIMEOUT = 2.0
-    settings.CALDAV_URL = ""
-    settings.OUTBOX_WAKE_WORKER = False
+    point_at_notion(settings, emu, notion_db, tmp_path)
+    point_at_google(settings, gcal)
+    settings.NOTION_HTTP_TIMEOUT = settings.GOOGLE_HTTP_TIMEOUT = 2.0
     settings.INVITES_VIA = "email"
     settings.CALENDAR_IMPORT = "booking"
     settings.NOTION_WEBHOOK_SECRET = "automation-secret-for-tests"

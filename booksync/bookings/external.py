@@ -20,7 +20,7 @@ from booksync.scheduling import Interval, to_utc
 from . import tokens
 from .changes import record_change
 from .models import Block, Booking, BookingSource, BookingStatus, Service, Studio
-from .services import _blocked, _ensure_free, _save_exclusively
+from .services import blocked_interval, ensure_free, save_exclusively
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
@@ -41,7 +41,7 @@ def apply_changes(booking_id: str, changes: dict[str, Any], origin: str) -> Book
         end = to_utc(changes["end"]) if changes.get("end") else booking.end
         if (start, end) != (booking.start, booking.end) and end > start:
             booking.start, booking.end = start, end
-            blocked = _blocked(studio, start, end)
+            blocked = blocked_interval(studio, start, end)
             booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
             time_changed = True
         for name in ("name", "email", "phone", "notes"):
@@ -57,13 +57,13 @@ def apply_changes(booking_id: str, changes: dict[str, Any], origin: str) -> Book
             if status == BookingStatus.CANCELLED:
                 booking.cancelled_at = timezone.now()
         if booking.is_active and (time_changed or not was_active):
-            _ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
+            ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
         cancelled = was_active and booking.status == BookingStatus.CANCELLED
         customer_visible = time_changed or service_changed or cancelled or (booking.is_active and not was_active)
         if customer_visible:
             booking.sequence += 1
         booking.version += 1
-        _save_exclusively(booking)
+        save_exclusively(booking)
         if cancelled:
             change = "cancelled"
         elif customer_visible:
@@ -94,7 +94,7 @@ def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False)
             return block
         service = _service_named(record.service)
         status = record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED
-        blocked = _blocked(studio, start, end)
+        blocked = blocked_interval(studio, start, end)
         booking = Booking(
             service=service, service_name=record.service or (service.name if service else ""),
             start=start, end=end, blocked_start=blocked.start, blocked_end=blocked.end,
@@ -103,9 +103,9 @@ def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False)
             notes=(record.notes or "")[:2000],
         )
         if booking.is_active:
-            _ensure_free(blocked)
+            ensure_free(blocked)
         tokens.assign(booking)
-        _save_exclusively(booking)
+        save_exclusively(booking)
         record_change(booking, "created", actor=ACTOR[origin], notify=booking.is_active,
                       skip_topics=() if origin == "notion" else (origin,))
     return booking

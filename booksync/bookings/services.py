@@ -58,11 +58,11 @@ class BookingResult:
     created: bool
 
 
-def _blocked(studio: Studio, start: datetime, end: datetime) -> Interval:
+def blocked_interval(studio: Studio, start: datetime, end: datetime) -> Interval:
     return Interval(start - studio.buffer_before, end + studio.buffer_after)
 
 
-def _ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
+def ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
     """The authoritative overlap check, inside the booking's transaction."""
     clash = Booking.objects.active().overlapping(blocked.start, blocked.end)
     if exclude_booking_id is not None:
@@ -71,7 +71,7 @@ def _ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
         raise SlotUnavailable("That time was just taken.", field="start")
 
 
-def _save_exclusively(booking: Booking) -> None:
+def save_exclusively(booking: Booking) -> None:
     try:
         with transaction.atomic():
             booking.save()
@@ -97,13 +97,13 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
     if problem:
         raise slot_error(problem)
     end = request.start + request.length
-    blocked = _blocked(studio, request.start, end)
+    blocked = blocked_interval(studio, request.start, end)
     with transaction.atomic():
         if idempotency_key:
             replay = _replay(idempotency_key, request)
             if replay:
                 return replay
-        _ensure_free(blocked)
+        ensure_free(blocked)
         booking = Booking(
             service=request.service,
             service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
@@ -120,7 +120,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             customer_timezone=request.customer_timezone,
         )
         token = tokens.assign(booking)
-        _save_exclusively(booking)
+        save_exclusively(booking)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.fingerprint(), booking=booking)
         record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
@@ -157,18 +157,18 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
     problem = slot_problem(studio_rules(studio), new_start, duration, now=now, live=True, exclude_booking_id=booking.pk)
     if problem:
         raise slot_error(problem)
-    blocked = _blocked(studio, new_start, new_start + duration)
+    blocked = blocked_interval(studio, new_start, new_start + duration)
     with transaction.atomic():
         booking = Booking.objects.get(pk=booking.pk)  # fresh, inside the lock
         if actor == "customer":
             _check_customer_may_change(booking, studio, now)
-        _ensure_free(blocked, exclude_booking_id=booking.pk)
+        ensure_free(blocked, exclude_booking_id=booking.pk)
         previous = booking.start
         booking.start, booking.end = new_start, new_start + duration
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
         booking.sequence += 1
         booking.version += 1
-        _save_exclusively(booking)
+        save_exclusively(booking)
         record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "to": new_start.isoformat()})
     return booking
 

@@ -52,22 +52,23 @@ def _search_window(rules: StudioRules, days: list[date]) -> Interval:
 
 def slots_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
-    snapshot: Snapshot | None = None,
+    snapshot: Snapshot | None = None, exclude_booking_id=None,
 ) -> dict[date, list[Interval]]:
     """Free slots per day, reading busy time once for the whole range.
 
     With a ``snapshot`` (the slot picker) local busy time and results are cached
     per process until anything changes; "now" counts to the minute there.
+    ``exclude_booking_id`` leaves one booking's own time free (rescheduling it).
     """
     now = now or timezone.now()
     if not days:
         return {}
 
     def compute() -> dict[date, list[Interval]]:
-        busy = busy_for(_search_window(rules, days), snapshot=snapshot)
+        busy = busy_for(_search_window(rules, days), snapshot=snapshot, exclude_booking_id=exclude_booking_id)
         return {day: free_slots(rules, day, duration, busy, now) for day in days}
 
-    if snapshot is None or busy_source().name != "local":
+    if snapshot is None or busy_source().name != "local" or exclude_booking_id is not None:
         # An outside calendar has its own cache with its own invalidation; don't hide it behind ours.
         return compute()
     minute = now.replace(second=0, microsecond=0)

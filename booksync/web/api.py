@@ -22,6 +22,8 @@ from booksync.bookings.tokens import manage_url
 from booksync.scheduling import Interval
 
 from .schemas import (
+    MAX_YEAR,
+    MIN_YEAR,
     AvailabilityOut,
     BatchIn,
     BatchOut,
@@ -86,6 +88,12 @@ def _resolve_length(service_slug: str | None, duration: int | None) -> tuple[Ser
     raise BookingError("Give a service or a duration in minutes.", code="missing_duration", field="duration")
 
 
+def _check_dates(days: list[date], field: str) -> None:
+    # Dates near year 1 or 9999 validate but overflow the busy-time window around them.
+    if any(not MIN_YEAR <= day.year <= MAX_YEAR for day in days):
+        raise BookingError(f"Dates must be between the years {MIN_YEAR} and {MAX_YEAR}.", field=field)
+
+
 def _slots_json(slots: list[Interval]) -> list[dict]:
     return [{"start": s.start, "end": s.end} for s in slots]
 
@@ -108,6 +116,7 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
 def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
     """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
     _service, length = _resolve_length(service, duration)
+    _check_dates([date], "date")
     snapshot = Snapshot()
     rules = picker_rules(snapshot)
     slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
@@ -115,14 +124,18 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
             "slots": _slots_json(slots)}
 
 
-@api.post("/calendar/availability-batch", response={200: BatchOut, 422: Problem}, tags=["availability"])
+@api.post("/calendar/availability-batch", response={200: BatchOut, 400: Problem, 404: Problem, 422: Problem},
+          tags=["availability"])
 def availability_batch(request, payload: BatchIn):
     """Free slots for up to 62 dates at once (one busy-time read for the whole range)."""
     _service, length = _resolve_length(payload.service, payload.duration)
+    _check_dates(payload.dates, "dates")
     snapshot = Snapshot()
     rules = picker_rules(snapshot)
     days = sorted(set(payload.dates))
-    by_day = slots_for_days(rules, days, length, snapshot=snapshot)
+    moving = _managed(payload.manage_token) if payload.manage_token else None
+    by_day = slots_for_days(rules, days, length, snapshot=snapshot,
+                            exclude_booking_id=moving.pk if moving else None)
     return {"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
             "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates]}
 
@@ -139,7 +152,7 @@ def ping(request):
     return {"pong": True}
 
 
-@api.get("/health", tags=["operations"])
+@api.get("/health", response={200: dict, 503: dict}, tags=["operations"])
 def health(request):
     """Database, worker and integrations at a glance."""
     from booksync.sync.health import health_report
@@ -149,7 +162,8 @@ def health(request):
 
 
 # --- bookings ----------------------------------------------------------------------------------
-@api.post("/bookings", response={201: BookingOut, 200: BookingOut, 409: Problem, 422: Problem}, tags=["bookings"])
+@api.post("/bookings", response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem},
+          tags=["bookings"])
 def create_booking(request, payload: BookingIn):
     """Book a slot. Send an ``Idempotency-Key`` header to make retries safe."""
     service, length = _resolve_length(payload.service, payload.duration)
@@ -179,14 +193,16 @@ def get_managed(request, token: str):
     return booking_json(_managed(token))
 
 
-@api.post("/bookings/manage/{token}/reschedule", response={200: BookingOut, 404: Problem, 409: Problem, 422: Problem},
+@api.post("/bookings/manage/{token}/reschedule",
+          response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem, 422: Problem},
           tags=["bookings"])
 def reschedule_managed(request, token: str, payload: RescheduleIn):
     booking = services.reschedule(_managed(token), payload.start, actor="customer")
     return booking_json(booking)
 
 
-@api.post("/bookings/manage/{token}/cancel", response={200: BookingOut, 404: Problem, 409: Problem}, tags=["bookings"])
+@api.post("/bookings/manage/{token}/cancel",
+          response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem, 422: Problem}, tags=["bookings"])
 def cancel_managed(request, token: str, payload: CancelIn | None = None):
     from .schemas import clean_text
 
@@ -206,7 +222,7 @@ def require_admin_token(request: HttpRequest) -> None:
         raise AuthenticationError(401, "Send Authorization: Bearer <ADMIN_API_TOKEN>.")
 
 
-@api.post("/admin/sync", response={200: SyncOut, 401: Problem, 403: Problem}, tags=["admin"])
+@api.post("/admin/sync", response={200: SyncOut, 401: Problem, 403: Problem, 422: Problem}, tags=["admin"])
 def admin_sync(request, dry_run: bool = False, full: bool = True):
     """Reconcile every side now (the seed's manual sync). ``dry_run=true`` plans without writing."""
     require_admin_token(request)

@@ -96,7 +96,7 @@ class DaySlots:
         return self.zone == self.studio_zone
 
 
-def day_slots(length: timedelta, *, day: date | None, zone: str | None) -> DaySlots:
+def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_booking_id=None) -> DaySlots:
     """The slots of ``day`` (default: the first open day) labelled in ``zone``."""
     rules = studio_rules()
     today = studio_today(rules)
@@ -104,17 +104,18 @@ def day_slots(length: timedelta, *, day: date | None, zone: str | None) -> DaySl
     if day is None or not today <= day <= last_day:
         day = first_open_day(rules, length, today)
     customer_zone = valid_zone(zone, rules.timezone)
-    slots = slots_for_days(rules, [day], length)[day]
+    slots = slots_for_days(rules, [day], length, exclude_booking_id=exclude_booking_id)[day]
     choices = [slot_choice(slot.start, customer_zone, rules.timezone) for slot in slots]
     return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day)
 
 
-def nearest_slots(length: timedelta, wanted: datetime, zone: str | None) -> list[SlotChoice]:
+def nearest_slots(length: timedelta, wanted: datetime, zone: str | None,
+                  exclude_booking_id=None) -> list[SlotChoice]:
     """Free slots near ``wanted``: the closest ones that day, then the first ones of the next open days."""
     rules = studio_rules()
     first = max(wanted.astimezone(rules.tz).date(), studio_today(rules))
     days = [first + timedelta(days=n) for n in range(ALTERNATIVE_SEARCH_DAYS)]
-    by_day = slots_for_days(rules, days, length)
+    by_day = slots_for_days(rules, days, length, exclude_booking_id=exclude_booking_id)
     same_day = sorted(by_day[first], key=lambda slot: abs(slot.start - wanted))[:SAME_DAY_ALTERNATIVES]
     later = [slot for day in days[1:] for slot in by_day[day][:1]]
     chosen: list[Interval] = sorted(same_day) + later[:ALTERNATIVES_SHOWN - len(same_day)]

@@ -11,6 +11,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 MAX_BATCH_DATES = 62
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def clean_text(value: str, *, keep_newlines: bool) -> str:
@@ -42,6 +43,8 @@ class BatchIn(Schema):
     dates: list[date] = Field(min_length=1, max_length=MAX_BATCH_DATES)
     duration: int | None = Field(default=None, ge=5, le=720)
     service: str | None = None
+    manage_token: str | None = Field(default=None, max_length=100,
+                                     description="When rescheduling: that booking's own time counts as free.")
 
 
 class DayOut(Schema):
@@ -78,6 +81,9 @@ class BookingIn(Schema):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("start must include a UTC offset, e.g. 2025-11-15T10:00:00+00:00")
+        # Year 1 or 9999 parse, but the window arithmetic around a slot overflows on them.
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"start must be between the years {MIN_YEAR} and {MAX_YEAR}")
         return value
 
     @field_validator("name")

@@ -189,18 +189,20 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     studio = Studio.load()
     zone = valid_zone(booking.customer_timezone, studio.timezone)
     if request.method == "GET":
-        picker = day_slots(booking.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz") or zone)
+        picker = day_slots(booking.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz") or zone,
+                           exclude_booking_id=booking.pk)
         return _reschedule_page(request, booking, picker)
     form = SlotForm(request.POST)
     valid = form.is_valid()
     data = form.cleaned_data
-    picker = day_slots(booking.duration, day=data.get("date"), zone=data.get("timezone") or zone)
+    picker = day_slots(booking.duration, day=data.get("date"), zone=data.get("timezone") or zone,
+                       exclude_booking_id=booking.pk)
     if not valid:
         return _reschedule_page(request, booking, picker, status=422, problem="Choose a new time.")
     try:
         booking = services.reschedule(booking, data["start"], actor="customer")
     except SlotUnavailable:
-        alternatives = nearest_slots(booking.duration, data["start"], picker.zone)
+        alternatives = nearest_slots(booking.duration, data["start"], picker.zone, exclude_booking_id=booking.pk)
         return _reschedule_page(request, booking, picker, status=409, taken=True, alternatives=alternatives)
     except BookingError as exc:
         return _reschedule_page(request, booking, picker, status=exc.status, problem=exc.message)

@@ -192,3 +192,18 @@ def test_services_health_and_openapi(studio, api_client):
     spec = api_client.get("/api/openapi.json").json()
     for path in ("/api/calendar/availability", "/api/calendar/availability-batch", "/api/admin/sync", "/api/bookings"):
         assert path in spec["paths"]
+
+
+def test_rescheduling_may_overlap_the_booking_s_own_time(studio, monday, api_client):
+    token = post(api_client, "/api/bookings", booking_body(london(monday, 10))).json()["manage_url"].rstrip("/").split("/")[-1]
+    plain = post(api_client, "/api/calendar/availability-batch", {"dates": [str(monday)], "duration": 60}).json()
+    own = post(api_client, "/api/calendar/availability-batch",
+               {"dates": [str(monday)], "duration": 60, "manage_token": token}).json()
+    plain_starts = {s["start"][11:16] for s in plain["days"][0]["slots"]}
+    own_starts = {s["start"][11:16] for s in own["days"][0]["slots"]}
+    assert "10:30" not in plain_starts and "10:30" in own_starts
+    moved = post(api_client, f"/api/bookings/manage/{token}/reschedule", {"start": london(monday, 10, 30).isoformat()})
+    assert moved.status_code == 200
+    bad = post(api_client, "/api/calendar/availability-batch",
+               {"dates": [str(monday)], "duration": 60, "manage_token": "nope"})
+    assert bad.status_code == 404

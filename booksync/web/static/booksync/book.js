@@ -135,6 +135,7 @@
     var body = { dates: dates };
     if (settings.service) body.service = settings.service;
     else body.duration = Number(settings.duration);
+    if (settings.manageToken) body.manage_token = settings.manageToken;
     monthData[month] = fetch(settings.batchUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },

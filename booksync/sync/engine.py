@@ -11,6 +11,8 @@ A side that cannot be read is skipped for this run, never taken as empty.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from collections import Counter
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from booksync.bookings.errors import BookingError
@@ -32,7 +35,7 @@ from booksync.integrations.registry import (
 )
 
 from . import outbox
-from .ledger import load_links, remember
+from .ledger import load_links, load_links_for_pages, remember
 from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
 from .plan import (
     CALENDAR,
@@ -87,10 +90,37 @@ class SyncBusy(Exception):
     """Another sync holds the lock."""
 
 
+def _holder_is_dead(token: str) -> bool:
+    """True when the lock's holder was a process on this host that no longer exists.
+
+    A worker killed mid-sync (SIGKILL, OOM) never releases the lock; without this
+    every sync would wait out ``LOCK_SECONDS``. Holders on another host (or an
+    old-style token) are never presumed dead: their lock expires instead.
+    """
+    host, _, rest = token.partition("|")
+    pid = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 def _acquire(wait_seconds: float) -> str:
-    token = uuid.uuid4().hex
+    token = f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex}"
     deadline = time.monotonic() + wait_seconds
     while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
+        held = cache.get(LOCK_KEY)
+        # Only one waiter wins the take-over of a given dead holder's lock.
+        if held and _holder_is_dead(held) and cache.add(f"{LOCK_KEY}:takeover:{held}", token, timeout=LOCK_SECONDS) \
+                and cache.get(LOCK_KEY) == held:
+            log.warning("the sync lock's holder (%s) is gone; taking the lock over", held)
+            cache.set(LOCK_KEY, token, timeout=LOCK_SECONDS)
+            return token
         if time.monotonic() >= deadline:
             raise SyncBusy("another sync is running")
         time.sleep(0.2)
@@ -165,20 +195,23 @@ def _apply(plan: Plan, report: Report) -> None:
             if action.as_block and _block_unchanged(action.record):
                 continue
             try:
-                created = import_record(action.record, action.origin, as_block=action.as_block)
+                # The booking and its link commit together: a process killed between the two
+                # would leave the record unlinked, and the next run would import it again.
+                with transaction.atomic():
+                    created = import_record(action.record, action.origin, as_block=action.as_block)
+                    if isinstance(created, Booking):
+                        remember(action.origin, str(created.pk), action.record.external_id,
+                                 project(action.origin, action.record))
+                        if action.origin == CALENDAR:
+                            # The event already shows this booking: nothing to write back to it.
+                            BookingLink.objects.filter(booking=created).update(
+                                calendar_written_hash=calendar_fingerprint(created))
             except BookingError as exc:
                 _report_problem(action.origin, action.record.external_id, f"Not imported: {exc.message}", report)
                 continue
             report.counts["created"] += 1
             report.counts["imported"] += 1
             report.actions.append({"action": "create_local", "from": action.origin, "id": str(created.pk)})
-            if isinstance(created, Booking):
-                remember(action.origin, str(created.pk), action.record.external_id,
-                         project(action.origin, action.record))
-                if action.origin == CALENDAR:
-                    # The event already shows this booking: nothing to write back to it.
-                    BookingLink.objects.filter(booking=created).update(
-                        calendar_written_hash=calendar_fingerprint(created))
         elif isinstance(action, Remember):
             remember(action.side, action.booking_id, action.external_id, action.snapshot)
         elif isinstance(action, Push):
@@ -281,7 +314,10 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
     steps = len(sides) + 2
     owed_before = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
-    links = load_links()
+    # A webhook names a few pages, and only their bookings can match them: reading every booking's
+    # link (seconds at 10,000 bookings) would make the webhook's latency grow with the database.
+    targeted = notion_page_ids is not None and sides == [NOTION]
+    links = [] if targeted else load_links()
     plan = Plan()
     cursors: dict[str, str] = {}
     read_errors: list[dict] = []
@@ -298,6 +334,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         read_errors.extend(scratch.errors)
         if side == CALENDAR and not dry_run:
             _forget_deleted_blocks(records)
+        if targeted:
+            links = load_links_for_pages(records)
         plan_changes(side, records, links, settings_, plan)
         if cursor:
             cursors[side] = cursor
@@ -323,7 +361,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
     report.errors[:0] = read_errors
     touched = {a.get("booking") or a.get("booking_id") or a.get("id") for a in report.actions}
-    total = len(links) + report.counts["imported"]
+    total = Booking.objects.count() if targeted else len(links) + report.counts["imported"]
     summary = {
         "total": total,
         "created": report.counts["created"],

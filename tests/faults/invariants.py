@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from booksync.bookings.models import Booking, BookingStatus
-from booksync.sync.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
 
 KIND_BY_SUBJECT = {
     "Your booking is confirmed": "confirmation",
@@ -63,10 +63,14 @@ def calendar_problems(gcal, calendar_id: str = "primary") -> tuple[list[str], in
     """
     problems: list[str] = []
     live: dict[str, list[dict]] = defaultdict(list)
+    # Events a person made and booksync adopted keep no bookingId property: the ledger links them.
+    adopted = {event_id: str(booking_id) for event_id, booking_id in
+               BookingLink.objects.exclude(calendar_event_id="").values_list("calendar_event_id", "booking_id")}
     for event in gcal.events(calendar_id):
         if event.get("status") == "cancelled":
             continue
-        booking_id = ((event.get("extendedProperties") or {}).get("private") or {}).get("bookingId", "")
+        booking_id = ((event.get("extendedProperties") or {}).get("private") or {}).get("bookingId", "") \
+            or adopted.get(event["id"], "")
         live[booking_id].append(event)
     duplicates = sum(len(events) - 1 for key, events in live.items() if key and len(events) > 1)
     for key, events in live.items():

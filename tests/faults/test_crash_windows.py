@@ -1,0 +1,85 @@
+"""A process that dies between two steps of one logical change must not leave a half that doubles later.
+
+The crash is simulated by making the step after the first one raise (as SIGKILL
+would stop it there); the next sync then has to finish the job without a
+second booking, page or event.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from booksync.bookings.models import Booking
+from booksync.sync import engine
+from booksync.sync.engine import run_sync
+from booksync.sync.outbox import deliver_due
+from tests.conftest import london
+from tests.faults.invariants import calendar_problems, notion_problems
+from tests.integrations.notion_fixtures import page_properties
+
+pytestmark = pytest.mark.django_db
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, not even ``except Exception`` handlers."""
+
+
+def _die(*args, **kwargs):
+    raise Killed
+
+
+def test_import_from_notion_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch):
+    emu.human_create(notion_db.data_source_id, page_properties(
+        "Nora", london(monday, 11), london(monday, 12), email="nora@example.com"))
+    monkeypatch.setattr(engine, "remember", _die)
+    with pytest.raises(Killed):
+        run_sync(trigger="admin", full=True)
+    monkeypatch.undo()
+    for _ in range(2):
+        run_sync(trigger="admin", full=True)
+        deliver_due(force=True)
+    assert Booking.objects.filter(name="Nora").count() == 1
+    assert notion_problems(emu, notion_db.data_source_id) == ([], 0)
+    assert calendar_problems(gcal) == ([], 0)
+
+
+def test_import_from_calendar_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch):
+    gcal.human_insert("primary", london(monday, 14), london(monday, 15), "Dentist")
+    monkeypatch.setattr(engine, "remember", _die)
+    with pytest.raises(Killed):
+        run_sync(trigger="admin", full=True)
+    monkeypatch.undo()
+    for _ in range(2):
+        run_sync(trigger="admin", full=True)
+        deliver_due(force=True)
+    assert Booking.objects.filter(name="Dentist").count() == 1
+    assert notion_problems(emu, notion_db.data_source_id) == ([], 0)
+    assert calendar_problems(gcal) == ([], 0)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_sync_lock_left_by_a_killed_process_is_taken_over(world):
+    engine.cache.set(engine.LOCK_KEY, f"{socket.gethostname()}|{_dead_pid()}|dead", timeout=600)
+    result = run_sync(trigger="admin", full=True, wait_seconds=2)
+    assert result["success"], result["error_details"]
+    assert engine.cache.get(engine.LOCK_KEY) is None  # released after the run as usual
+
+
+def test_a_sync_lock_held_by_a_live_process_is_respected(world):
+    engine.cache.set(engine.LOCK_KEY, f"{socket.gethostname()}|{os.getpid()}|alive", timeout=600)
+    with pytest.raises(engine.SyncBusy):
+        run_sync(trigger="admin", full=True, wait_seconds=0.5)
+    engine.cache.set(engine.LOCK_KEY, f"another-host|{_dead_pid()}|remote", timeout=600)
+    with pytest.raises(engine.SyncBusy):
+        run_sync(trigger="admin", full=True, wait_seconds=0.5)
+    engine.cache.delete(engine.LOCK_KEY)

@@ -93,8 +93,10 @@ def receive(raw: bytes, headers) -> Answer:
 
 
 def _handshake(token: str) -> Answer:
-    if not token.strip() or len(token) > 500:
-        return Answer(400, {"error": "bad_request", "message": "verification_token is empty or too long."})
+    # Notion's tokens are printable ASCII; a NUL would also be refused by PostgreSQL's text type.
+    if not token.strip() or len(token) > 500 or not token.isprintable():
+        return Answer(400, {"error": "bad_request",
+                            "message": "verification_token is empty, too long or not printable."})
     current = SyncState.get(TOKEN_STATE)
     if current and current != token:
         # Accepting a second token would let anyone who can reach us replace the signing key.
@@ -107,20 +109,26 @@ def _handshake(token: str) -> Answer:
     return Answer(200, {"ok": True})
 
 
+def _identifier(value) -> str:
+    """A short printable id from a payload, else '' (ids go into length-limited columns)."""
+    text = str(value) if isinstance(value, str | int) else ""
+    return text if len(text) <= 100 and text.isprintable() else ""
+
+
 def _integration_event(payload: dict) -> Answer:
-    event_id = str(payload.get("id") or "")
-    kind = str(payload.get("type") or "")
-    entity = payload.get("entity") or {}
+    event_id = _identifier(payload.get("id"))
+    kind = _identifier(payload.get("type"))
+    entity = payload.get("entity") if isinstance(payload.get("entity"), dict) else {}
     if not event_id or not kind:
-        return Answer(400, {"error": "bad_request", "message": "An event needs id and type."})
-    entity_id = str(entity.get("id") or "") if entity.get("type") == "page" else ""
+        return Answer(400, {"error": "bad_request", "message": "An event needs a short id and type."})
+    entity_id = _identifier(entity.get("id")) if entity.get("type") == "page" else ""
     fresh = _record("notion", f"notion:{event_id}", kind, entity_id)
     return Answer(200, {"ok": True, "duplicate": not fresh})
 
 
 def _automation_event(payload: dict, raw: bytes) -> Answer:
     page = payload.get("data") or {}
-    page_id = str(page.get("id") or "") if isinstance(page, dict) else ""
+    page_id = _identifier(page.get("id")) if isinstance(page, dict) else ""
     if not page_id:
         return Answer(400, {"error": "bad_request", "message": "An automation webhook needs data.id (the page)."})
     # Automations carry no delivery id: the body itself identifies a retry.

@@ -11,7 +11,29 @@ from ninja import Router
 router = Router(tags=["webhooks"])
 
 
-@router.post("/google", include_in_schema=False)
+def _headers(*names: str) -> list[dict]:
+    return [{"in": "header", "name": name, "required": False, "schema": {"type": "string"}} for name in names]
+
+
+_PROBLEM = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_GOOGLE_DOC = {
+    "parameters": _headers("X-Goog-Channel-ID", "X-Goog-Channel-Token", "X-Goog-Resource-ID",
+                           "X-Goog-Resource-State", "X-Goog-Message-Number"),
+    "responses": {"200": {"description": "Verified: busy-time cache dropped, worker woken."},
+                  "401": {"description": "Unknown channel or wrong channel token."}},
+}
+_NOTION_DOC = {
+    "parameters": _headers("X-Notion-Signature", "Authorization"),
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": True,
+        "description": "A handshake {verification_token}, an event {id, type, entity} or an automation {data}."}}}},
+    "responses": {"400": {"description": "Not a JSON object, or an event without its ids.", **_PROBLEM},
+                  "401": {"description": "Neither a valid signature nor the automation bearer secret.", **_PROBLEM},
+                  "409": {"description": "A different verification token is already stored.", **_PROBLEM}},
+}
+
+
+@router.post("/google", summary="Google Calendar push notification", openapi_extra=_GOOGLE_DOC)
 def google_push(request):
     """Google Calendar push notification: 200 when verified (cache dropped, worker woken), else 401."""
     from django.http import HttpResponse
@@ -21,7 +43,8 @@ def google_push(request):
     return HttpResponse(status=handle_notification(request.headers))
 
 
-@router.post("/notion", summary="Notion webhook (integration events or database automation)")
+@router.post("/notion", summary="Notion webhook (integration events or database automation)",
+             openapi_extra=_NOTION_DOC)
 def notion_webhook(request):
     """Handshake, signed integration events (X-Notion-Signature) or automations (Bearer secret)."""
     from booksync.sync.notion_webhooks import receive

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, RemoteBooking
+
+
+def _printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` without control characters: an admin edit or an import can carry them, and
+    Notion and calendars would store them. Cleaned here, the payload and its hash agree."""
+    allowed = {"\n", "\t"} if keep_newlines else set()
+    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) != "Cc")
 
 
 def local_record(booking) -> RemoteBooking:
@@ -13,10 +22,10 @@ def local_record(booking) -> RemoteBooking:
         start=booking.start,
         end=booking.end,
         status=booking.status,
-        name=booking.name,
+        name=_printable(booking.name),
         email=booking.email,
-        phone=booking.phone,
-        notes=booking.notes,
+        phone=_printable(booking.phone),
+        notes=_printable(booking.notes, keep_newlines=True),
         service=booking.service_name,
         source=booking.source,
         deleted=False,

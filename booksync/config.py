@@ -90,5 +90,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("DEFAULT_FROM_EMAIL", "bookings@localhost", "Sender when SendGrid is not used."),
     Variable("ANYMAIL_WEBHOOK_SECRET", "", "`user:password` the SendGrid event webhook must send (basic auth in its URL)."),
     Variable("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY", "", "SendGrid signed event webhook public key; enables signature checks."),
+    Variable("LOG_FORMAT", "text", "`text` (readable lines) or `json` (one object per line: use in production)."),
     Variable("REMINDER_HOURS_BEFORE", "24", "Hours before a session that the reminder email goes out; 0 disables reminders."),
 )

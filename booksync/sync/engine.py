@@ -34,7 +34,7 @@ from booksync.integrations.registry import (
     notion_store,
 )
 
-from . import outbox
+from . import liveness, outbox
 from .ledger import load_links, remember
 from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
 from .plan import (
@@ -329,6 +329,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             read_errors.append({"side": side, "id": "", "error": f"could not read {side}: {exc}"})
             continue
         read_errors.extend(scratch.errors)
+        if not scratch.errors:
+            liveness.record_success(side)
         if side == CALENDAR and not dry_run:
             _forget_deleted_blocks(records)
         plan_changes(side, records, links, settings_, plan)
@@ -352,6 +354,10 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         _apply(plan, report)
         progress("delivering to Notion, the calendar and email", steps)
         _deliver(report, owed_before)
+        for action in report.actions:  # one line per action, findable by booking id
+            log.info("sync %s: %s", run.pk, action, extra={
+                "sync_run": run.pk, "sync_action": action["action"],
+                "booking_id": action.get("booking") or action.get("booking_id") or action.get("id") or ""})
         for side, cursor in cursors.items():
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
     report.errors[:0] = read_errors

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 HEARTBEAT_KEY = "booksync:worker-heartbeat"
+# The sweep beats every minute; three missed beats and the worker counts as stale.
+STALE_AFTER = timedelta(minutes=3)
 
 
 def beat() -> None:
@@ -23,10 +27,20 @@ def _database() -> str:
         return f"error: {exc}"
 
 
+def worker_state(heartbeat: str | None, now: datetime | None = None) -> dict:
+    """``{"state": ok | stale | missing, "heartbeat", "age_seconds"}`` from the last beat."""
+    if not heartbeat:
+        return {"state": "missing", "heartbeat": None, "age_seconds": None}
+    age = (now or timezone.now()) - datetime.fromisoformat(heartbeat)
+    return {"state": "stale" if age > STALE_AFTER else "ok", "heartbeat": heartbeat,
+            "age_seconds": max(int(age.total_seconds()), 0)}
+
+
 def health_report() -> dict:
     from booksync.integrations.mail import backend_name
     from booksync.integrations.registry import calendar_provider, notion_enabled
 
+    from .liveness import last_successes
     from .outbox import backlog
 
     database = _database()
@@ -40,10 +54,12 @@ def health_report() -> dict:
     report.update(
         {
             "worker_heartbeat": heartbeat,
+            "worker": worker_state(heartbeat),
             "outbox_backlog": backlog(),
             "email_backend": backend_name(),
             "calendar": calendar_provider(),
             "notion": "enabled" if notion_enabled() else "disabled",
+            "last_success": last_successes(),
         }
     )
     return report

@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from booksync.integrations.ports import IntegrationError
 
+from .liveness import record_success
 from .models import OutboxMessage, OutboxState
 
 log = logging.getLogger("booksync.outbox")
@@ -93,10 +94,11 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None) -> bool:
         if retryable and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             message.state = OutboxState.PENDING
             message.not_before = now + backoff(message.attempts)
-            log.warning("outbox %s failed (attempt %s), retry at %s: %s", message.key, message.attempts, message.not_before, exc)
+            log.warning("outbox %s failed (attempt %s), retry at %s: %s", message.key, message.attempts, message.not_before, exc,
+                        extra=_log_fields(message, "retry"))
         else:
             message.state = OutboxState.FAILED
-            log.error("outbox %s failed for good: %s", message.key, exc)
+            log.error("outbox %s failed for good: %s", message.key, exc, extra=_log_fields(message, "failed"))
         message.save(update_fields=["state", "not_before", "last_error", "claimed_at", "updated_at"])
         return False
     message.state = OutboxState.DONE
@@ -108,7 +110,15 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None) -> bool:
     message.save(
         update_fields=["state", "delivered_at", "claimed_at", "last_error", "provider_message_id", "updated_at"]
     )
+    log.info("outbox %s delivered", message.key, extra=_log_fields(message, "delivered"))
+    record_success(message.topic)
     return True
+
+
+def _log_fields(message: OutboxMessage, outcome: str) -> dict:
+    """What a delivery's log line carries, so one booking's story can be pulled out of the logs."""
+    return {"booking_id": str(message.booking_id or ""), "topic": message.topic, "action": message.action,
+            "outbox_key": message.key, "attempt": message.attempts, "outcome": outcome}
 
 
 def release_stuck(now: datetime | None = None) -> int:

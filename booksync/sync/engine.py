@@ -145,18 +145,20 @@ def _read_side(side: str, store, links: list[Link], full: bool, page_ids: list[s
     cursor = None if full else SyncState.get(f"cursor:{side}", CURSOR_FORMAT)
     batch: ChangeBatch = store.changes(cursor)
     records = list(batch.records)
-    if side == NOTION and batch.full and batch.complete:
-        # Pages in the trash drop out of query results; absence alone proves nothing,
-        # so each missing linked page is looked at before anything is concluded.
+    if batch.full and batch.complete:
+        # Pages in the trash drop out of query results, deleted events out of a full calendar
+        # list; absence alone proves nothing, so each missing linked record is looked at
+        # before anything is concluded (else a deletion read first by a full sync is lost).
         listed = {r.external_id for r in records}
         for link in links:
-            if link.notion_id and link.notion_id not in listed and link.local.status != "cancelled":
+            external_id = link.external_id(side)
+            if external_id and external_id not in listed and link.local.status != "cancelled":
                 try:
-                    record = store.fetch(link.notion_id)
+                    record = store.fetch(external_id)
                 except IntegrationError as exc:
-                    report.error(side, str(exc), link.notion_id)
+                    report.error(side, str(exc), external_id)
                     continue
-                records.append(record or RemoteBooking(external_id=link.notion_id, deleted=True))
+                records.append(record or RemoteBooking(external_id=external_id, deleted=True))
     return records, batch.cursor
 
 

@@ -72,10 +72,28 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claim(message_id: int, now: datetime, *, force: bool = False) -> bool:
-    due = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING)
-    if not force:
-        due = due.filter(not_before__lte=now)
-    return bool(due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1))
+    """Take one due message for delivery; False if it is not due or someone else has it.
+
+    Two messages owed for the same booking and topic (a push per version) are never in
+    flight together: two workers would both find no Notion page yet and both create one.
+    The booking's row lock makes the sibling check and the claim one step.
+    """
+    with transaction.atomic():
+        message = OutboxMessage.objects.filter(pk=message_id).values("topic", "booking_id").first()
+        if message is None:
+            return False
+        if message["booking_id"] is not None:
+            from booksync.bookings.models import Booking
+
+            list(Booking.objects.select_for_update().filter(pk=message["booking_id"]).values_list("pk"))
+            busy = OutboxMessage.objects.filter(topic=message["topic"], booking_id=message["booking_id"],
+                                                state=OutboxState.IN_FLIGHT).exclude(pk=message_id)
+            if busy.exists():
+                return False
+        due = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING)
+        if not force:
+            due = due.filter(not_before__lte=now)
+        return bool(due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1))
 
 
 def _handler(topic: str) -> Callable[[OutboxMessage], str | None]:

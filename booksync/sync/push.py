@@ -43,7 +43,11 @@ def push_to_notion(message) -> str | None:
     booking, link = found
     wanted = _notion_hash(booking, link)
     if link.notion_page_id and link.notion_written_hash == wanted:
-        return link.notion_page_id  # Notion already shows exactly this
+        # Notion already shows exactly this. The snapshot is refreshed too: a process killed
+        # between writing the hash and the snapshot would otherwise leave the planner owing
+        # a push that this early return never settles, on every sync.
+        remember_written(NOTION, booking)
+        return link.notion_page_id
     result = notion_store().upsert(booking, link)
     BookingLink.objects.filter(pk=link.pk).update(
         notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
@@ -64,6 +68,7 @@ def push_to_calendar(message) -> str | None:
     booking, link = found
     wanted = calendar_fingerprint(booking)
     if link.calendar_written_hash == wanted and (link.calendar_event_id or not _shows_time(booking)):
+        remember_written(CALENDAR, booking)  # see push_to_notion: settles a snapshot a crash left behind
         return link.calendar_event_id or None
     store = calendar_store()
     if _shows_time(booking):

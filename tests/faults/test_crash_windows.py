@@ -83,3 +83,18 @@ def test_a_sync_lock_held_by_a_live_process_is_respected(world):
     with pytest.raises(engine.SyncBusy):
         run_sync(trigger="admin", full=True, wait_seconds=0.5)
     engine.cache.delete(engine.LOCK_KEY)
+
+
+@pytest.mark.parametrize("side", ["calendar", "notion"])
+def test_push_dies_between_the_hash_and_the_snapshot(world, emu, notion_db, gcal, monday, side):
+    from booksync.sync.models import BookingLink
+    from tests.sync.test_scenarios import book_on_website
+
+    booking = book_on_website(monday, 10)
+    deliver_due()
+    run_sync(trigger="admin", full=True)
+    # What a kill right after the written-hash UPDATE leaves: the snapshot of an older state.
+    BookingLink.objects.filter(booking=booking).update(**{f"{side}_snapshot": {}})
+    run_sync(trigger="admin", full=True)
+    again = run_sync(trigger="admin", full=True)["summary"]
+    assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)

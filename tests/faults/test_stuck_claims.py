@@ -32,3 +32,18 @@ def test_the_setting_shortens_it(settings):
     assert OutboxMessage.objects.get(pk=fresh.pk).state == OutboxState.IN_FLIGHT
     released = OutboxMessage.objects.get(pk=old.pk)
     assert released.state == OutboxState.PENDING and released.claimed_at is None
+
+
+def test_two_pushes_of_one_booking_are_never_in_flight_together(world, monday):
+    from tests.sync.test_scenarios import book_on_website
+
+    booking = book_on_website(monday, 10)
+    first = outbox.record("notion", "push", "notion:test:a", booking=booking)
+    second = outbox.record("notion", "push", "notion:test:b", booking=booking)
+    now = timezone.now()
+    assert outbox.claim(first.pk, now, force=True)
+    assert not outbox.claim(second.pk, now, force=True)  # another worker would create a second page
+    calendar = outbox.record("calendar", "push", "calendar:test:a", booking=booking)
+    assert outbox.claim(calendar.pk, now, force=True)  # other topics go on
+    outbox.deliver_one(OutboxMessage.objects.get(pk=first.pk))
+    assert outbox.claim(second.pk, now, force=True)

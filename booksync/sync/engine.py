@@ -35,7 +35,7 @@ from booksync.integrations.registry import (
 )
 
 from . import liveness, outbox
-from .ledger import load_links, remember
+from .ledger import load_links, load_links_for_pages, remember
 from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
 from .plan import (
     CALENDAR,
@@ -316,7 +316,10 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
     steps = len(sides) + 2
     owed_before = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
-    links = load_links()
+    # A webhook names a few pages, and only their bookings can match them: reading every booking's
+    # link (seconds at 10,000 bookings) would make the webhook's latency grow with the database.
+    targeted = notion_page_ids is not None and sides == [NOTION]
+    links = [] if targeted else load_links()
     plan = Plan()
     cursors: dict[str, str] = {}
     read_errors: list[dict] = []
@@ -335,6 +338,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             liveness.record_success(side)
         if side == CALENDAR and not dry_run:
             _forget_deleted_blocks(records)
+        if targeted:
+            links = load_links_for_pages(records)
         plan_changes(side, records, links, settings_, plan)
         if cursor:
             cursors[side] = cursor
@@ -364,7 +369,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
     report.errors[:0] = read_errors
     touched = {a.get("booking") or a.get("booking_id") or a.get("id") for a in report.actions}
-    total = len(links) + report.counts["imported"]
+    total = Booking.objects.count() if targeted else len(links) + report.counts["imported"]
     summary = {
         "total": total,
         "created": report.counts["created"],

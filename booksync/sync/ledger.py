@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -51,6 +52,25 @@ def load_links(bookings: Iterable[Booking] | None = None) -> list[Link]:
             link = None
         links.append(link_of(booking, link))
     return links
+
+
+def _as_uuid(text: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None
+
+
+def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
+    """The links a few Notion records can match (by page id or Booking ID), without reading every booking."""
+    from django.db.models import Q
+
+    records = list(records)
+    page_ids = [record.external_id for record in records]
+    # A Booking ID a person typed may be anything; only a UUID can name one of our bookings.
+    booking_ids = [found for r in records if (found := _as_uuid(r.booking_id)) is not None]
+    wanted = Booking.objects.select_related("link").filter(Q(link__notion_page_id__in=page_ids) | Q(pk__in=booking_ids))
+    return load_links(wanted)
 
 
 def remember(side: str, booking_id: str, external_id: str, snapshot: Mapping[str, Any]) -> None:

@@ -67,9 +67,9 @@ def push_to_calendar(message) -> str | None:
         return None
     booking, link = found
     wanted = calendar_fingerprint(booking)
-    if link.calendar_written_hash == wanted and (link.calendar_event_id or not _shows_time(booking)):
+    if link.calendar_written_hash == wanted and link.calendar_event_id:
         remember_written(CALENDAR, booking)  # see push_to_notion: settles a snapshot a crash left behind
-        return link.calendar_event_id or None
+        return link.calendar_event_id
     store = calendar_store()
     if _shows_time(booking):
         previous_id = link.calendar_event_id
@@ -82,8 +82,10 @@ def push_to_calendar(message) -> str | None:
         if result.external_id != previous_id and notion_enabled():
             ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
-    if link.calendar_event_id:
-        store.remove(booking, link)
+    # Even with no event id on record: a worker killed after Google made the event but before
+    # the id was saved leaves one under the booking's deterministic id, which remove() deletes
+    # (an event that does not exist counts as removed).
+    store.remove(booking, link)
     BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
     remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

@@ -98,3 +98,21 @@ def test_push_dies_between_the_hash_and_the_snapshot(world, emu, notion_db, gcal
     run_sync(trigger="admin", full=True)
     again = run_sync(trigger="admin", full=True)["summary"]
     assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)
+
+
+def test_event_made_but_its_id_never_saved_is_removed_on_cancel(world, emu, notion_db, gcal, monday):
+    """The worker died after Google created the event and before the link recorded its id."""
+    from booksync.bookings import services
+    from booksync.sync.models import BookingLink
+    from tests.sync.test_scenarios import book_on_website
+
+    booking = book_on_website(monday, 10)
+    deliver_due()
+    BookingLink.objects.filter(booking=booking).update(calendar_event_id="")  # the lost UPDATE
+    services.cancel(booking, actor="admin")
+    for _ in range(2):
+        run_sync(trigger="admin", full=True)
+        deliver_due(force=True)
+    assert calendar_problems(gcal) == ([], 0)
+    again = run_sync(trigger="admin", full=True)["summary"]
+    assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)

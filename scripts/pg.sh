@@ -14,6 +14,7 @@ case "${1:-}" in
     as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
       || { cat "$dir/log" >&2; exit 1; }
+    as_pg "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres booksync  # what the URL names (benches use it)
     echo "$dir postgresql://postgres@127.0.0.1:$port/booksync"
     ;;
   stop)

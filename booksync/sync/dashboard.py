@@ -72,7 +72,8 @@ def dashboard(request):
 
 @require_POST
 def sync_now(request):
-    from .engine import SyncBusy, run_sync
+    from .engine import run_sync
+    from .lock import SyncBusy
 
     try:
         result = run_sync(trigger=SyncRun.Trigger.DASHBOARD, full=True, wait_seconds=5)

@@ -11,16 +11,11 @@ A side that cannot be read is skipped for this run, never taken as empty.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +31,7 @@ from booksync.integrations.registry import (
 
 from . import liveness, outbox
 from .ledger import load_links, load_links_for_pages, remember
+from .lock import acquire, release
 from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
 from .plan import (
     CALENDAR,
@@ -58,8 +54,6 @@ from .snapshot import calendar_fingerprint
 
 log = logging.getLogger("booksync.sync")
 CURSOR_FORMAT = 1
-LOCK_KEY = "booksync:sync-lock"
-LOCK_SECONDS = 600
 
 
 def enabled_sides() -> list[str]:
@@ -84,52 +78,6 @@ class Report:
 
     def error(self, side: str, message: str, external_id: str = "") -> None:
         self.errors.append({"side": side, "id": external_id, "error": message})
-
-
-class SyncBusy(Exception):
-    """Another sync holds the lock."""
-
-
-def _holder_is_dead(token: str) -> bool:
-    """True when the lock's holder was a process on this host that no longer exists.
-
-    A worker killed mid-sync (SIGKILL, OOM) never releases the lock; without this
-    every sync would wait out ``LOCK_SECONDS``. Holders on another host (or an
-    old-style token) are never presumed dead: their lock expires instead.
-    """
-    host, _, rest = token.partition("|")
-    pid = rest.partition("|")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists, owned by someone else
-        return False
-    return False
-
-
-def _acquire(wait_seconds: float) -> str:
-    token = f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex}"
-    deadline = time.monotonic() + wait_seconds
-    while not cache.add(LOCK_KEY, token, timeout=LOCK_SECONDS):
-        held = cache.get(LOCK_KEY)
-        # Only one waiter wins the take-over of a given dead holder's lock.
-        if held and _holder_is_dead(held) and cache.add(f"{LOCK_KEY}:takeover:{held}", token, timeout=LOCK_SECONDS) \
-                and cache.get(LOCK_KEY) == held:
-            log.warning("the sync lock's holder (%s) is gone; taking the lock over", held)
-            cache.set(LOCK_KEY, token, timeout=LOCK_SECONDS)
-            return token
-        if time.monotonic() >= deadline:
-            raise SyncBusy("another sync is running")
-        time.sleep(0.2)
-    return token
-
-
-def _release(token: str) -> None:
-    if cache.get(LOCK_KEY) == token:
-        cache.delete(LOCK_KEY)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -301,14 +249,14 @@ def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False
 
     ``progress(step, steps_in_total)`` is told of each step (reading a side, applying, delivering).
     """
-    token = _acquire(wait_seconds) if not dry_run else None
+    token = acquire(wait_seconds) if not dry_run else None
     run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
     try:
         return _run(run, full=full, dry_run=dry_run, sides=sides, notion_page_ids=notion_page_ids,
                     progress=progress or (lambda step, total: None))
     finally:
         if token:
-            _release(token)
+            release(token)
 
 
 def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,

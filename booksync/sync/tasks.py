@@ -26,8 +26,8 @@ def run_sync(trigger: str = "schedule", full: bool = False) -> dict:
 
 def periodic_sync() -> dict | None:
     """The incremental sync that catches what webhooks missed (skipped while another sync runs)."""
-    from .engine import SyncBusy
     from .engine import run_sync as _run
+    from .lock import SyncBusy
 
     try:
         return _run(trigger="schedule", full=False, wait_seconds=0)

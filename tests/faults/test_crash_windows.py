@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from booksync.bookings.models import Booking
-from booksync.sync import engine
+from booksync.sync import engine, lock
 from booksync.sync.engine import run_sync
 from booksync.sync.outbox import deliver_due
 from tests.conftest import london
@@ -69,20 +69,20 @@ def _dead_pid() -> int:
 
 
 def test_a_sync_lock_left_by_a_killed_process_is_taken_over(world):
-    engine.cache.set(engine.LOCK_KEY, f"{socket.gethostname()}|{_dead_pid()}|dead", timeout=600)
+    lock.cache.set(lock.LOCK_KEY, f"{socket.gethostname()}|{_dead_pid()}|dead", timeout=600)
     result = run_sync(trigger="admin", full=True, wait_seconds=2)
     assert result["success"], result["error_details"]
-    assert engine.cache.get(engine.LOCK_KEY) is None  # released after the run as usual
+    assert lock.cache.get(lock.LOCK_KEY) is None  # released after the run as usual
 
 
 def test_a_sync_lock_held_by_a_live_process_is_respected(world):
-    engine.cache.set(engine.LOCK_KEY, f"{socket.gethostname()}|{os.getpid()}|alive", timeout=600)
-    with pytest.raises(engine.SyncBusy):
+    lock.cache.set(lock.LOCK_KEY, f"{socket.gethostname()}|{os.getpid()}|alive", timeout=600)
+    with pytest.raises(lock.SyncBusy):
         run_sync(trigger="admin", full=True, wait_seconds=0.5)
-    engine.cache.set(engine.LOCK_KEY, f"another-host|{_dead_pid()}|remote", timeout=600)
-    with pytest.raises(engine.SyncBusy):
+    lock.cache.set(lock.LOCK_KEY, f"another-host|{_dead_pid()}|remote", timeout=600)
+    with pytest.raises(lock.SyncBusy):
         run_sync(trigger="admin", full=True, wait_seconds=0.5)
-    engine.cache.delete(engine.LOCK_KEY)
+    lock.cache.delete(lock.LOCK_KEY)
 
 
 @pytest.mark.parametrize("side", ["calendar", "notion"])

@@ -68,11 +68,19 @@ def slots_for_days(
         busy = busy_for(_search_window(rules, days), snapshot=snapshot, exclude_booking_id=exclude_booking_id)
         return {day: free_slots(rules, day, duration, busy, now) for day in days}
 
-    if snapshot is None or busy_source().name != "local" or exclude_booking_id is not None:
-        # An outside calendar has its own cache with its own invalidation; don't hide it behind ours.
+    if snapshot is None or not picker_cacheable() or exclude_booking_id is not None:
         return compute()
     minute = now.replace(second=0, microsecond=0)
     return snapshot.memo(("slots", rules, tuple(days), duration, minute), compute)
+
+
+def picker_cacheable() -> bool:
+    """Whether computed slots may be kept per process until the next local change.
+
+    An outside calendar has its own cache with its own invalidation (push
+    notifications, the change feed); don't hide it behind ours.
+    """
+    return busy_source().name == "local"
 
 
 def slot_problem(

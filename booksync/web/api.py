@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from booksync.bookings import services
-from booksync.bookings.availability import picker_rules, slots_for_days
+from booksync.bookings.availability import picker_cacheable, picker_rules, slots_for_days
 from booksync.bookings.busy_cache import Snapshot
 from booksync.bookings.errors import BookingError, NotFound
 from booksync.bookings.models import Booking, Service, Studio
@@ -119,9 +120,21 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
     _check_dates([date], "date")
     snapshot = Snapshot()
     rules = picker_rules(snapshot)
-    slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
-    return {"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
-            "slots": _slots_json(slots)}
+
+    def render() -> bytes:
+        slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
+        body = AvailabilityOut(date=date, timezone=rules.timezone, duration=int(length.total_seconds() // 60),
+                               slots=_slots_json(slots))
+        return body.model_dump_json().encode()
+
+    # The slot picker asks for the same day again and again: keep the rendered answer until
+    # anything changes (or the minute turns, since minimum notice moves with the clock).
+    if picker_cacheable():
+        minute = timezone.now().replace(second=0, microsecond=0)
+        payload = snapshot.memo(("availability-json", date, length, minute), render)
+    else:
+        payload = render()
+    return HttpResponse(payload, content_type="application/json; charset=utf-8")
 
 
 @api.post("/calendar/availability-batch", response={200: BatchOut, 400: Problem, 404: Problem, 422: Problem},

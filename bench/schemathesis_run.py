@@ -28,10 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.liveserver import free_port, wait_until_up  # noqa: E402
+
 SECRET = "bench-schemathesis-secret"
 SHIM = (
     "import sys, schemathesis.transport.requests as transport\n"
@@ -40,27 +43,6 @@ SHIM = (
     "sys.argv[0] = 'schemathesis'\n"
     "schemathesis()\n"
 )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/api/ping", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not come up in {timeout:.0f} s")
 
 
 def main() -> int:
@@ -87,7 +69,7 @@ def main() -> int:
             server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", str(args.web_workers)],
                                       env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         try:
-            wait_until_up(url, server)
+            wait_until_up(url, timeout=60.0, process=server)
             started = time.monotonic()
             command = [sys.executable, "-c", SHIM, "run", f"{url}/api/openapi.json",
                        "--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", str(args.max_examples), "--workers", str(args.workers),

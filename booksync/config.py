@@ -55,7 +55,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("INVITES_VIA", "email", "`email` (our email carries the .ics) or `calendar` (the calendar invites the attendee)."),
     Variable("SYNC_INTERVAL_MINUTES", "5", "Period of the incremental sync schedule."),
     Variable("DAILY_SYNC_TIME", "06:00", "Studio-local time of the daily full reconcile."),
-    Variable("CALENDAR_IMPORT", "booking", "Foreign calendar events become `booking`s or `block`s in Notion."),
+    Variable("CALENDAR_IMPORT", "booking", "Hand-made calendar events appear in Notion as a `booking` or as `block`ed time."),
     Variable("NOTION_API_KEY", "", "Notion integration token; enables Notion."),
     Variable("NOTION_BOOKINGS_DATABASE_ID", "", "The bookings database (id from its URL)."),
     Variable("NOTION_WEBHOOK_SECRET", "", "Bearer secret for Notion automation webhooks."),

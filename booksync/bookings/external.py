@@ -19,7 +19,7 @@ from booksync.scheduling import Interval, to_utc
 
 from . import tokens
 from .changes import record_change
-from .models import Block, Booking, BookingSource, BookingStatus, Service, Studio
+from .models import Booking, BookingSource, BookingStatus, Service, Studio
 from .services import blocked_interval, ensure_free, save_exclusively
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
@@ -81,22 +81,26 @@ def _times(record: RemoteBooking) -> tuple[datetime, datetime]:
     return start, end
 
 
-def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False) -> Booking | Block:
-    """A booking (or block) for a record a person created on ``origin``."""
+BLOCKED_TIME = "Blocked time"
+
+
+def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False) -> Booking:
+    """A booking for a record a person created on ``origin``.
+
+    ``as_block`` (CALENDAR_IMPORT=block) marks it as blocked time rather than a
+    customer's session: service "Blocked time", exactly the event's time (no
+    buffers), so Notion shows it for what it is and the sync moves or cancels
+    it with its event like any booking.
+    """
     studio = Studio.load()
     start, end = _times(record)
     with transaction.atomic():
-        if as_block:
-            block, _ = Block.objects.update_or_create(
-                source=Block.Source.CALENDAR, external_id=record.external_id,
-                defaults={"start": start, "end": end, "reason": record.name or "Busy (calendar)"},
-            )
-            return block
-        service = _service_named(record.service)
+        service = None if as_block else _service_named(record.service)
         status = record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED
-        blocked = blocked_interval(studio, start, end)
+        blocked = Interval(start, end) if as_block else blocked_interval(studio, start, end)
+        service_name = BLOCKED_TIME if as_block else record.service or (service.name if service else "")
         booking = Booking(
-            service=service, service_name=record.service or (service.name if service else ""),
+            service=service, service_name=service_name,
             start=start, end=end, blocked_start=blocked.start, blocked_end=blocked.end,
             status=status, source=BookingSource.NOTION if origin == "notion" else BookingSource.CALENDAR,
             name=(record.name or "Untitled booking")[:200], email=record.email or "", phone=record.phone or "",

@@ -142,20 +142,17 @@ def _apply(plan: Plan, report: Report) -> None:
             field_name = "notion_page_id" if action.origin == NOTION else "calendar_event_id"
             if BookingLink.objects.filter(**{field_name: action.record.external_id}).exists():
                 continue  # another run imported it a moment ago
-            if action.as_block and _block_unchanged(action.record):
-                continue
             try:
                 # The booking and its link commit together: a process killed between the two
                 # would leave the record unlinked, and the next run would import it again.
                 with transaction.atomic():
                     created = import_record(action.record, action.origin, as_block=action.as_block)
-                    if isinstance(created, Booking):
-                        remember(action.origin, str(created.pk), action.record.external_id,
-                                 project(action.origin, action.record))
-                        if action.origin == CALENDAR:
-                            # The event already shows this booking: nothing to write back to it.
-                            BookingLink.objects.filter(booking=created).update(
-                                calendar_written_hash=calendar_fingerprint(created))
+                    remember(action.origin, str(created.pk), action.record.external_id,
+                             project(action.origin, action.record))
+                    if action.origin == CALENDAR:
+                        # The event already shows this booking: nothing to write back to it.
+                        BookingLink.objects.filter(booking=created).update(
+                            calendar_written_hash=calendar_fingerprint(created))
             except BookingError as exc:
                 _report_problem(action.origin, action.record.external_id, f"Not imported: {exc.message}", report)
                 continue
@@ -225,23 +222,6 @@ def _plan_preview(plan: Plan, links: list[Link]) -> Report:
     return report
 
 
-def _block_unchanged(record: RemoteBooking) -> bool:
-    from booksync.bookings.models import Block
-
-    return Block.objects.filter(source=Block.Source.CALENDAR, external_id=record.external_id,
-                                start=record.start, end=record.end).exists()
-
-
-def _forget_deleted_blocks(records: list[RemoteBooking]) -> None:
-    """Events imported as blocks (CALENDAR_IMPORT=block) free their time when deleted."""
-    from booksync.bookings.models import Block
-
-    gone = [r.external_id for r in records if r.deleted or r.transparent]
-    if gone:
-        for block in Block.objects.filter(source=Block.Source.CALENDAR, external_id__in=gone):
-            block.delete()  # one by one: the delete signal refreshes the slot picker
-
-
 def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
              sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
              wait_seconds: float = 60.0, progress: Callable[[str, int], None] | None = None) -> dict:
@@ -284,8 +264,6 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         read_errors.extend(scratch.errors)
         if not scratch.errors:
             liveness.record_success(side)
-        if side == CALENDAR and not dry_run:
-            _forget_deleted_blocks(records)
         if targeted:
             links = load_links_for_pages(records)
         plan_changes(side, records, links, settings_, plan)

@@ -230,23 +230,32 @@ def test_cli_sync_prints_a_summary(both, emu, notion_db, monday, capsys):
 
 
 def test_calendar_import_as_block(both, emu, gcal, notion_db, monday, client):
-    from booksync.bookings.models import Block
-
+    """CALENDAR_IMPORT=block: a hand-made event shows in Notion as blocked time and follows its event."""
     both.CALENDAR_IMPORT = "block"
     event = gcal.human_insert("primary", london(monday, 14), london(monday, 15), "Closed for lunch")
     sync()
-    block = Block.objects.get(source="calendar")
-    assert block.reason == "Closed for lunch" and not Booking.objects.exists()
-    assert_quiet()
+    block = Booking.objects.get(name="Closed for lunch")
+    assert block.service_name == "Blocked time" and block.source == "calendar"
+    assert (block.blocked_start, block.blocked_end) == (block.start, block.end)  # no buffers around a block
+    [page] = [emu.plain(p) for p in emu.page_ids(notion_db.data_source_id)]
+    assert (page["Name"], page["Service"], page["Source"]) == ("Closed for lunch", "Blocked time", "Calendar")
     assert "14:00" not in slot_starts(client, monday)
+    assert_quiet()
     gcal.human_move(event["id"], london(monday, 16), london(monday, 17))
     sync(full=False)
     block.refresh_from_db()
     assert block.start == london(monday, 16)
     gcal.human_delete(event["id"])
     sync(full=False)
-    assert not Block.objects.exists()
+    block.refresh_from_db()
+    assert block.status == BookingStatus.CANCELLED
+    assert emu.plain(page_id_of(block))["Status"] == "Cancelled"
     assert "14:00" in slot_starts(client, monday) and "16:00" in slot_starts(client, monday)
+    assert mail.outbox == []
+
+
+def page_id_of(booking):
+    return BookingLink.objects.get(booking=booking).notion_page_id
 
 
 def test_google_push_wakes_the_calendar_to_notion_direction(both, emu, gcal, monday, client):

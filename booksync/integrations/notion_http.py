@@ -22,7 +22,7 @@ from django.conf import settings
 from notion_client import Client, RetryOptions
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
-from .notion_rate import SharedBucket
+from .notion_rate import DatabaseBucket, SharedBucket, budget
 from .ports import IntegrationError, PermanentError
 
 log = logging.getLogger("booksync.notion")
@@ -36,8 +36,9 @@ class NotionNotFound(PermanentError):
     """404 object_not_found: the object does not exist or is not shared with the integration."""
 
 
-def shared_bucket() -> SharedBucket:
-    return SharedBucket(
+def shared_bucket() -> SharedBucket | DatabaseBucket:
+    """The request budget every process shares: a database row on PostgreSQL, a file on SQLite."""
+    return budget(
         settings.NOTION_RATE_FILE,
         rate=settings.NOTION_REQUESTS_PER_SECOND,
         burst=3,
@@ -52,7 +53,7 @@ def _retry_after(response: httpx.Response) -> float:
         return 1.0
 
 
-def make_client(bucket: SharedBucket | None = None) -> Client:
+def make_client(bucket: SharedBucket | DatabaseBucket | None = None) -> Client:
     """A ``notion_client.Client`` on ``NOTION_API_BASE_URL`` that times out and respects the shared budget."""
     bucket = bucket or shared_bucket()
 

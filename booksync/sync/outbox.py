@@ -100,8 +100,11 @@ def _handler(topic: str) -> Callable[[OutboxMessage], str | None]:
     return import_string(HANDLERS[topic])
 
 
-def deliver_one(message: OutboxMessage, now: datetime | None = None) -> bool:
-    """Deliver a claimed message. Returns True when it is done."""
+def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_success: bool = True) -> bool:
+    """Deliver a claimed message. Returns True when it is done.
+
+    ``note_success=False``: the caller records the topic's liveness itself (once per batch).
+    """
     now = now or timezone.now()
     try:
         provider_id = _handler(message.topic)(message)
@@ -129,7 +132,8 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None) -> bool:
         update_fields=["state", "delivered_at", "claimed_at", "last_error", "provider_message_id", "updated_at"]
     )
     log.info("outbox %s delivered", message.key, extra=_log_fields(message, "delivered"))
-    record_success(message.topic)
+    if note_success:
+        record_success(message.topic)
     return True
 
 
@@ -158,11 +162,22 @@ def deliver_due(*, now: datetime | None = None, force: bool = False, topics: lis
     if topics:
         pending = pending.filter(topic__in=topics)
     counts = {"delivered": 0, "failed": 0}
-    for message_id in list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]):
-        if not claim(message_id, now, force=force):
-            continue  # another worker has it
-        message = OutboxMessage.objects.select_related("booking").get(pk=message_id)
-        counts["delivered" if deliver_one(message) else "failed"] += 1
+    worked: set[str] = set()
+    try:
+        for message_id in list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]):
+            if not claim(message_id, now, force=force):
+                continue  # another worker has it
+            message = OutboxMessage.objects.select_related("booking").get(pk=message_id)
+            if deliver_one(message, note_success=False):
+                counts["delivered"] += 1
+                worked.add(message.topic)
+            else:
+                counts["failed"] += 1
+    finally:
+        # Liveness once per topic per batch, not per message: each record is a database-cache
+        # write (a savepoint and several queries), repeated for every message of a sync's batch.
+        for topic in sorted(worked):
+            record_success(topic)
     return counts
 
 

@@ -4,8 +4,15 @@ from . import outbox
 from .models import AuditEntry, BookingLink, OutboxMessage, SyncRun, SyncState, WebhookDelivery
 
 
+class LedgerAdmin(admin.ModelAdmin):
+    """Records the system writes (runs, deliveries, the audit log): read, never added by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(LedgerAdmin):
     list_display = ["created_at", "topic", "action", "booking", "state", "attempts", "not_before", "delivery_status",
                     "last_error"]
     list_filter = ["state", "topic", "action", "delivery_status"]
@@ -21,7 +28,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(LedgerAdmin):
     """Sync runs; the dashboard (with "Sync now") lives under this model's admin URLs."""
 
     list_display = ["started_at", "trigger", "full", "dry_run", "finished_at", "summary"]
@@ -40,20 +47,20 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingLink)
-class BookingLinkAdmin(admin.ModelAdmin):
+class BookingLinkAdmin(LedgerAdmin):
     list_display = ["booking", "notion_page_id", "calendar_event_id", "last_error", "updated_at"]
     search_fields = ["notion_page_id", "calendar_event_id"]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(LedgerAdmin):
     list_display = ["at", "actor", "action", "booking", "detail"]
     list_filter = ["actor", "action"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(LedgerAdmin):
     list_display = ["received_at", "source", "kind", "entity_id", "processed_at", "outcome"]
     list_filter = ["source", "kind"]
     readonly_fields = [f.name for f in WebhookDelivery._meta.fields]

@@ -51,3 +51,9 @@ def test_bounce_shows_on_the_dashboard(studio, monday, staff_client):
     row = html[html.index("Bouncy"):]
     row = row[: row.index("</tr>")]
     assert "✗" in row and "bounced" in row
+
+
+def test_ledger_records_cannot_be_added_by_hand_and_runs_link_to_the_dashboard(staff_client):
+    for model in ("syncrun", "outboxmessage", "auditentry", "webhookdelivery", "bookinglink"):
+        assert staff_client.get(f"/admin/sync/{model}/add/").status_code == 403
+    assert "/admin/sync/syncrun/dashboard/" in staff_client.get("/admin/sync/syncrun/").content.decode()

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
@@ -242,15 +241,6 @@ def admin_sync(request, dry_run: bool = False, full: bool = True):
     from booksync.sync.engine import run_sync
 
     return run_sync(trigger="admin", full=full, dry_run=dry_run)
-
-
-def database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:
-        return False
 
 
 _mount_routers()

@@ -33,23 +33,20 @@ def _die(*args, **kwargs):
     raise Killed
 
 
-def test_import_from_notion_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch):
+def _made_in_notion(emu, notion_db, gcal, monday) -> str:
     emu.human_create(notion_db.data_source_id, page_properties(
         "Nora", london(monday, 11), london(monday, 12), email="nora@example.com"))
-    monkeypatch.setattr(engine, "remember", _die)
-    with pytest.raises(Killed):
-        run_sync(trigger="admin", full=True)
-    monkeypatch.undo()
-    for _ in range(2):
-        run_sync(trigger="admin", full=True)
-        deliver_due(force=True)
-    assert Booking.objects.filter(name="Nora").count() == 1
-    assert notion_problems(emu, notion_db.data_source_id) == ([], 0)
-    assert calendar_problems(gcal) == ([], 0)
+    return "Nora"
 
 
-def test_import_from_calendar_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch):
+def _made_in_calendar(emu, notion_db, gcal, monday) -> str:
     gcal.human_insert("primary", london(monday, 14), london(monday, 15), "Dentist")
+    return "Dentist"
+
+
+@pytest.mark.parametrize("make_record", [_made_in_notion, _made_in_calendar], ids=["notion", "calendar"])
+def test_import_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch, make_record):
+    name = make_record(emu, notion_db, gcal, monday)
     monkeypatch.setattr(engine, "remember", _die)
     with pytest.raises(Killed):
         run_sync(trigger="admin", full=True)
@@ -57,7 +54,7 @@ def test_import_from_calendar_dies_before_the_link_is_written(world, emu, notion
     for _ in range(2):
         run_sync(trigger="admin", full=True)
         deliver_due(force=True)
-    assert Booking.objects.filter(name="Dentist").count() == 1
+    assert Booking.objects.filter(name=name).count() == 1
     assert notion_problems(emu, notion_db.data_source_id) == ([], 0)
     assert calendar_problems(gcal) == ([], 0)
 

@@ -5,7 +5,7 @@ PYTHON ?= python3
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint bench clean
+.PHONY: run test install install-test lint arch bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: install-test
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+
+## make arch: layer and type figures (scripts/arch_report.py), then today's import contracts (not yet in `make test`)
+arch: install-test
+	$(VENV)/bin/python scripts/arch_report.py --pyright
+	$(VENV)/bin/lint-imports --no-logo --contract layers-today --contract integrations-below-core \
+		--contract pure-core --contract adapters-independent
 
 bench: install-test
 	bash scripts/system-deps.sh

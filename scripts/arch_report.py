@@ -1,0 +1,201 @@
+"""Architecture figures: imports against the layer direction, the longest functions, module counts.
+
+    .venv/bin/python scripts/arch_report.py [--top 10] [--contract ID] [--pyright]
+
+The layers come from the import-linter contract in pyproject.toml (``layers`` once the
+``booksync.outbox`` package exists, else ``layers-today``), so this script and
+``lint-imports`` judge the same thing. The import graph is grimp's (import-linter's own), which
+sees imports inside functions too; each import statement counts once, by its line. ``--pyright``
+also runs pyright over the paths configured in pyproject.toml and prints its error count.
+
+Issue 12 records the figures before and after the layers refactor with this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.util
+import re
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "booksync"
+LONG_FUNCTION_PACKAGES = ("sync", "integrations")
+
+
+# --- layers ------------------------------------------------------------------------------------
+def contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {c["id"]: c for c in config["tool"]["importlinter"]["contracts"] if "id" in c}
+
+
+def default_contract() -> str:
+    return "layers" if (ROOT / PACKAGE / "outbox").is_dir() else "layers-today"
+
+
+def layer_levels(contract: dict) -> dict[str, int]:
+    """Module name → level (0 = top) for every module named in the contract's layers."""
+    levels = {}
+    for level, line in enumerate(contract["layers"]):
+        for name in re.split(r"[|:]", line):
+            levels[name.strip().strip("()")] = level
+    return levels
+
+
+def level_of(module: str, levels: dict[str, int]) -> int | None:
+    for name, level in levels.items():
+        if module == name or module.startswith(name + "."):
+            return level
+    return None
+
+
+def layer_name(module: str, levels: dict[str, int]) -> str:
+    return next(n for n in levels if module == n or module.startswith(n + "."))
+
+
+@dataclass(frozen=True)
+class UpwardImport:
+    importer: str
+    imported: str
+    line: int
+    in_function: bool
+
+
+def _module_path(module: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None, module
+    return Path(spec.origin)
+
+
+def _indented(module: str, line: int) -> bool:
+    text = _module_path(module).read_text().splitlines()
+    return line <= len(text) and text[line - 1][:1].isspace()
+
+
+def upward_imports(graph: grimp.ImportGraph, levels: dict[str, int]) -> list[UpwardImport]:
+    found = []
+    for importer in sorted(graph.modules):
+        low = level_of(importer, levels)
+        if low is None:
+            continue
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            high = level_of(imported, levels)
+            if high is None or high >= low:
+                continue
+            for detail in graph.get_import_details(importer=importer, imported=imported):
+                found.append(UpwardImport(importer, imported, detail["line_number"],
+                                          _indented(importer, detail["line_number"])))
+    return sorted(found, key=lambda u: (u.importer, u.line))
+
+
+# --- functions and modules ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Function:
+    name: str
+    path: str
+    line: int
+    length: int
+
+
+def functions(path: Path) -> list[Function]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    relative = str(path.relative_to(ROOT))
+    found = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = f"{prefix}{child.name}"
+                assert child.end_lineno is not None
+                found.append(Function(name, relative, child.lineno, child.end_lineno - child.lineno + 1))
+                visit(child, f"{name}.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, f"{prefix}{child.name}.")
+
+    visit(tree, "")
+    return found
+
+
+def python_modules(package: Path) -> list[Path]:
+    return sorted(p for p in package.rglob("*.py") if "migrations" not in p.parts)
+
+
+# --- pyright -------------------------------------------------------------------------------------
+def pyright_errors() -> str:
+    pyright = ROOT / ".venv" / "bin" / "pyright"
+    run = subprocess.run([str(pyright) if pyright.exists() else "pyright"], cwd=ROOT,
+                         capture_output=True, text=True, check=False)
+    summary = re.search(r"(\d+) errors?, (\d+) warnings?", run.stdout)
+    if summary is None:
+        return f"pyright did not report ({run.returncode}): {run.stderr.strip()[:200]}"
+    by_file = Counter(m.group(1) for m in re.finditer(r"^\s+(\S+?\.py):\d+:\d+ - error", run.stdout, re.M))
+    lines = [f"{summary.group(1)} errors, {summary.group(2)} warnings"]
+    lines += [f"    {count:3}  {Path(path).relative_to(ROOT)}" for path, count in sorted(by_file.items())]
+    return "\n".join(lines)
+
+
+# --- report --------------------------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--top", type=int, default=10, help="functions listed per package")
+    parser.add_argument("--contract", default=None, help="layers contract id in pyproject.toml")
+    parser.add_argument("--pyright", action="store_true", help="also run pyright and count its errors")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    contract_id = args.contract or default_contract()
+    levels = layer_levels(contracts()[contract_id])
+    graph = grimp.build_graph(PACKAGE, cache_dir=None)
+
+    upward = upward_imports(graph, levels)
+    print(f"Layers (contract {contract_id!r}, top first):")
+    for line in contracts()[contract_id]["layers"]:
+        print(f"    {line}")
+    print(f"\nImports against the layer direction: {len(upward)} import statements "
+          f"({sum(u.in_function for u in upward)} inside functions), "
+          f"{len({(u.importer, u.imported) for u in upward})} module pairs")
+    by_layers = Counter((layer_name(u.importer, levels), layer_name(u.imported, levels)) for u in upward)
+    for (low, high), count in sorted(by_layers.items()):
+        print(f"    {count:3}  {low} → {high}")
+    for u in upward:
+        where = "function" if u.in_function else "module top"
+        print(f"         {u.importer.replace('.', '/')}.py:{u.line} → {u.imported}  ({where})")
+    cycle = [(a, b) for a, b in (("booksync.bookings", "booksync.sync"), ("booksync.sync", "booksync.bookings"))
+             if graph.direct_import_exists(importer=a, imported=b, as_packages=True)]
+    print(f"\nbookings ⇄ sync cycle: {'yes' if len(cycle) == 2 else 'no'}")
+
+    grep = subprocess.run(["grep", "-rn", r"booksync\.\(bookings\|sync\)", "booksync/integrations/"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    print(f'`grep -rn "booksync\\.\\(bookings\\|sync\\)" booksync/integrations/`: '
+          f"{len(grep.stdout.splitlines())} lines")
+
+    for package in LONG_FUNCTION_PACKAGES:
+        found = [f for path in python_modules(ROOT / PACKAGE / package) for f in functions(path)]
+        found.sort(key=lambda f: (-f.length, f.path, f.line))
+        print(f"\nLongest functions in {package}/ (lines, def to last line):")
+        for f in found[: args.top]:
+            print(f"    {f.length:4}  {f.name}  ({f.path}:{f.line})")
+
+    modules = python_modules(ROOT / PACKAGE)
+    per_package = Counter(p.relative_to(ROOT / PACKAGE).parts[0] if len(p.relative_to(ROOT / PACKAGE).parts) > 1
+                          else "(top level)" for p in modules)
+    migrations = len([p for p in (ROOT / PACKAGE).rglob("migrations/*.py")])
+    print(f"\nModules: {len(modules)} (migrations left out: {migrations})")
+    for name, count in sorted(per_package.items()):
+        print(f"    {count:3}  {name}")
+
+    if args.pyright:
+        print(f"\npyright: {pyright_errors()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -43,7 +43,7 @@ arch: install-test
 
 bench: install-test
 	bash scripts/system-deps.sh
-	bash scripts/bench.sh
+	bash scripts/bench.sh $(BENCH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -37,6 +37,7 @@ lint: install-test
 
 ## make arch: layer and type figures (scripts/arch_report.py), then today's import contracts (not yet in `make test`)
 arch: install-test
+	bash scripts/system-deps.sh
 	$(VENV)/bin/python scripts/arch_report.py --pyright
 	$(VENV)/bin/lint-imports --no-logo --contract layers-today --contract integrations-below-core \
 		--contract pure-core --contract adapters-independent

@@ -45,8 +45,8 @@ from .plan import (
     Remember,
     Settings,
     UpdateLocal,
-    plan_changes,
     plan_local,
+    plan_sync,
     project,
 )
 from .push import ensure_push
@@ -180,10 +180,23 @@ def _apply(plan: Plan, report: Report) -> None:
     for conflict in plan.conflicts:
         AuditEntry.objects.create(
             booking_id=conflict.booking_id, actor=AuditEntry.Actor.SYSTEM, action="conflict",
-            detail={"side": conflict.side, "field": conflict.field, "local": str(conflict.local_value),
-                    "remote": str(conflict.remote_value), "winner": conflict.winner},
+            detail=conflict_detail(conflict),
         )
         report.conflicts.append(conflict)
+
+
+def conflict_detail(conflict: Conflict) -> dict:
+    """A conflict as its audit entry shows it: every party's value and edit time, and who won."""
+    def text(value) -> str:
+        return " – ".join(_text(v) for v in value) if isinstance(value, tuple) else _text(value)
+
+    return {"field": conflict.field, "winner": conflict.winner, "losers": conflict.losers,
+            "values": {party: text(value) for party, value in conflict.values.items()},
+            "edited": {party: _text(at) if at else "" for party, at in conflict.edited.items()}}
+
+
+def _text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # How an effect that was already owed before the run counts once the run delivers it.
@@ -274,6 +287,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     plan = Plan()
     cursors: dict[str, str] = {}
     read_errors: list[dict] = []
+    reported: dict[str, list[RemoteBooking]] = {}
     settings_ = Settings(calendar_import=settings.CALENDAR_IMPORT)
     for side in sides:
         progress(f"reading {side}", steps)
@@ -289,9 +303,12 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             liveness.record_success(side)
         if targeted:
             links = load_links_for_pages(records)
-        plan_changes(side, records, links, settings_, plan)
+        reported[side] = records
         if cursor:
             cursors[side] = cursor
+    # Every side's records are planned together: a booking changed on both sides is merged
+    # once against both, so the conflict rule does not depend on which side was read first.
+    plan_sync(reported, links, settings_, plan)
     if notion_page_ids is None:
         owed_locally = plan_local(links, sides)
         already = {(a.side, a.booking_id) for a in plan.of(Push)}

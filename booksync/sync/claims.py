@@ -4,7 +4,10 @@ messages a delivery went on to owe.
 A claim's ``claimed_at`` is its heartbeat. While a handler runs, a small thread
 refreshes it every ``OUTBOX_HEARTBEAT_SECONDS``, so a slow but live delivery is
 never taken for a dead one and sent again; a worker that dies stops beating and
-its claim is handed back once it is ``OUTBOX_STUCK_AFTER_SECONDS`` old.
+its claim is handed back once it is ``OUTBOX_STUCK_AFTER_SECONDS`` old: by the
+next delivery pass, or sooner by the watch every worker process keeps
+(``keep_watch``), which looks every heartbeat interval, so a dead worker's
+message goes out again within a minute while any worker lives.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -59,6 +63,35 @@ def _beat(message_id: int, stop: threading.Event, every: float) -> None:
                 log.warning("could not refresh the claim on outbox message %s", message_id, exc_info=True)
     finally:
         connection.close()  # this thread's own connection
+
+
+# --- the watch for dead workers' claims ---------------------------------------------------------
+_watch_lock = threading.Lock()
+_watching = False
+
+
+def keep_watch() -> None:
+    """Start this process's watch for stale claims (once; called by the worker's tasks)."""
+    global _watching
+    with _watch_lock:
+        if _watching:
+            return
+        _watching = True
+    threading.Thread(target=_watch, name="outbox-claim-watch", daemon=True).start()
+
+
+def _watch() -> None:
+    from . import outbox
+
+    while True:
+        time.sleep(heartbeat_seconds())
+        try:
+            if outbox.release_stuck():
+                outbox.wake_worker()  # outside a transaction: enqueued at once
+        except Exception:
+            log.warning("the claim watch could not look for stale claims", exc_info=True)
+        finally:
+            connection.close()
 
 
 # --- what a delivery owes next -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from booksync.bookings.errors import BookingError
@@ -204,8 +205,9 @@ OWED_COUNTS = {"confirmation": "created", "update": "updated", "cancellation": "
 
 
 def _due(ids: set[int]) -> list[int]:
-    return list(OutboxMessage.objects.filter(pk__in=ids, state=OutboxState.PENDING, not_before__lte=timezone.now())
-                .order_by("created_at", "id").values_list("pk", flat=True))
+    """Of ``ids``, the messages due now: pending past their backoff, or in a worker's hands."""
+    due = Q(state=OutboxState.PENDING, not_before__lte=timezone.now()) | Q(state=OutboxState.IN_FLIGHT)
+    return list(OutboxMessage.objects.filter(due, pk__in=ids).order_by("created_at", "id").values_list("pk", flat=True))
 
 
 def _deliver(report: Report, owed_before: set[int]) -> None:
@@ -281,8 +283,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     targeted = notion_page_ids is not None and sides == [NOTION]
     # A full reconcile also settles what earlier changes owe and is due now (never forcing a
     # backoff); an incremental or webhook run delivers only what it produced itself.
-    owed_before = set() if targeted or not full else set(
-        OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
+    owed_before = set() if targeted or not full else set(OutboxMessage.objects.filter(
+        state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).values_list("pk", flat=True))
     links = [] if targeted else load_links()
     plan = Plan()
     cursors: dict[str, str] = {}
@@ -317,7 +319,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     progress(f"{'planning' if dry_run else 'applying'} {len(plan.actions)} actions", steps)
     if dry_run:
         report = _plan_preview(plan, links)
-        for message in OutboxMessage.objects.filter(pk__in=_due(owed_before)):
+        for message in OutboxMessage.objects.filter(pk__in=_due(owed_before), state=OutboxState.PENDING):
             if message.action in OWED_COUNTS:
                 report.counts[OWED_COUNTS[message.action]] += 1
                 report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,

@@ -105,6 +105,20 @@ def test_edits_of_different_fields_both_apply_without_a_conflict(notion_at, cale
 
 
 # --- end to end, against the emulators --------------------------------------------------------------
+def google_then_notion(emu, gcal, booking, *, second: int = 40) -> BookingLink:
+    """Move ``booking`` to 14:00 in Google Calendar, then 3 s later (by each side's clock) to 15:00 in Notion."""
+    link = BookingLink.objects.get(booking=booking)
+    day = booking.start.astimezone(london(booking.start.date(), 0).tzinfo).date()
+    # Both edits happen after everything so far, 3 s apart by each side's own clock.
+    google_at = (emu.now() + timedelta(minutes=2)).replace(second=second, microsecond=0)
+    gcal.clock = lambda: google_at
+    gcal.human_move(link.calendar_event_id, london(day, 14), london(day, 15))
+    emu.freeze(google_at + timedelta(seconds=3))
+    emu.human_edit(link.notion_page_id, {"Date": {"date": {"start": london(day, 15).isoformat(),
+                                                            "end": london(day, 16).isoformat()}}})
+    return link
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("second", [40, 58], ids=["same-minute", "next-minute"])
 def test_google_edit_then_notion_edit_3_s_later_notion_wins(both, emu, gcal, monday, second):
@@ -113,14 +127,7 @@ def test_google_edit_then_notion_edit_3_s_later_notion_wins(both, emu, gcal, mon
     deliver_due()
     sync()
     mail.outbox.clear()
-    link = BookingLink.objects.get(booking=booking)
-    # Both edits happen after everything so far, 3 s apart by each side's own clock.
-    google_at = (emu.now() + timedelta(minutes=2)).replace(second=second, microsecond=0)
-    gcal.clock = lambda: google_at
-    gcal.human_move(link.calendar_event_id, london(monday, 14), london(monday, 15))
-    emu.freeze(google_at + timedelta(seconds=3))
-    emu.human_edit(link.notion_page_id, {"Date": {"date": {"start": london(monday, 15).isoformat(),
-                                                            "end": london(monday, 16).isoformat()}}})
+    link = google_then_notion(emu, gcal, booking, second=second)
 
     result = sync()
 

@@ -19,8 +19,19 @@ from booksync.bookings.models import Booking
 from booksync.integrations.ports import RemoteBooking
 from booksync.sync.models import AuditEntry, BookingLink, SyncRun
 from booksync.sync.outbox import deliver_due
-from booksync.sync.plan import CALENDAR, NOTION, Link, Push, UpdateLocal, plan_sync, project
+from booksync.sync.plan import (
+    CALENDAR,
+    NOTION,
+    Link,
+    Push,
+    UpdateLocal,
+    plan_local,
+    plan_sync,
+    project,
+)
+from booksync.sync.plan import Settings as PlanSettings
 from tests.conftest import london
+from tests.sync.test_plan import OPS, World, run_ops, writes
 from tests.sync.test_scenarios import assert_quiet, book_on_website, our_events, sync
 
 T0 = datetime(2026, 12, 7, 9, tzinfo=UTC)
@@ -168,3 +179,27 @@ def test_notion_edit_then_google_edit_a_minute_later_google_wins(both, emu, gcal
     [audit] = AuditEntry.objects.filter(booking=booking, action="conflict")
     assert audit.detail["winner"] == CALENDAR
     assert_quiet()
+
+
+# --- the engine's way of planning, over random interleavings -----------------------------------------
+class JointWorld(World):
+    """The in-memory world of test_plan.py, planned as the engine plans: both sides at once."""
+
+    def plan(self, sides=(NOTION, CALENDAR)):
+        links = self.links()
+        reported = {side: [self.record(side, ext) for ext in sorted(self.changed[side])] for side in sides}
+        plan = plan_sync(reported, links, PlanSettings())
+        pushes = {(a.side, a.booking_id) for a in plan.of(Push)}
+        plan.actions.extend(a for a in plan_local(links, sides).actions if (a.side, a.booking_id) not in pushes)
+        return plan
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(OPS, max_size=25))
+def test_planning_both_sides_together_converges_and_a_second_sync_is_quiet(ops):
+    world = JointWorld()
+    run_ops(world, ops)
+    world.sync()
+    world.sync()
+    assert world.agrees() == []
+    assert writes(world.plan()) == []

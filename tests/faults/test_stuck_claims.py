@@ -54,3 +54,15 @@ def test_two_pushes_of_one_booking_are_never_in_flight_together(world, monday):
     assert not outbox.claim(second.pk, now, force=True)  # Notion waits for the calendar push in flight
     outbox.deliver_one(OutboxMessage.objects.get(pk=calendar.pk))
     assert outbox.claim(second.pk, now, force=True)
+
+
+def test_doctor_wants_the_stale_time_to_span_three_heartbeats(studio, settings):
+    from booksync.doctor import run_doctor
+
+    settings.ADMIN_API_TOKEN = "a-long-enough-admin-token"
+    settings.OUTBOX_HEARTBEAT_SECONDS, settings.OUTBOX_STUCK_AFTER_SECONDS = 10, 15
+    lines: list[str] = []
+    assert run_doctor(lines.append) == 1
+    assert any("OUTBOX_STUCK_AFTER_SECONDS" in line for line in lines if line.startswith("PROBLEM"))
+    settings.OUTBOX_STUCK_AFTER_SECONDS = 30
+    assert run_doctor([].append) == 0

@@ -51,6 +51,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WORKER_PROCESSES", "2", "django-q2 worker processes started by `booksync worker`."),
     Variable("OUTBOX_MAX_ATTEMPTS", "12", "Delivery attempts (with exponential backoff) before an effect needs a human."),
     Variable("OUTBOX_WAKE_WORKER", "true", "Wake the worker on commit (the one-minute sweep delivers anyway)."),
+    Variable("OUTBOX_HEARTBEAT_SECONDS", "10", "How often a worker refreshes its claim on a message it is delivering."),
+    Variable("OUTBOX_STUCK_AFTER_SECONDS", "30", "A claim not refreshed for this long belongs to a dead worker and is handed back."),
     Variable("LOG_LEVEL", "INFO", "Logging level."),
     Variable("INVITES_VIA", "email", "`email` (our email carries the .ics) or `calendar` (the calendar invites the attendee)."),
     Variable("SYNC_INTERVAL_MINUTES", "5", "Period of the incremental sync schedule."),

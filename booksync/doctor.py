@@ -107,3 +107,13 @@ def _load_integration_checks() -> None:
         except ModuleNotFoundError as exc:
             if exc.name != module:
                 raise
+
+
+@check("outbox claims")
+def _outbox_claims() -> list[str]:
+    beat, stale = settings.OUTBOX_HEARTBEAT_SECONDS, settings.OUTBOX_STUCK_AFTER_SECONDS
+    if beat <= 0 or stale < 3 * beat:
+        return [f"OUTBOX_STUCK_AFTER_SECONDS ({stale:g}) is under three heartbeats of OUTBOX_HEARTBEAT_SECONDS "
+                f"({beat:g}), so a slow but live worker's email could be sent twice. "
+                "Fix: keep the stale time at least three times the heartbeat (defaults 30 and 10)."]
+    return []

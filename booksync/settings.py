@@ -137,8 +137,10 @@ DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
 CALENDAR_IMPORT = env("CALENDAR_IMPORT", "booking")
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_WAKE_WORKER = env_bool("OUTBOX_WAKE_WORKER", True)
-# A message in flight this long belongs to a worker that died; it is handed back (tests shorten it).
-OUTBOX_STUCK_AFTER_SECONDS = 600
+# A worker refreshes its claim on a message every OUTBOX_HEARTBEAT_SECONDS while delivering it;
+# a claim not refreshed for OUTBOX_STUCK_AFTER_SECONDS belongs to a dead worker and is handed back.
+OUTBOX_HEARTBEAT_SECONDS = float(env("OUTBOX_HEARTBEAT_SECONDS", "10"))
+OUTBOX_STUCK_AFTER_SECONDS = float(env("OUTBOX_STUCK_AFTER_SECONDS", "30"))
 
 NOTION_API_KEY = env("NOTION_API_KEY")
 NOTION_BOOKINGS_DATABASE_ID = env("NOTION_BOOKINGS_DATABASE_ID")

@@ -31,8 +31,9 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
         outbox.record(
             "email", kind, f"email:{booking.pk}:{kind}:{booking.sequence}", booking=booking, payload={"kind": kind}
         )
-    # Calendar before Notion: the Notion page then shows the event id on its first write.
-    for topic in sorted(remote_topics()):
+    # Calendar before Notion: the page shows the event id. The outbox enforces the order on
+    # claims (outbox.WAITS_FOR), with any number of workers; recording in it keeps it readable.
+    for topic in sorted(remote_topics(), key=outbox.PUSH_ORDER.index):
         if topic in skip_topics:
             continue
         outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)

@@ -98,16 +98,27 @@ def subject_for(booking, studio, kind: str) -> str:
     return one_line(SUBJECTS[kind].format(service=booking.service_name, when=when))
 
 
-def build_message(booking, kind: str, studio: Studio | None = None) -> EmailMultiAlternatives:
+def message_id(booking, kind: str, sequence: int) -> str:
+    """The email's Message-ID: one per (booking, kind, sequence), the same on every attempt.
+
+    A retry after a crash therefore sends the same message again, which receiving mail
+    systems and the outbox folder recognise as one (see integrations/mail.py)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<booking.{booking.pk}.{kind}.{sequence}@{domain}>"
+
+
+def build_message(booking, kind: str, studio: Studio | None = None, *,
+                  sequence: int | None = None) -> EmailMultiAlternatives:
     studio = studio or Studio.load()
     ctx = context(booking, studio, kind)
+    sequence = booking.sequence if sequence is None else sequence
     message = EmailMultiAlternatives(
         subject=subject_for(booking, studio, kind),
         body=render_to_string(f"booksync/emails/{kind}.txt", ctx),
         from_email=mailbox(studio.name, settings.DEFAULT_FROM_EMAIL),
         to=[mailbox(booking.name, booking.email)],
         reply_to=[studio.contact_email] if studio.contact_email else None,
-        headers={"X-Booking-ID": str(booking.pk)},
+        headers={"X-Booking-ID": str(booking.pk), "Message-ID": message_id(booking, kind, sequence)},
     )
     message.attach_alternative(render_to_string(f"booksync/emails/{kind}.html", ctx), "text/html")
     if settings.INVITES_VIA == "email":
@@ -157,4 +168,4 @@ def deliver(outbox_message) -> str | None:
             delivery_status="skipped", delivery_detail=reason
         )
         return None
-    return mail.send(build_message(booking, kind))
+    return mail.send(build_message(booking, kind, sequence=_recorded_sequence(outbox_message)))

@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -191,3 +193,70 @@ def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: 
         booking.save()
         record_change(booking, "cancelled", actor=actor, detail={"reason": reason} if reason else {})
     return booking
+
+
+# Longest value kept per customer detail (the columns' sizes).
+DETAIL_LENGTHS = {"name": 200, "email": 200, "phone": 200, "notes": 2000}
+
+
+def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_topics: tuple[str, ...] = (),
+                 detail: dict | None = None, now: datetime | None = None) -> Booking:
+    """Change a booking's time, status, service or customer details on the studio's behalf.
+
+    The door for changes the studio made elsewhere (Notion, the calendar): the
+    customer-facing rules (opening hours, notice) do not bind the studio, the rest of
+    the service's guarantees do. In one transaction, with the booking's row locked: the
+    overlap check, the blocked range, sequence (when the customer would notice) and
+    version, the audit entry, the customer's email and the pushes to the other sides
+    (``skip_topics``: the side the change came from). ``changes`` holds booking fields
+    (``start``, ``end``, ``status``, ``service`` by name, ``name``, ``email``, ``phone``,
+    ``notes``); a time whose end is not after its start is ignored.
+    """
+    now = now or timezone.now()
+    studio = Studio.load()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        was_active = booking.is_active
+        start = to_utc(changes["start"]) if changes.get("start") else booking.start
+        end = to_utc(changes["end"]) if changes.get("end") else booking.end
+        time_changed = (start, end) != (booking.start, booking.end) and end > start
+        previous = booking.start
+        if time_changed:
+            blocked = blocked_interval(studio, start, end)
+            booking.start, booking.end = start, end
+            booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
+        for name, length in DETAIL_LENGTHS.items():
+            if name in changes:
+                setattr(booking, name, (changes[name] or "")[:length])
+        service_changed = "service" in changes and (changes["service"] or "") != booking.service_name
+        if service_changed:
+            booking.service_name = changes["service"] or ""
+            booking.service = service_named(booking.service_name)
+        status = changes.get("status")
+        if status and status != booking.status:
+            booking.status = status
+            if status == BookingStatus.CANCELLED:
+                booking.cancelled_at = now
+        if booking.is_active and (time_changed or not was_active):
+            ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
+        cancelled = was_active and booking.status == BookingStatus.CANCELLED
+        customer_visible = time_changed or service_changed or cancelled or (booking.is_active and not was_active)
+        if customer_visible:
+            booking.sequence += 1
+        booking.version += 1
+        save_exclusively(booking)
+        if cancelled:
+            change = "cancelled"
+        elif customer_visible:
+            change = "rescheduled" if time_changed else "updated"
+        else:
+            change = "edited"  # details only: no email, but the other side still hears of it
+        audit = {"fields": sorted(changes), **(detail or {})}
+        if change == "rescheduled":
+            audit.update({"from": previous.isoformat(), "to": booking.start.isoformat()})
+        record_change(booking, change, actor=actor, detail=audit, skip_topics=skip_topics)
+    return booking
+
+
+def service_named(name: str) -> Service | None:
+    return Service.objects.filter(name__iexact=name.strip()).first() if name else None

@@ -238,6 +238,7 @@ class CalDAVCalendar:
             problem=problem,
             transparent=str(vevent.get("TRANSP", "")).upper() == "TRANSPARENT",
             etag=obj.etag or "",
+            edited_at=_edited_at(vevent),
             extra={"uid": str(vevent.get("UID", "")), "sequence": int(vevent.get("SEQUENCE", 0))},
         )
 
@@ -273,3 +274,14 @@ class CalDAVCalendar:
 def caldav_calendar() -> CalDAVCalendar:
     """The configured CalDAV calendar (registry.py calls this)."""
     return CalDAVCalendar()
+
+
+def _edited_at(vevent: Any) -> datetime | None:
+    """When the event was last changed (RFC 5545 LAST-MODIFIED; a client that omits it
+    still stamps DTSTAMP, which for a stored event is its last revision): conflicts compare it."""
+    for name in ("LAST-MODIFIED", "DTSTAMP"):
+        value = vevent.get(name)
+        moment = getattr(value, "dt", None)
+        if isinstance(moment, datetime):
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None

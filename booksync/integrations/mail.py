@@ -8,6 +8,8 @@ carry a calendar invitation.
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import smtplib
 import uuid
 from pathlib import Path
@@ -27,22 +29,50 @@ from .ports import IntegrationError, NotConfigured, PermanentError
 
 
 class OutboxFolderBackend(BaseEmailBackend):
-    """Writes one RFC 5322 ``.eml`` file per message to ``EMAIL_OUTBOX_DIR`` (the embedded default)."""
+    """Writes one RFC 5322 ``.eml`` file per message to ``EMAIL_OUTBOX_DIR`` (the embedded default).
+
+    A message with a Message-ID is written at most once: sending it again (a retry after
+    a worker died between writing the file and the outbox marking it done) finds it sent.
+    The claim is a hard link under ``.sent/`` named by the Message-ID, made from the
+    finished file (``os.link`` fails if it exists, atomically, across processes).
+    """
 
     def send_messages(self, email_messages) -> int:
         folder = Path(settings.EMAIL_OUTBOX_DIR)
         folder.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            name = f"{timezone.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
-            tmp = folder / f".{name}.tmp"
-            tmp.write_bytes(message.message().as_bytes())
-            tmp.rename(folder / name)  # readers never see half a file
-            message.extra_headers.setdefault("X-Outbox-File", name)
             message.anymail_status = None
-            message.outbox_file = name
+            message.outbox_file = self._write(folder, message)
             sent += 1
         return sent
+
+    def _write(self, folder: Path, message: EmailMessage) -> str:
+        message_id = message.extra_headers.get("Message-ID", "")
+        digest = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+        name = f"{timezone.now():%Y%m%dT%H%M%S%f}-{digest if message_id else uuid.uuid4().hex[:8]}.eml"
+        tmp = folder / f".{uuid.uuid4().hex}.tmp"
+        tmp.write_bytes(message.message().as_bytes())
+        message.extra_headers.setdefault("X-Outbox-File", name)
+        try:
+            if not message_id:
+                tmp.rename(folder / name)  # readers never see half a file
+                return name
+            claims = folder / ".sent"
+            claims.mkdir(exist_ok=True)
+            try:
+                os.link(tmp, claims / digest)
+            except FileExistsError:
+                # Sent before. If the writer died before the visible file existed, show it now.
+                existing = sorted(folder.glob(f"*-{digest}.eml"))
+                if existing:
+                    return existing[0].name
+                os.link(claims / digest, folder / name)
+                return name
+            os.link(tmp, folder / name)
+            return name
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def backend_name() -> str:

@@ -28,6 +28,8 @@ def run_from_shell(*, full: bool, dry_run: bool) -> int:
     console.print(table)
     if result.get("conflicts"):
         console.print(f"[yellow]{result['conflicts']} conflict(s) resolved; see the sync dashboard.[/yellow]")
+    if result.get("in_progress"):
+        console.print(f"{len(result['in_progress'])} owed effect(s) left to the worker (in progress or waiting to retry).")
     for error in result.get("error_details", []):
         console.print(f"[red]error[/red] {error}")
     return 0 if result["success"] else 1

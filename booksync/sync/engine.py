@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from booksync.bookings.errors import BookingError
@@ -29,7 +30,7 @@ from booksync.integrations.registry import (
     notion_store,
 )
 
-from . import liveness, outbox
+from . import claims, liveness, outbox
 from .ledger import load_links, load_links_for_pages, remember
 from .lock import acquire, release
 from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
@@ -45,8 +46,8 @@ from .plan import (
     Remember,
     Settings,
     UpdateLocal,
-    plan_changes,
     plan_local,
+    plan_sync,
     project,
 )
 from .push import ensure_push
@@ -75,6 +76,8 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    owed: list[int] = field(default_factory=list)  # outbox messages carrying this run's effects
+    in_progress: list[dict] = field(default_factory=list)
 
     def error(self, side: str, message: str, external_id: str = "") -> None:
         self.errors.append({"side": side, "id": external_id, "error": message})
@@ -167,7 +170,7 @@ def _apply(plan: Plan, report: Report) -> None:
                 continue
             link = BookingLink.objects.filter(booking=booking).first()
             has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
-            ensure_push(action.side, booking)
+            report.owed.append(ensure_push(action.side, booking).pk)
             if not has_record:
                 report.counts["created"] += 1
             elif action.side == CALENDAR and booking.status == "cancelled":
@@ -178,24 +181,56 @@ def _apply(plan: Plan, report: Report) -> None:
     for conflict in plan.conflicts:
         AuditEntry.objects.create(
             booking_id=conflict.booking_id, actor=AuditEntry.Actor.SYSTEM, action="conflict",
-            detail={"side": conflict.side, "field": conflict.field, "local": str(conflict.local_value),
-                    "remote": str(conflict.remote_value), "winner": conflict.winner},
+            detail=conflict_detail(conflict),
         )
         report.conflicts.append(conflict)
+
+
+def conflict_detail(conflict: Conflict) -> dict:
+    """A conflict as its audit entry shows it: every party's value and edit time, and who won."""
+    def text(value) -> str:
+        return " – ".join(_text(v) for v in value) if isinstance(value, tuple) else _text(value)
+
+    return {"field": conflict.field, "winner": conflict.winner, "losers": conflict.losers,
+            "values": {party: text(value) for party, value in conflict.values.items()},
+            "edited": {party: _text(at) if at else "" for party, at in conflict.edited.items()}}
+
+
+def _text(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # How an effect that was already owed before the run counts once the run delivers it.
 OWED_COUNTS = {"confirmation": "created", "update": "updated", "cancellation": "deleted", "push": "updated"}
 
 
+def _due(ids: set[int]) -> list[int]:
+    """Of ``ids``, the messages due now: pending past their backoff, or in a worker's hands."""
+    due = Q(state=OutboxState.PENDING, not_before__lte=timezone.now()) | Q(state=OutboxState.IN_FLIGHT)
+    return list(OutboxMessage.objects.filter(due, pk__in=ids).order_by("created_at", "id").values_list("pk", flat=True))
+
+
 def _deliver(report: Report, owed_before: set[int]) -> None:
-    """Deliver what the run owes now, so the summary tells the truth about the outside world."""
-    owed = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
-    outbox.deliver_due(force=True)
-    for message in OutboxMessage.objects.filter(pk__in=owed):
-        if message.state != OutboxState.DONE:
-            report.error(message.topic, message.last_error or "delivery pending", str(message.booking_id or ""))
-        elif message.pk in owed_before and message.action in OWED_COUNTS:
+    """Deliver what this run owes, so the summary tells the truth about the outside world.
+
+    Only the run's own effects (and, for a full reconcile, earlier ones that are due now):
+    a message waiting out its backoff keeps it, and one another worker holds is "in
+    progress", not an error. See docs/decisions/0006-one-truth-under-concurrency.md.
+    """
+    ids = list(dict.fromkeys(report.owed + _due(owed_before)))
+    outcomes = outbox.deliver(ids)
+    for message in OutboxMessage.objects.filter(pk__in=list(outcomes)).order_by("created_at", "id"):
+        outcome = outcomes[message.pk]
+        if outcome == "failed":
+            report.error(message.topic, message.last_error or "delivery failed", str(message.booking_id or ""))
+        elif message.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
+            held = message.state == OutboxState.IN_FLIGHT or outcome == "in progress"
+            report.in_progress.append({"topic": message.topic, "kind": message.action,
+                                       "booking": str(message.booking_id or ""),
+                                       "state": "in progress" if held else f"retry at {message.not_before.isoformat()}"})
+        elif message.state == OutboxState.FAILED:
+            report.error(message.topic, message.last_error or "needs a human", str(message.booking_id or ""))
+        elif outcome == "delivered" and message.pk in owed_before and message.action in OWED_COUNTS:
             # Owed by an earlier change (a website booking, a failed delivery): delivered now.
             report.counts[OWED_COUNTS[message.action]] += 1
             report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
@@ -243,14 +278,18 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
          notion_page_ids: list[str] | None, progress: Callable[[str, int], None]) -> dict:
     sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
     steps = len(sides) + 2
-    owed_before = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
     # A webhook names a few pages, and only their bookings can match them: reading every booking's
     # link (seconds at 10,000 bookings) would make the webhook's latency grow with the database.
     targeted = notion_page_ids is not None and sides == [NOTION]
+    # A full reconcile also settles what earlier changes owe and is due now (never forcing a
+    # backoff); an incremental or webhook run delivers only what it produced itself.
+    owed_before = set() if targeted or not full else set(OutboxMessage.objects.filter(
+        state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).values_list("pk", flat=True))
     links = [] if targeted else load_links()
     plan = Plan()
     cursors: dict[str, str] = {}
     read_errors: list[dict] = []
+    reported: dict[str, list[RemoteBooking]] = {}
     settings_ = Settings(calendar_import=settings.CALENDAR_IMPORT)
     for side in sides:
         progress(f"reading {side}", steps)
@@ -266,9 +305,12 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             liveness.record_success(side)
         if targeted:
             links = load_links_for_pages(records)
-        plan_changes(side, records, links, settings_, plan)
+        reported[side] = records
         if cursor:
             cursors[side] = cursor
+    # Every side's records are planned together: a booking changed on both sides is merged
+    # once against both, so the conflict rule does not depend on which side was read first.
+    plan_sync(reported, links, settings_, plan)
     if notion_page_ids is None:
         owed_locally = plan_local(links, sides)
         already = {(a.side, a.booking_id) for a in plan.of(Push)}
@@ -277,14 +319,16 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     progress(f"{'planning' if dry_run else 'applying'} {len(plan.actions)} actions", steps)
     if dry_run:
         report = _plan_preview(plan, links)
-        for message in OutboxMessage.objects.filter(pk__in=owed_before):
+        for message in OutboxMessage.objects.filter(pk__in=_due(owed_before), state=OutboxState.PENDING):
             if message.action in OWED_COUNTS:
                 report.counts[OWED_COUNTS[message.action]] += 1
                 report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
                                        "booking": str(message.booking_id)})
     else:
         report = Report()
-        _apply(plan, report)
+        with claims.collecting() as recorded:
+            _apply(plan, report)
+        report.owed[:0] = recorded
         progress("delivering to Notion, the calendar and email", steps)
         _deliver(report, owed_before)
         for action in report.actions:  # one line per action, findable by booking id
@@ -304,7 +348,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         "skipped": max(total - len(touched), 0),
         "errors": len(report.errors),
     }
-    run.summary = {**summary, "conflicts": len(report.conflicts), "sides": sides}
+    run.summary = {**summary, "conflicts": len(report.conflicts), "sides": sides,
+                   "in_progress": len(report.in_progress)}
     run.errors = report.errors
     run.finished_at = timezone.now()
     run.save()
@@ -315,5 +360,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         "summary": summary,
         "conflicts": len(report.conflicts),
         "actions": report.actions,
+        # Owed effects this run left to their worker: held by another one, or waiting out a backoff.
+        "in_progress": report.in_progress,
         "error_details": report.errors,
     }

@@ -6,6 +6,11 @@ the worker: it claims each due message with a conditional UPDATE (so two
 workers never deliver the same message at once), calls the topic's handler and
 either marks it done or schedules a retry with exponential backoff. Handlers
 are idempotent, so a retry after a crash mid-delivery is harmless.
+
+Order between one booking's effects is explicit (``WAITS_FOR``), not an accident
+of sorting: a claim is refused while a message it waits for is due or in flight.
+A live claim is kept fresh by a heartbeat (``claims.py``), so only a dead
+worker's claim goes stale and is handed back. See docs/decisions/0006-*.md.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from booksync.integrations.ports import IntegrationError
 
+from . import claims
 from .liveness import record_success
 from .models import OutboxMessage, OutboxState
 
@@ -34,10 +40,16 @@ HANDLERS: dict[str, str] = {
     "notion": "booksync.sync.push.push_to_notion",
     "calendar": "booksync.sync.push.push_to_calendar",
 }
-# How long a claim may stay in flight before the worker that made it is presumed dead
-# (settings.OUTBOX_STUCK_AFTER_SECONDS). It must outlast any single delivery, HTTP timeouts
-# and in-call retries included, or a slow but live worker's message would be sent twice.
-STUCK_AFTER = timedelta(minutes=10)
+# One booking's effects that must come first: the Notion page shows the calendar event id, so a
+# booking's Notion push is not claimed while its calendar push is due or in flight. A calendar
+# push waiting out a backoff does not hold Notion up; when it lands it owes Notion a new push.
+WAITS_FOR: dict[str, tuple[str, ...]] = {"notion": ("calendar",)}
+# The order a change records its pushes in (the same order ``WAITS_FOR`` enforces on claims).
+PUSH_ORDER: tuple[str, ...] = ("calendar", "notion")
+# A claim whose heartbeat is older than this belongs to a dead worker
+# (settings.OUTBOX_STUCK_AFTER_SECONDS). Live claims are refreshed every
+# claims.HEARTBEAT_SECONDS, so this only needs to outlast a few missed beats.
+STUCK_AFTER = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -46,6 +58,7 @@ def record(topic: str, action: str, key: str, *, booking=None, payload: dict | N
     message, _ = OutboxMessage.objects.get_or_create(
         key=key, defaults={"topic": topic, "action": action, "booking": booking, "payload": payload or {}}
     )
+    claims.note_recorded(message.pk)
     return message
 
 
@@ -71,29 +84,49 @@ def backoff(attempts: int) -> timedelta:
     return base * random.uniform(0.8, 1.2)
 
 
+CLAIMED, BUSY, NOT_DUE = "claimed", "busy", "not due"
+
+
 def claim(message_id: int, now: datetime, *, force: bool = False) -> bool:
-    """Take one due message for delivery; False if it is not due or someone else has it.
+    """Take one due message for delivery; False if it is not due or someone else has it."""
+    return try_claim(message_id, now, force=force) == CLAIMED
+
+
+def try_claim(message_id: int, now: datetime, *, force: bool = False) -> str:
+    """Claim one message: ``CLAIMED``, ``BUSY`` (it or what it waits for is in someone's hands)
+    or ``NOT_DUE`` (delivered already, parked, or waiting out its backoff).
 
     Two messages owed for the same booking and topic (a push per version) are never in
     flight together: two workers would both find no Notion page yet and both create one.
-    The booking's row lock makes the sibling check and the claim one step.
+    And a message waits for the booking's messages of the topics it comes after
+    (``WAITS_FOR``) that are due or in flight. The booking's row lock makes these checks
+    and the claim one step.
     """
     with transaction.atomic():
         message = OutboxMessage.objects.filter(pk=message_id).values("topic", "booking_id").first()
         if message is None:
-            return False
+            return NOT_DUE
         if message["booking_id"] is not None:
             from booksync.bookings.models import Booking
 
             list(Booking.objects.select_for_update().filter(pk=message["booking_id"]).values_list("pk"))
-            busy = OutboxMessage.objects.filter(topic=message["topic"], booking_id=message["booking_id"],
-                                                state=OutboxState.IN_FLIGHT).exclude(pk=message_id)
-            if busy.exists():
-                return False
+            siblings = OutboxMessage.objects.filter(booking_id=message["booking_id"]).exclude(pk=message_id)
+            ahead = Q(topic=message["topic"], state=OutboxState.IN_FLIGHT)
+            first = WAITS_FOR.get(message["topic"], ())
+            if first:
+                ahead |= Q(topic__in=first, state=OutboxState.IN_FLIGHT)
+                ahead |= Q(topic__in=first, state=OutboxState.PENDING, not_before__lte=now)
+            if siblings.filter(ahead).exists():
+                return BUSY
         due = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING)
         if not force:
             due = due.filter(not_before__lte=now)
-        return bool(due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1))
+        # claimed_at is the claim's heartbeat: the time it was taken, refreshed while it is worked.
+        taken = due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
+        if taken:
+            return CLAIMED
+        held = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.IN_FLIGHT).exists()
+        return BUSY if held else NOT_DUE
 
 
 def _handler(topic: str) -> Callable[[OutboxMessage], str | None]:
@@ -105,10 +138,11 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
 
     ``note_success=False``: the caller records the topic's liveness itself (once per batch).
     """
-    now = now or timezone.now()
     try:
-        provider_id = _handler(message.topic)(message)
+        with claims.heartbeat(message.pk):
+            provider_id = _handler(message.topic)(message)
     except Exception as exc:
+        now = now or timezone.now()
         retryable = getattr(exc, "retryable", not isinstance(exc, IntegrationError) or exc.retryable)
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         message.claimed_at = None
@@ -122,6 +156,7 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
             log.error("outbox %s failed for good: %s", message.key, exc, extra=_log_fields(message, "failed"))
         message.save(update_fields=["state", "not_before", "last_error", "claimed_at", "updated_at"])
         return False
+    now = now or timezone.now()
     message.state = OutboxState.DONE
     message.delivered_at = now
     message.claimed_at = None
@@ -143,42 +178,95 @@ def _log_fields(message: OutboxMessage, outcome: str) -> dict:
             "outbox_key": message.key, "attempt": message.attempts, "outcome": outcome}
 
 
+def stuck_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", STUCK_AFTER.total_seconds()))
+
+
 def release_stuck(now: datetime | None = None) -> int:
-    """Messages claimed by a worker that died are handed back."""
+    """Messages claimed by a worker that died (no heartbeat for ``stuck_after()``) are handed back."""
     now = now or timezone.now()
-    stuck_after = timedelta(seconds=getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", STUCK_AFTER.total_seconds()))
-    return OutboxMessage.objects.filter(state=OutboxState.IN_FLIGHT, claimed_at__lt=now - stuck_after).update(
+    released = OutboxMessage.objects.filter(state=OutboxState.IN_FLIGHT, claimed_at__lt=now - stuck_after()).update(
         state=OutboxState.PENDING, claimed_at=None
     )
+    if released:
+        log.warning("handed back %s message(s) whose worker stopped beating", released)
+    return released
 
 
 def deliver_due(*, now: datetime | None = None, force: bool = False, topics: list[str] | None = None, limit: int = 500) -> dict:
     """Deliver every due message (``force`` ignores backoff). Returns counts by outcome."""
-    now = now or timezone.now()
-    release_stuck(now)
+    release_stuck()
     pending = OutboxMessage.objects.filter(state=OutboxState.PENDING)
     if not force:
-        pending = pending.filter(not_before__lte=now)
+        pending = pending.filter(not_before__lte=now or timezone.now())
     if topics:
         pending = pending.filter(topic__in=topics)
-    counts = {"delivered": 0, "failed": 0}
+    ids = list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
+    outcomes = deliver(ids, now=now, force=force, topics=topics)
+    return {"delivered": sum(1 for o in outcomes.values() if o == "delivered"),
+            "failed": sum(1 for o in outcomes.values() if o == "failed")}
+
+
+def deliver(ids: list[int], *, now: datetime | None = None, force: bool = False,
+            topics: list[str] | None = None) -> dict[int, str]:
+    """Deliver the given messages and what their deliveries owe next; ``{id: outcome}``.
+
+    Outcomes: "delivered", "failed" (retried later or parked), "in progress" (another
+    worker holds it or what it waits for), "not due" (done already, or in its backoff).
+    After each delivery the booking's due messages that were waiting for it (same topic,
+    or a topic that comes after it) and any push it owed (``ensure_push``) are tried
+    too, so one booking's effects settle in this pass instead of at the next sweep.
+    """
+    outcomes: dict[int, str] = {}
     worked: set[str] = set()
+    queue = list(dict.fromkeys(ids))
     try:
-        for message_id in list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]):
-            if not claim(message_id, now, force=force):
-                continue  # another worker has it
-            message = OutboxMessage.objects.select_related("booking").get(pk=message_id)
-            if deliver_one(message, note_success=False):
-                counts["delivered"] += 1
-                worked.add(message.topic)
-            else:
-                counts["failed"] += 1
+        for _ in range(6):  # a booking's chain is short: calendar → notion → (event id) notion
+            progressed = False
+            for message_id in queue:
+                if outcomes.get(message_id) in ("delivered", "failed", "not due"):
+                    continue
+                with claims.collecting() as owed:
+                    outcome, message = _deliver_id(message_id, now, force, worked)
+                outcomes[message_id] = outcome
+                if outcome in ("delivered", "failed"):
+                    progressed = True
+                    for follower in [*owed, *_waiting_for(message, now)]:
+                        outcomes.setdefault(follower, "in progress")
+            queue = [i for i, o in outcomes.items() if o == "in progress"]
+            if topics:
+                queue = list(OutboxMessage.objects.filter(pk__in=queue, topic__in=topics).values_list("pk", flat=True))
+            if not progressed or not queue:
+                break
     finally:
         # Liveness once per topic per batch, not per message: each record is a database-cache
         # write (a savepoint and several queries), repeated for every message of a sync's batch.
         for topic in sorted(worked):
             record_success(topic)
-    return counts
+    return outcomes
+
+
+def _waiting_for(message: OutboxMessage, now: datetime | None) -> list[int]:
+    """The booking's due messages that could not be claimed while ``message`` was worked."""
+    if message.booking_id is None:
+        return []
+    after = [topic for topic, first in WAITS_FOR.items() if message.topic in first]
+    return list(OutboxMessage.objects.filter(
+        booking_id=message.booking_id, state=OutboxState.PENDING, not_before__lte=now or timezone.now(),
+        topic__in=[message.topic, *after]).exclude(pk=message.pk).values_list("pk", flat=True))
+
+
+def _deliver_id(message_id: int, now: datetime | None, force: bool,
+                worked: set[str]) -> tuple[str, OutboxMessage | None]:
+    # The claim's time is its first heartbeat: taken now, not when a long batch started.
+    taken = try_claim(message_id, now or timezone.now(), force=force)
+    if taken != CLAIMED:
+        return ("in progress" if taken == BUSY else "not due"), None
+    message = OutboxMessage.objects.select_related("booking").get(pk=message_id)
+    if deliver_one(message, note_success=False):
+        worked.add(message.topic)
+        return "delivered", message
+    return "failed", message
 
 
 def retry(message: OutboxMessage) -> None:

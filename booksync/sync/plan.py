@@ -9,7 +9,13 @@ versions of the booking field by field:
 
 A field the side changed (remote ≠ base) flows into the booking; a field
 booksync changed (local ≠ base) is pushed to the side; when both changed it is
-a conflict: the newer edit wins and Notion wins ties. A record equal to the
+a conflict: the newer edit wins and Notion wins ties. Both sides' records of a
+booking are planned together (``plan_sync``), so when Notion and the calendar
+both changed a field since their last agreement the same rule picks one edit,
+whichever side was read first; the losers' sides are pushed the winner. Edit
+times are compared to the minute when Notion is involved (Notion rounds
+``last_edited_time`` down to the minute), and start and end are one field,
+"time", so a conflict never mixes one side's start with the other's end. A record equal to the
 booking is an echo of our own write (or already applied) and costs nothing
 but a ledger update. Records the planner cannot read are reported, records
 it has never seen become new bookings, and nothing is ever deleted because a
@@ -116,14 +122,25 @@ class Problem:
     booking_id: str | None = None
 
 
+LOCAL = "local"  # booksync's own edit (website, API, admin), as a party to a conflict
+
+
 @dataclass(frozen=True)
 class Conflict:
+    """Two or more parties changed one field differently since they last agreed.
+
+    ``values`` and ``edited`` are keyed by party: ``"local"``, ``NOTION`` or ``CALENDAR``.
+    """
+
     booking_id: str
-    side: str
-    field: str
-    local_value: Any
-    remote_value: Any
-    winner: str  # "local" or the side's name
+    field: str  # "time" (start and end together) or a field's name
+    values: Mapping[str, Any]
+    edited: Mapping[str, datetime | None]
+    winner: str  # a party
+
+    @property
+    def losers(self) -> list[str]:
+        return sorted(party for party in self.values if party != self.winner)
 
 
 Action = UpdateLocal | CreateLocal | Push | Remember | Problem
@@ -159,44 +176,136 @@ def _index(links: Iterable[Link]) -> tuple[dict[str, Link], dict[tuple[str, str]
     return by_booking, by_external
 
 
-def _remote_wins(side: str, link: Link, record: RemoteBooking) -> bool:
-    """Who wins a field both sides changed: the newer edit; on a tie Notion (the source of truth)."""
-    if record.edited_at and link.local_edited_at and record.edited_at != link.local_edited_at:
-        return record.edited_at > link.local_edited_at
-    return side == NOTION
+# Who wins a tie (edit times equal, or unknown): Notion (the source of truth), then booksync.
+TIE_ORDER = (NOTION, LOCAL, CALENDAR)
+TIME = ("start", "end")
 
 
-def _merge(side: str, link: Link, record: RemoteBooking, plan: Plan) -> None:
+def _groups(side: str) -> list[tuple[str, ...]]:
+    """The side's fields as conflicts see them: start and end are one, "time"."""
+    return [TIME, *((name,) for name in SIDE_FIELDS[side] if name not in TIME)]
+
+
+def _group_name(group: tuple[str, ...]) -> str:
+    return "time" if group == TIME else group[0]
+
+
+def _to_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def newest_edit(edited: Mapping[str, datetime | None]) -> str:
+    """The party whose edit is newest; ties (and unknown times) go by ``TIE_ORDER``.
+
+    Notion reports edit times rounded down to the minute, so with Notion among the
+    parties every time is compared to the minute: an edit in the same minute as
+    Notion's cannot be shown to be newer, and Notion wins it.
+    """
+    minute = NOTION in edited
+    best = None
+    for party in sorted(edited, key=TIE_ORDER.index):
+        if best is None:
+            best = party
+            continue
+        ours, theirs = edited[best], edited[party]
+        if ours is not None and theirs is not None:
+            if minute:
+                ours, theirs = _to_minute(ours), _to_minute(theirs)
+            if theirs > ours:
+                best = party
+    return best  # type: ignore[return-value]
+
+
+@dataclass
+class _View:
+    """One side's record of a booking beside what booksync holds and what they last agreed."""
+
+    record: RemoteBooking
+    local: dict[str, Any]
+    remote: dict[str, Any]
+    base: dict[str, Any]
+
+
+def _view(side: str, link: Link, record: RemoteBooking) -> _View:
     local = project(side, link.local)
     remote = project(side, record)
     base = dict(link.base(side) or local)  # no agreed state yet: count the side's differences as its edits
     if side == CALENDAR and not remote["present"]:
         # A deleted event may carry no times at all; only its absence means anything.
         remote["start"], remote["end"] = local["start"], local["end"]
-    incoming: dict[str, Any] = {}
-    for name in SIDE_FIELDS[side]:
-        if remote[name] == local[name] or remote[name] == base.get(name):
-            continue  # the side did not change it, or already agrees with us
-        if local[name] != base.get(name):
-            winner = side if _remote_wins(side, link, record) else "local"
-            plan.conflicts.append(Conflict(link.booking_id, side, name, local[name], remote[name], winner))
-            if winner == "local":
+    return _View(record, local, remote, base)
+
+
+def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) -> None:
+    """Plan one booking against every side that reported it changed, all at once."""
+    views = {side: _view(side, link, record) for side, record in records.items()}
+    edited = {side: view.record.edited_at for side, view in views.items()}
+    edited[LOCAL] = link.local_edited_at
+    incoming: dict[str, dict[str, Any]] = {side: {} for side in views}
+    groups = list(dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side)))
+    for group in groups:
+        values: dict[str, tuple] = {}
+        local_changed = False
+        carriers = [view for side, view in views.items() if all(name in view.remote for name in group)]
+        ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
+        for side in (NOTION, CALENDAR):
+            view = views.get(side)
+            if view is None or view not in carriers:
                 continue
-        incoming[name] = remote[name]
-    if side == CALENDAR and "present" in incoming:
-        # A deleted event cancels the booking (its times no longer matter); a restored
-        # event does not revive a cancelled booking: the push below removes it again.
-        incoming = {"present": False} if incoming["present"] is False else {
-            k: v for k, v in incoming.items() if k != "present"}
-    merged = {**local, **incoming}
-    if incoming:
-        plan.actions.append(UpdateLocal(link.booking_id, side, _booking_changes(side, incoming)))
-    if merged != remote:
-        plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
-    elif base != remote or link.base(side) is None:
-        plan.actions.append(Remember(side, link.booking_id, record.external_id, remote))
-    elif not incoming:
-        plan.skipped += 1  # an echo of our own write, already remembered
+            theirs = tuple(view.remote[name] for name in group)
+            agreed = tuple(view.base.get(name) for name in group)
+            if theirs in (ours, agreed):
+                continue  # the side did not change it, or already agrees with us
+            values[side] = theirs
+            local_changed |= ours != agreed  # booksync changed it too since this side last agreed
+        if not values:
+            continue
+        if local_changed:
+            values[LOCAL] = ours
+        if len(set(values.values())) == 1:
+            winner = next(side for side in (NOTION, CALENDAR) if side in values)
+        else:
+            winner = newest_edit({party: edited.get(party) for party in values})
+            plan.conflicts.append(Conflict(link.booking_id, _group_name(group), values,
+                                           {party: edited.get(party) for party in values}, winner))
+        if winner != LOCAL:
+            incoming[winner].update(zip(group, values[winner], strict=True))
+    merged = dict(project(NOTION, link.local))
+    for side in (NOTION, CALENDAR):
+        changes = incoming.get(side)
+        if not changes:
+            continue
+        if side == CALENDAR and "present" in changes:
+            # A deleted event cancels the booking (its times no longer matter); a restored
+            # event does not revive a cancelled booking: the push below removes it again.
+            changes = {"present": False} if changes["present"] is False else {
+                k: v for k, v in changes.items() if k != "present"}
+            incoming[side] = changes
+        if changes:
+            booking_changes = _booking_changes(side, changes)
+            merged.update(booking_changes)
+            plan.actions.append(UpdateLocal(link.booking_id, side, booking_changes))
+    for side, view in views.items():
+        wanted = _wanted(side, merged)
+        if not _same(side, wanted, view.remote):
+            plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
+        elif view.base != view.remote or link.base(side) is None:
+            plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
+        elif not incoming[side]:
+            plan.skipped += 1  # an echo of our own write, already remembered
+
+
+def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``side`` should show once the merged changes are applied."""
+    if side == NOTION:
+        return dict(merged)
+    return {"start": merged["start"], "end": merged["end"], "present": merged["status"] != CANCELLED}
+
+
+def _same(side: str, wanted: Mapping[str, Any], remote: Mapping[str, Any]) -> bool:
+    if side == CALENDAR and not wanted["present"] and not remote["present"]:
+        return True  # gone is gone, whatever time it last had
+    return dict(wanted) == dict(remote)
 
 
 def _booking_changes(side: str, incoming: Mapping[str, Any]) -> dict[str, Any]:
@@ -229,23 +338,41 @@ def plan_changes(
     plan: Plan | None = None,
 ) -> Plan:
     """Actions that bring booksync and ``side`` into agreement after ``records`` changed there."""
+    return plan_sync({side: records}, links, settings, plan)
+
+
+def plan_sync(
+    records: Mapping[str, Iterable[RemoteBooking]],
+    links: Iterable[Link],
+    settings: Settings = Settings(),
+    plan: Plan | None = None,
+) -> Plan:
+    """Actions that bring booksync and every side into agreement after ``records`` changed there.
+
+    ``records`` maps a side to what it reported. A booking reported by both sides is planned
+    once, against both records, so the result does not depend on which side was read first.
+    """
     plan = plan or Plan()
     by_booking, by_external = _index(links)
-    seen: set[str] = set()
-    for record in records:
-        if record.external_id in seen:
-            continue  # the same record twice in one batch (overlapping polls): once is enough
-        seen.add(record.external_id)
-        if record.problem:
-            plan.actions.append(Problem(side, record.external_id, record.problem, record.booking_id))
-            continue
-        link = by_external.get((side, record.external_id)) or (
-            by_booking.get(record.booking_id) if record.booking_id else None
-        )
-        if link is None:
-            _new_record(side, record, settings, plan)
-        else:
-            _merge(side, link, record, plan)
+    reported: dict[str, dict[str, RemoteBooking]] = {}
+    for side in (NOTION, CALENDAR):
+        seen: set[str] = set()
+        for record in records.get(side, ()):
+            if record.external_id in seen:
+                continue  # the same record twice in one batch (overlapping polls): once is enough
+            seen.add(record.external_id)
+            if record.problem:
+                plan.actions.append(Problem(side, record.external_id, record.problem, record.booking_id))
+                continue
+            link = by_external.get((side, record.external_id)) or (
+                by_booking.get(record.booking_id) if record.booking_id else None
+            )
+            if link is None:
+                _new_record(side, record, settings, plan)
+            else:
+                reported.setdefault(link.booking_id, {}).setdefault(side, record)
+    for booking_id, found in reported.items():
+        _merge_link(by_booking[booking_id], found, plan)
     return plan
 
 

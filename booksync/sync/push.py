@@ -10,6 +10,7 @@ ledger records what the side now shows, so reading it back is an echo.
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
@@ -41,24 +42,38 @@ def _notion_hash(booking: Booking, link: BookingLink) -> str:
     return hashlib.sha256(f"{notion_fingerprint(booking)}:{link.calendar_event_id}".encode()).hexdigest()
 
 
+# Writes per Notion push at most: the page is written again only when the state it must show
+# changed while it was being written (the calendar push saved the event id meanwhile).
+NOTION_REWRITES = 3
+
+
 def push_to_notion(message) -> str | None:
-    found = _fresh(message)
-    if found is None:
-        return None
-    booking, link = found
-    wanted = _notion_hash(booking, link)
-    if link.notion_page_id and link.notion_written_hash == wanted:
-        # Notion already shows exactly this. The snapshot is refreshed too: a process killed
-        # between writing the hash and the snapshot would otherwise leave the planner owing
-        # a push that this early return never settles, on every sync.
+    """Make the page show the booking and its event id as they are *after* the write.
+
+    The hash written describes what was read before the write; the state is read again
+    afterwards, and a change that landed meanwhile is written too, so this push never
+    settles on a page older than the booking (``ensure_push`` may also have owed another).
+    """
+    page_id = None
+    for _ in range(NOTION_REWRITES):
+        found = _fresh(message)
+        if found is None:
+            return page_id
+        booking, link = found
+        wanted = _notion_hash(booking, link)
+        if link.notion_page_id and link.notion_written_hash == wanted:
+            # Notion already shows exactly this. The snapshot is refreshed too: a process killed
+            # between writing the hash and the snapshot would otherwise leave the planner owing
+            # a push that this early return never settles, on every sync.
+            remember_written(NOTION, booking)
+            return link.notion_page_id
+        result = notion_store().upsert(booking, link)
+        BookingLink.objects.filter(pk=link.pk).update(
+            notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
+        )
         remember_written(NOTION, booking)
-        return link.notion_page_id
-    result = notion_store().upsert(booking, link)
-    BookingLink.objects.filter(pk=link.pk).update(
-        notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
-    )
-    remember_written(NOTION, booking)
-    return result.external_id
+        page_id = result.external_id
+    return page_id
 
 
 def _shows_time(booking: Booking) -> bool:
@@ -96,14 +111,18 @@ def push_to_calendar(message) -> str | None:
     return link.calendar_event_id or None
 
 
-def ensure_push(side: str, booking: Booking) -> bool:
-    """Owe a push of ``booking`` to ``side`` unless one is already waiting. Returns True if recorded."""
-    waiting = OutboxMessage.objects.filter(
-        topic=side, booking=booking, state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]
-    ).exists()
-    if waiting:
-        return False
-    import uuid
+def ensure_push(side: str, booking: Booking) -> OutboxMessage:
+    """Owe a push of ``booking`` to ``side``; the message that will carry it.
 
-    outbox.record(side, "push", f"{side}:{booking.pk}:v{booking.version}:{uuid.uuid4().hex[:8]}", booking=booking)
-    return True
+    Only a push that has not read the booking yet (still pending) can carry a need that
+    arose now: one in flight may have read the state before it and would write that.
+    So a pending push is reused, and otherwise a new one is recorded, which the outbox
+    delivers after the one in flight (never two of a booking's pushes to a side at once).
+    """
+    waiting = OutboxMessage.objects.filter(topic=side, booking=booking, state=OutboxState.PENDING).first()
+    if waiting is not None:
+        return waiting
+    message = outbox.record(side, "push", f"{side}:{booking.pk}:v{booking.version}:{uuid.uuid4().hex[:8]}",
+                            booking=booking)
+    outbox.wake_worker()
+    return message

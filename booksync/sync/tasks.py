@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import outbox
+from . import claims, outbox
 
 
 def deliver_outbox() -> dict:
+    claims.keep_watch()
     return outbox.deliver_due()
 
 
@@ -13,6 +14,7 @@ def sweep() -> dict:
     """Periodic safety net: hand back stuck messages, deliver whatever is due, prove the worker lives."""
     from .health import beat
 
+    claims.keep_watch()
     beat()
     process_webhooks()
     return outbox.deliver_due()

@@ -175,3 +175,4 @@ class SyncOut(Schema):
     conflicts: int = 0
     actions: list[dict] = []
     error_details: list[dict] = []
+    in_progress: list[dict] = []

@@ -1,0 +1,116 @@
+"""Keeping a worker's outbox claims honest: a heartbeat while a message is worked, and which
+messages a delivery went on to owe.
+
+A claim's ``claimed_at`` is its heartbeat. While a handler runs, a small thread
+refreshes it every ``OUTBOX_HEARTBEAT_SECONDS``, so a slow but live delivery is
+never taken for a dead one and sent again; a worker that dies stops beating and
+its claim is handed back once it is ``OUTBOX_STUCK_AFTER_SECONDS`` old: by the
+next delivery pass, or sooner by the watch every worker process keeps
+(``keep_watch``), which looks every heartbeat interval, so a dead worker's
+message goes out again within a minute while any worker lives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+log = logging.getLogger("booksync.outbox")
+
+HEARTBEAT_SECONDS = 10.0
+_local = threading.local()
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "OUTBOX_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+
+
+@contextlib.contextmanager
+def heartbeat(message_id: int) -> Iterator[None]:
+    """Refresh the claim on ``message_id`` until the block ends."""
+    if connection.in_atomic_block:
+        # Inside a transaction (a test, a caller's atomic block) the claim is not visible to
+        # other workers anyway, and a second connection could only wait for this one's lock.
+        yield
+        return
+    stop = threading.Event()
+    beater = threading.Thread(target=_beat, args=(message_id, stop, heartbeat_seconds()),
+                              name=f"outbox-heartbeat-{message_id}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
+
+
+def _beat(message_id: int, stop: threading.Event, every: float) -> None:
+    from .models import OutboxMessage, OutboxState
+
+    try:
+        while not stop.wait(every):
+            try:
+                OutboxMessage.objects.filter(pk=message_id, state=OutboxState.IN_FLIGHT).update(
+                    claimed_at=timezone.now())
+            except Exception:  # a missed beat is survivable; the next one may get through
+                log.warning("could not refresh the claim on outbox message %s", message_id, exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+# --- the watch for dead workers' claims ---------------------------------------------------------
+_watch_lock = threading.Lock()
+_watching = False
+
+
+def keep_watch() -> None:
+    """Start this process's watch for stale claims (once; called by the worker's tasks)."""
+    global _watching
+    with _watch_lock:
+        if _watching:
+            return
+        _watching = True
+    threading.Thread(target=_watch, name="outbox-claim-watch", daemon=True).start()
+
+
+def _watch() -> None:
+    from . import outbox
+
+    while True:
+        time.sleep(heartbeat_seconds())
+        try:
+            if outbox.release_stuck():
+                outbox.wake_worker()  # outside a transaction: enqueued at once
+        except Exception:
+            log.warning("the claim watch could not look for stale claims", exc_info=True)
+        finally:
+            connection.close()
+
+
+# --- what a delivery owes next -------------------------------------------------------------------
+def note_recorded(message_id: int) -> None:
+    """Called by ``outbox.record``: tell a collecting caller (in this thread) of the message."""
+    collector = getattr(_local, "collector", None)
+    if collector is not None:
+        collector.append(message_id)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[int]]:
+    """The ids of the outbox messages recorded in this thread inside the block (nested: both see them)."""
+    outer = getattr(_local, "collector", None)
+    ids: list[int] = []
+    _local.collector = ids
+    try:
+        yield ids
+    finally:
+        _local.collector = outer
+        if outer is not None:
+            outer.extend(ids)

@@ -74,6 +74,14 @@ def _invites() -> list[str]:
     return []
 
 
+@check("calendar outage policy")
+def _outage_policy() -> list[str]:
+    if settings.CALENDAR_OUTAGE_POLICY not in {"accept", "refuse"}:
+        return [f"CALENDAR_OUTAGE_POLICY={settings.CALENDAR_OUTAGE_POLICY!r} is not one of accept, refuse. "
+                "Fix: set one of them."]
+    return []
+
+
 def run_doctor(echo: Callable[[str], None] = print) -> int:
     """Run every check; print one line per problem; return the exit code (1 on any problem)."""
     from booksync.integrations.mail import backend_name

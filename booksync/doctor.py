@@ -84,12 +84,13 @@ def _outage_policy() -> list[str]:
 
 def run_doctor(echo: Callable[[str], None] = print) -> int:
     """Run every check; print one line per problem; return the exit code (1 on any problem)."""
+    from booksync.integrations.calendar_doctor import describe as describe_calendar
     from booksync.integrations.mail import backend_name
-    from booksync.integrations.registry import calendar_provider, notion_enabled
+    from booksync.integrations.registry import notion_enabled
 
     _load_integration_checks()
     echo(f"email: {backend_name()}")
-    echo(f"calendar: {calendar_provider()}")
+    echo(f"calendar: {describe_calendar()}")
     echo(f"notion: {'enabled' if notion_enabled() else 'not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)'}")
     problems = 0
     for name, func in CHECKS:

@@ -38,6 +38,7 @@ from icalendar import Calendar, Event
 from booksync.scheduling import Interval
 
 from . import busy_days
+from .event_links import description_link
 from .ports import (
     ChangeBatch,
     IntegrationError,
@@ -231,7 +232,6 @@ class CalDAVCalendar:
     # -- writes ------------------------------------------------------------------------------
     def _ical(self, booking: Any) -> str:
         from booksync.bookings.models import Studio
-        from booksync.bookings.tokens import manage_url
 
         studio = Studio.load()
         event = Event()
@@ -243,7 +243,8 @@ class CalDAVCalendar:
         event.add("SUMMARY", f"{booking.service_name or 'Session'} – {booking.name}")
         event.add("DESCRIPTION", "\n".join(filter(None, [
             f"Customer: {booking.name}", booking.email, booking.phone, booking.notes,
-            f"Change or cancel: {manage_url(booking)}"])))
+            # CalDAV servers invite nobody: the event is the studio's alone.
+            description_link(booking, customer_invited=False)])))
         if studio.address:
             event.add("LOCATION", studio.address)
         event.add("TRANSP", "OPAQUE")

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -167,9 +168,11 @@ class CalDAVCalendar:
         except Exception as exc:
             raise _translate(exc, "finding the calendar") from exc
         for calendar in calendars:
-            if not wanted or wanted in {_name_of(calendar.url), calendar.name or ""}:
+            # Display names came with the listing (use_cached): no request per calendar.
+            if not wanted or wanted in {_name_of(calendar.url), calendar.get_display_name() or ""}:
                 return str(calendar.url)
-        raise CalendarNotFound(wanted, [calendar.name or _name_of(calendar.url) for calendar in calendars])
+        raise CalendarNotFound(wanted, [calendar.get_display_name() or _name_of(calendar.url)
+                                        for calendar in calendars])
 
     def check(self) -> str:
         """Read the calendar's name from the server (proves URL, credentials and calendar)."""
@@ -189,7 +192,9 @@ class CalDAVCalendar:
 
     @property
     def cache_namespace(self) -> str:
-        return f"caldav:{settings.CALDAV_URL}:{settings.CALDAV_CALENDAR}"
+        # Hashed: URLs and calendar names hold characters cache backends refuse in keys.
+        where = f"{settings.CALDAV_URL}|{settings.CALDAV_CALENDAR}".encode()
+        return f"caldav:{hashlib.sha256(where).hexdigest()[:16]}"
 
     # -- busy time -------------------------------------------------------------------------
     def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:

@@ -75,6 +75,8 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    # (side, booking id) → how a push planned by this run counts once it is delivered (not before).
+    pushes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def error(self, side: str, message: str, external_id: str = "") -> None:
         self.errors.append({"side": side, "id": external_id, "error": message})
@@ -168,12 +170,13 @@ def _apply(plan: Plan, report: Report) -> None:
             link = BookingLink.objects.filter(booking=booking).first()
             has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
             ensure_push(action.side, booking)
+            # Counted in _deliver, and only if the push lands: a failed delete is an error, not a deletion.
             if not has_record:
-                report.counts["created"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "created"
             elif action.side == CALENDAR and booking.status == "cancelled":
-                report.counts["deleted"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "deleted"
             else:
-                report.counts["updated"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "updated"
             report.actions.append({"action": "push", "to": action.side, "booking": str(booking.pk)})
     for conflict in plan.conflicts:
         AuditEntry.objects.create(
@@ -193,8 +196,12 @@ def _deliver(report: Report, owed_before: set[int]) -> None:
     owed = set(OutboxMessage.objects.filter(state=OutboxState.PENDING).values_list("pk", flat=True))
     outbox.deliver_due(force=True)
     for message in OutboxMessage.objects.filter(pk__in=owed):
+        planned = report.pushes.pop((message.topic, str(message.booking_id)), None) \
+            if message.action == "push" else None
         if message.state != OutboxState.DONE:
             report.error(message.topic, message.last_error or "delivery pending", str(message.booking_id or ""))
+        elif planned:
+            report.counts[planned] += 1
         elif message.pk in owed_before and message.action in OWED_COUNTS:
             # Owed by an earlier change (a website booking, a failed delivery): delivered now.
             report.counts[OWED_COUNTS[message.action]] += 1

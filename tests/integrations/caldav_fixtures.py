@@ -117,3 +117,32 @@ def caldav_settings(settings, radicale: Radicale, dav_calendar, db):
     settings.OUTBOX_WAKE_WORKER = False
     cache.clear()
     return settings
+
+
+@pytest.fixture
+def own_radicale(tmp_path) -> Iterator[RadicaleServer]:
+    """A Radicale of the test's own, which it may stop and start again."""
+    server = RadicaleServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_calendar(own_radicale: RadicaleServer):
+    return own_radicale.handle().client().principal().make_calendar(name="Studio", cal_id=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def own_caldav_settings(settings, own_radicale: RadicaleServer, own_calendar, db):
+    """booksync configured for ``own_calendar`` (by URL) on ``own_radicale``, with an empty busy cache."""
+    from django.core.cache import cache
+
+    settings.GOOGLE_REFRESH_TOKEN = ""
+    settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
+    settings.NOTION_API_KEY = ""
+    settings.CALDAV_URL = own_radicale.url
+    settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD = USER, PASSWORD
+    settings.CALDAV_CALENDAR = str(own_calendar.url)
+    settings.OUTBOX_WAKE_WORKER = False
+    cache.clear()
+    return settings

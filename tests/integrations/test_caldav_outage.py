@@ -6,8 +6,6 @@ and storage. A person with the right password keeps using the calendar.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -37,30 +35,18 @@ pytestmark = [pytest.mark.radicale]
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[RadicaleServer]:
-    radicale = RadicaleServer(tmp_path).start()
-    yield radicale
-    radicale.stop()
+def server(own_radicale: RadicaleServer) -> RadicaleServer:
+    return own_radicale
 
 
 @pytest.fixture
-def calendar(server: RadicaleServer):
-    return server.handle().client().principal().make_calendar(name="Studio", cal_id=uuid.uuid4().hex)
+def calendar(own_calendar):
+    return own_calendar
 
 
 @pytest.fixture
-def dav(settings, server: RadicaleServer, calendar, db):
-    from django.core.cache import cache
-
-    settings.GOOGLE_REFRESH_TOKEN = ""
-    settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
-    settings.NOTION_API_KEY = ""
-    settings.CALDAV_URL = server.url
-    settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD = server.handle().username, server.handle().password
-    settings.CALDAV_CALENDAR = str(calendar.url)
-    settings.OUTBOX_WAKE_WORKER = False
-    cache.clear()
-    return settings
+def dav(own_caldav_settings):
+    return own_caldav_settings
 
 
 def go_down(how: str, server: RadicaleServer, settings) -> None:

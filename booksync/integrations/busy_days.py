@@ -46,8 +46,9 @@ class CalendarUnreachable(IntegrationError):
     """
 
     def __init__(self, cause: str, last_known: list[Interval], as_of: datetime | None,
-                 unknown_days: list[date]) -> None:
+                 unknown_days: list[date], *, retryable: bool = True) -> None:
         super().__init__(cause)
+        self.retryable = retryable  # as the failure behind it: a wrong calendar id stays wrong
         self.last_known = last_known
         self.as_of = as_of
         self.unknown_days = unknown_days
@@ -131,7 +132,8 @@ def busy(
             cache.set(_down_key(namespace), (timezone.now().isoformat(), str(exc)), timeout=RECHECK_AFTER)
             _keep(namespace, fresh, keys, read_at)
             unread = [day for day in missing if keys[day] not in fresh]
-            raise _unreachable(namespace, window, unread, {**cached, **fresh}, str(exc)) from exc
+            raise _unreachable(namespace, window, unread, {**cached, **fresh}, str(exc),
+                               retryable=exc.retryable) from exc
         for day in run:
             start, end = _day_start(day, zone), _day_start(day + timedelta(days=1), zone)
             # Clipped to the day, so each day's entry stands alone.
@@ -158,7 +160,7 @@ def _keep(namespace: str, fresh: dict[str, list], keys: dict[date, str], read_at
 
 
 def _unreachable(namespace: str, window: Interval, unread: list[date], current: dict[str, list],
-                 cause: str) -> CalendarUnreachable:
+                 cause: str, *, retryable: bool = True) -> CalendarUnreachable:
     """The error for a failed read: days read in time as they are, the ``unread`` ones as last known."""
     found = [interval for pairs in current.values() for interval in _within(pairs, window)]
     last = cache.get_many([_last_known_key(namespace, day) for day in unread])
@@ -172,4 +174,4 @@ def _unreachable(namespace: str, window: Interval, unread: list[date], current: 
         found.extend(_within(pairs, window))
         at = datetime.fromisoformat(read_at)
         oldest = at if oldest is None or at < oldest else oldest
-    return CalendarUnreachable(cause, found, oldest, unknown)
+    return CalendarUnreachable(cause, found, oldest, unknown, retryable=retryable)

@@ -127,6 +127,8 @@ def _blocks(vevent: Any) -> bool:
 
 
 def _translate(exc: Exception, what: str) -> IntegrationError:
+    if isinstance(exc, caldav_error.NotFoundError):
+        _found.clear()  # the calendar may have moved or been renamed: find it again next time
     if isinstance(exc, caldav_error.AuthorizationError):
         # Retryable on every path: a rotated password is fixed by a person, then what waited goes out.
         return IntegrationError(f"CalDAV {what}: the server refused CALDAV_USERNAME/CALDAV_PASSWORD")

@@ -67,7 +67,7 @@ def describe() -> str:
         name = calendar.check() or "(unnamed)"
         return f"{name} at {calendar.calendar.url}, {calendar.count_events()} events"
     except IntegrationError:
-        return "caldav (not reachable; see the problem below)"
+        return f"caldav at {settings.CALDAV_URL}, no calendar found (see the problem below)"
 
 
 def _sentence(exc: Exception) -> str:

@@ -35,7 +35,7 @@ def test_a_good_configuration_names_the_calendar_and_counts_its_events(own_calen
 def test_a_wrong_calendar_name_lists_the_account_s_calendars(own_radicale, studio, settings):
     settings.CALDAV_CALENDAR = "Stuido"
     assert calendar_lines(doctor()) == [
-        "calendar: caldav (not reachable; see the problem below)",
+        f"calendar: caldav at {settings.CALDAV_URL}, no calendar found (see the problem below)",
         "PROBLEM [caldav] CalDAV calendar 'Stuido' was not found; the account has: 'Studio'. "
         "Fix: set CALDAV_CALENDAR to one of those names, or to the calendar's URL.",
     ]
@@ -45,7 +45,7 @@ def test_a_refused_password_says_so_once_and_what_to_check(own_radicale, studio,
     settings.CALDAV_PASSWORD = "not-the-password"
     lines = calendar_lines(doctor())
     assert lines == [
-        "calendar: caldav (not reachable; see the problem below)",
+        f"calendar: caldav at {settings.CALDAV_URL}, no calendar found (see the problem below)",
         "PROBLEM [caldav] CalDAV reading the calendar: the server refused CALDAV_USERNAME/CALDAV_PASSWORD. "
         "Fix: check CALDAV_URL, CALDAV_USERNAME, CALDAV_PASSWORD and CALDAV_CALENDAR.",
     ]

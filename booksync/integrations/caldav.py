@@ -165,16 +165,15 @@ class CalDAVCalendar:
     def _discover(self, wanted: str) -> str:
         """The URL of the account's calendar named ``wanted`` (display name or id; empty: the first)."""
         try:
-            # current-user-principal, calendar-home-set, then the home's calendars with their names.
-            calendars = _client().principal().calendars()
+            # current-user-principal, calendar-home-set, then the home's calendars with their display
+            # names in the same listing (get_display_name reads it from there: no request per calendar).
+            named = [(str(c.url), c.get_display_name() or _name_of(c.url)) for c in _client().principal().calendars()]
         except Exception as exc:
             raise _translate(exc, "finding the calendar") from exc
-        for calendar in calendars:
-            # Display names came with the listing (use_cached): no request per calendar.
-            if not wanted or wanted in {_name_of(calendar.url), calendar.get_display_name() or ""}:
-                return str(calendar.url)
-        raise CalendarNotFound(wanted, [calendar.get_display_name() or _name_of(calendar.url)
-                                        for calendar in calendars])
+        for url, name in named:
+            if not wanted or wanted in {_name_of(url), name}:
+                return url
+        raise CalendarNotFound(wanted, [name for _, name in named])
 
     def check(self) -> str:
         """Read the calendar's name from the server (proves URL, credentials and calendar)."""

@@ -56,10 +56,16 @@ def flag(booking: Booking, events: list[dict]) -> None:
 
 
 def open_clashes(limit: int = 20) -> list[AuditEntry]:
-    """Clashes of bookings still active and upcoming (the dashboard's list)."""
-    return list(AuditEntry.objects.filter(action=CLASH_ACTION, booking__status__in=ACTIVE_STATUSES,
-                                          booking__end__gte=timezone.now())
-                .select_related("booking").order_by("-at")[:limit])
+    """Clashes the studio has not acted on (the dashboard's list).
+
+    A clash stays listed while its booking is active, upcoming and unchanged since it was
+    flagged; moving or cancelling the booking settles it (a move owes its own check if the
+    calendar is still down).
+    """
+    entries = (AuditEntry.objects.filter(action=CLASH_ACTION, booking__status__in=ACTIVE_STATUSES,
+                                         booking__end__gte=timezone.now())
+               .select_related("booking").order_by("-at"))
+    return [entry for entry in entries if entry.detail.get("version") == entry.booking.version][:limit]
 
 
 def studio_clash_email(message) -> EmailMessage | None:

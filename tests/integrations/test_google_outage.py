@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from booksync.bookings.models import Booking
 from booksync.integrations.google_calendar import google_calendar
@@ -91,6 +92,13 @@ def test_under_accept_booking_goes_on_and_a_clash_is_flagged_once_google_is_back
     assert_studio_told(mailoutbox, studio, clash, "Walk-in")
     assert_dashboard_flags(admin_client, clash, "Walk-in")
     assert not availability(api_client, monday)["stale"]  # Google answered: fresh again
+
+    # The studio moves the booking: the clash is settled and leaves the dashboard's list.
+    moved = api_client.post(f"/api/bookings/manage/{token_of(clashing.json())}/reschedule",
+                            f'{{"start": "{london(monday, 15).isoformat()}"}}', content_type="application/json")
+    assert moved.status_code == 200
+    assert "Calendar clashes found after an outage" not in admin_client.get(
+        reverse("admin:sync-dashboard")).content.decode()
 
 
 def test_under_refuse_the_api_answers_503_and_the_page_keeps_the_form(studio, monday, api_client, gcal, settings):

@@ -58,6 +58,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SYNC_INTERVAL_MINUTES", "5", "Period of the incremental sync schedule."),
     Variable("DAILY_SYNC_TIME", "06:00", "Studio-local time of the daily full reconcile."),
     Variable("CALENDAR_IMPORT", "booking", "Hand-made calendar events appear in Notion as a `booking` or as `block`ed time."),
+    Variable("CALENDAR_OUTAGE_POLICY", "accept", "When the calendar cannot be read: `accept` bookings against its last known busy time (clashes are flagged to the studio later) or `refuse` them with a 503 (ADR 0012)."),
     Variable("NOTION_API_KEY", "", "Notion integration token; enables Notion."),
     Variable("NOTION_BOOKINGS_DATABASE_ID", "", "The bookings database (id from its URL)."),
     Variable("NOTION_WEBHOOK_SECRET", "", "Bearer secret for Notion automation webhooks."),

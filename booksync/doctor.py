@@ -74,14 +74,23 @@ def _invites() -> list[str]:
     return []
 
 
+@check("calendar outage policy")
+def _outage_policy() -> list[str]:
+    if settings.CALENDAR_OUTAGE_POLICY not in {"accept", "refuse"}:
+        return [f"CALENDAR_OUTAGE_POLICY={settings.CALENDAR_OUTAGE_POLICY!r} is not one of accept, refuse. "
+                "Fix: set one of them."]
+    return []
+
+
 def run_doctor(echo: Callable[[str], None] = print) -> int:
     """Run every check; print one line per problem; return the exit code (1 on any problem)."""
+    from booksync.integrations.calendar_doctor import describe as describe_calendar
     from booksync.integrations.mail import backend_name
-    from booksync.integrations.registry import calendar_provider, notion_enabled
+    from booksync.integrations.registry import notion_enabled
 
     _load_integration_checks()
     echo(f"email: {backend_name()}")
-    echo(f"calendar: {calendar_provider()}")
+    echo(f"calendar: {describe_calendar()}")
     echo(f"notion: {'enabled' if notion_enabled() else 'not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)'}")
     problems = 0
     for name, func in CHECKS:

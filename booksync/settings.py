@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "booksync.web.provider_errors.ProviderErrorMiddleware",
 ]
 
 ROOT_URLCONF = "booksync.urls"
@@ -135,6 +136,7 @@ INVITES_VIA = env("INVITES_VIA", "email")
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 5)
 DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
 CALENDAR_IMPORT = env("CALENDAR_IMPORT", "booking")
+CALENDAR_OUTAGE_POLICY = env("CALENDAR_OUTAGE_POLICY", "accept")  # ADR 0012
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_WAKE_WORKER = env_bool("OUTBOX_WAKE_WORKER", True)
 # A worker refreshes its claim on a message every OUTBOX_HEARTBEAT_SECONDS while delivering it;

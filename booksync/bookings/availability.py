@@ -10,6 +10,7 @@ from booksync.integrations.registry import busy_source
 from booksync.scheduling import Interval, StudioRules, check_slot, day_bounds, free_slots
 
 from .busy_cache import Snapshot
+from .calendar_outage import remote_busy
 from .models import Block, Booking
 
 
@@ -32,7 +33,7 @@ def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None,
         local = snapshot.busy(window, local_busy)
     else:
         local = local_busy(window, exclude_booking_id=exclude_booking_id)
-    return local + busy_source().busy(window, live=live)
+    return local + remote_busy(window, live=live)
 
 
 def picker_rules(snapshot: Snapshot | None = None) -> StudioRules:

@@ -159,9 +159,14 @@ def deliver(outbox_message) -> str | None:
     not sent; it is marked "skipped" with the reason.
     """
     booking = outbox_message.booking
+    kind = outbox_message.payload.get("kind") or outbox_message.action
+    if kind == "studio_calendar_clash":  # to the studio, not the customer (ADR 0012)
+        from booksync.sync.calendar_recheck import studio_clash_email
+
+        alert = studio_clash_email(outbox_message)
+        return mail.send(alert) if alert is not None else None
     if booking is None or not booking.email:
         return None
-    kind = outbox_message.payload.get("kind") or outbox_message.action
     reason = stale_reason(outbox_message, booking, kind)
     if reason:
         type(outbox_message).objects.filter(pk=outbox_message.pk).update(

@@ -57,3 +57,15 @@ def slot_error(reason: str) -> BookingError:
     if reason == "unavailable":
         return SlotUnavailable(message, field="start")
     return BookingError(message, code=reason, field="start")
+
+
+class CalendarUnavailable(BookingError):
+    """CALENDAR_OUTAGE_POLICY=refuse and the studio's calendar cannot be read: try again later."""
+
+    status = 503
+    code = "calendar_unavailable"
+    retry_after = 120  # seconds; the calendar's own outages are usually short
+
+    def __init__(self, message: str = "The studio's calendar cannot be reached right now, so we cannot confirm "
+                                      "this time. Please try again in a few minutes.") -> None:
+        super().__init__(message)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from booksync.scheduling import Interval, to_utc
 
-from . import tokens
+from . import calendar_outage, tokens
 from .availability import slot_problem
 from .changes import record_change
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
@@ -95,7 +95,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         if replay:
             return replay
     # The live calendar is asked before the transaction: a network call must not hold the write lock.
-    problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
+    with calendar_outage.watching() as calendar:
+        problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
     if problem:
         raise slot_error(problem)
     end = request.start + request.length
@@ -126,6 +127,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.fingerprint(), booking=booking)
         record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
+        if calendar.stale:
+            calendar_outage.owe_recheck(booking)
     return BookingResult(booking, token, created=True)
 
 
@@ -156,7 +159,9 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
     if actor == "customer":
         _check_customer_may_change(booking, studio, now)
     duration = booking.duration
-    problem = slot_problem(studio_rules(studio), new_start, duration, now=now, live=True, exclude_booking_id=booking.pk)
+    with calendar_outage.watching() as calendar:
+        problem = slot_problem(studio_rules(studio), new_start, duration, now=now, live=True,
+                               exclude_booking_id=booking.pk)
     if problem:
         raise slot_error(problem)
     blocked = blocked_interval(studio, new_start, new_start + duration)
@@ -172,6 +177,8 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
         booking.version += 1
         save_exclusively(booking)
         record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "to": new_start.isoformat()})
+        if calendar.stale:
+            calendar_outage.owe_recheck(booking)
     return booking
 
 

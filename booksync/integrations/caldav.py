@@ -11,12 +11,20 @@
 * Changes: RFC 6578 sync-collection (Radicale supports it). The sync token is
   the cursor; deletions come back as bare resource names. If the server
   forgets a token, the library lists everything instead, and we report a full
-  batch and start a fresh token next time.
+  batch and start a fresh token next time. Event data comes in one
+  calendar-multiget for the whole batch, never a GET per event.
+* Connection: like a desktop client, one client per thread sending Basic
+  credentials with its first request (no unauthenticated probe answered 401),
+  and the calendar found once per process (no discovery at all when
+  CALDAV_CALENDAR is a URL).
+* A refused password is retryable like any outage: someone fixes it, and the
+  outbox delivers what waited.
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -31,6 +39,7 @@ from icalendar import Calendar, Event
 from booksync.scheduling import Interval
 
 from . import busy_days
+from .event_links import description_link
 from .ports import (
     ChangeBatch,
     IntegrationError,
@@ -43,6 +52,40 @@ from .ports import (
 BOOKING_PROPERTY = "X-BOOKSYNC-BOOKING-ID"
 CURSOR_VERSION = "c1:"
 TIMEOUT = 15
+
+# Per process: the calendar URL found for (server, user, CALDAV_CALENDAR), so discovery runs once.
+_found: dict[tuple[str, str, str], str] = {}
+# Per thread: one client (its HTTP session keeps the connection); niquests sessions are not shared across threads.
+_clients = threading.local()
+
+
+class CalendarNotFound(PermanentError):
+    """CALDAV_CALENDAR names no calendar of the account (``available`` lists what it has)."""
+
+    def __init__(self, wanted: str, available: list[str]) -> None:
+        listed = ", ".join(repr(name) for name in available) or "none"
+        super().__init__(f"CalDAV calendar {wanted!r} was not found; the account has: {listed}")
+        self.available = available
+
+
+def _client() -> Any:
+    key = (settings.CALDAV_URL, settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD)
+    held = getattr(_clients, "held", None)
+    if held is None or held[0] != key:
+        client = caldav.DAVClient(
+            url=settings.CALDAV_URL, username=settings.CALDAV_USERNAME or None,
+            password=settings.CALDAV_PASSWORD or None, timeout=TIMEOUT,
+            # Credentials with the first request, as calendar apps send them: without auth_type the
+            # library first asks unauthenticated and waits for the 401 to choose a scheme.
+            auth_type="basic" if settings.CALDAV_USERNAME else None,
+        )
+        held = (key, client)
+        _clients.held = held
+    return held[1]
+
+
+def _name_of(url: Any) -> str:
+    return unquote(str(url).rstrip("/").rsplit("/", 1)[-1])
 
 
 def resource_name(booking_id: Any) -> str:
@@ -84,8 +127,13 @@ def _blocks(vevent: Any) -> bool:
 
 
 def _translate(exc: Exception, what: str) -> IntegrationError:
+    if isinstance(exc, caldav_error.NotFoundError):
+        _found.clear()  # the calendar may have moved or been renamed: find it again next time
     if isinstance(exc, caldav_error.AuthorizationError):
-        return PermanentError(f"CalDAV {what}: the server refused CALDAV_USERNAME/CALDAV_PASSWORD")
+        # Retryable on every path: a rotated password is fixed by a person, then what waited goes out.
+        return IntegrationError(f"CalDAV {what}: the server refused CALDAV_USERNAME/CALDAV_PASSWORD")
+    if isinstance(exc, caldav_error.NotFoundError) and what == "finding the calendar":
+        return PermanentError(f"CalDAV {what}: nothing at CALDAV_URL {settings.CALDAV_URL}")
     return IntegrationError(f"CalDAV {what}: {type(exc).__name__}: {exc}")
 
 
@@ -102,26 +150,30 @@ class CalDAVCalendar:
     @property
     def calendar(self) -> Any:
         if self._calendar is None:
-            self._calendar = self._find_calendar()
+            self._calendar = caldav.Calendar(client=_client(), url=self._calendar_url())
         return self._calendar
 
-    def _find_calendar(self) -> Any:
-        client = caldav.DAVClient(url=settings.CALDAV_URL, username=settings.CALDAV_USERNAME or None,
-                                  password=settings.CALDAV_PASSWORD or None, timeout=TIMEOUT)
+    def _calendar_url(self) -> str:
         wanted = settings.CALDAV_CALENDAR
+        if wanted.startswith(("http://", "https://")):
+            return wanted
+        key = (settings.CALDAV_URL, settings.CALDAV_USERNAME, wanted)
+        if key not in _found:
+            _found[key] = self._discover(wanted)
+        return _found[key]
+
+    def _discover(self, wanted: str) -> str:
+        """The URL of the account's calendar named ``wanted`` (display name or id; empty: the first)."""
         try:
-            if wanted.startswith(("http://", "https://")):
-                return client.calendar(url=wanted)
-            calendars = client.principal().calendars()
+            # current-user-principal, calendar-home-set, then the home's calendars with their display
+            # names in the same listing (get_display_name reads it from there: no request per calendar).
+            named = [(str(c.url), c.get_display_name() or _name_of(c.url)) for c in _client().principal().calendars()]
         except Exception as exc:
             raise _translate(exc, "finding the calendar") from exc
-        for calendar in calendars:
-            ids = {str(calendar.url).rstrip("/").rsplit("/", 1)[-1]}
-            with contextlib.suppress(Exception):  # a calendar without a name still has its id
-                ids.add(calendar.get_display_name() or "")
-            if not wanted or wanted in ids:
-                return calendar
-        raise PermanentError(f"CalDAV calendar {wanted!r} not found (CALDAV_CALENDAR).")
+        for url, name in named:
+            if not wanted or wanted in {_name_of(url), name}:
+                return url
+        raise CalendarNotFound(wanted, [name for _, name in named])
 
     def check(self) -> str:
         """Read the calendar's name from the server (proves URL, credentials and calendar)."""
@@ -132,9 +184,18 @@ class CalDAVCalendar:
         except Exception as exc:
             raise _translate(exc, "reading the calendar") from exc
 
+    def count_events(self) -> int:
+        """How many resources the calendar holds (one sync-collection listing, no event data)."""
+        try:
+            return len(list(self.calendar.get_objects_by_sync_token(load_objects=False)))
+        except Exception as exc:
+            raise _translate(exc, "listing the calendar") from exc
+
     @property
     def cache_namespace(self) -> str:
-        return f"caldav:{settings.CALDAV_URL}:{settings.CALDAV_CALENDAR}"
+        # Hashed: URLs and calendar names hold characters cache backends refuse in keys.
+        where = f"{settings.CALDAV_URL}|{settings.CALDAV_CALENDAR}".encode()
+        return f"caldav:{hashlib.sha256(where).hexdigest()[:16]}"
 
     # -- busy time -------------------------------------------------------------------------
     def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
@@ -154,13 +215,29 @@ class CalDAVCalendar:
                     intervals.append(Interval(start, end))
         return intervals
 
+    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+        """Opaque events overlapping ``window`` that booksync did not write (no X-BOOKSYNC-BOOKING-ID)."""
+        zone = _studio_zone()
+        try:
+            found = self.calendar.search(start=window.start, end=window.end, event=True, expand=True)
+        except Exception as exc:
+            raise _translate(exc, "search") from exc
+        records = []
+        for obj in found:
+            for vevent in obj.icalendar_instance.walk("VEVENT"):
+                start, end = _span(vevent, zone)
+                if vevent.get(BOOKING_PROPERTY) or not (start and end and end > start) or not _blocks(vevent):
+                    continue
+                records.append(RemoteBooking(external_id=_name_of(obj.url), start=start, end=end,
+                                             name=str(vevent.get("SUMMARY", "")), source="calendar"))
+        return records
+
     def forget_busy(self) -> None:
         busy_days.invalidate(self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
     def _ical(self, booking: Any) -> str:
         from booksync.bookings.models import Studio
-        from booksync.bookings.tokens import manage_url
 
         studio = Studio.load()
         event = Event()
@@ -172,7 +249,8 @@ class CalDAVCalendar:
         event.add("SUMMARY", f"{booking.service_name or 'Session'} – {booking.name}")
         event.add("DESCRIPTION", "\n".join(filter(None, [
             f"Customer: {booking.name}", booking.email, booking.phone, booking.notes,
-            f"Change or cancel: {manage_url(booking)}"])))
+            # CalDAV servers invite nobody: the event is the studio's alone.
+            description_link(booking, customer_invited=False)])))
         if studio.address:
             event.add("LOCATION", studio.address)
         event.add("TRANSP", "OPAQUE")
@@ -221,7 +299,7 @@ class CalDAVCalendar:
         return self._record(obj, _studio_zone())
 
     def _record(self, obj: Any, zone: ZoneInfo) -> RemoteBooking:
-        name = unquote(str(obj.url).rstrip("/").rsplit("/", 1)[-1])
+        name = _name_of(obj.url)
         vevents = list(obj.icalendar_instance.walk("VEVENT"))
         if not vevents:
             return RemoteBooking(external_id=name, problem="the resource holds no event")
@@ -243,21 +321,27 @@ class CalDAVCalendar:
         )
 
     def changes(self, cursor: str | None) -> ChangeBatch:
-        """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything."""
+        """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything.
+
+        Two requests whatever the number of events: the sync-collection REPORT (names and etags),
+        then one calendar-multiget REPORT for the data of the changed ones.
+        """
         token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
         try:
-            found = self.calendar.get_objects_by_sync_token(sync_token=token, load_objects=True)
+            found = self.calendar.get_objects_by_sync_token(sync_token=token, load_objects=False)
+            deleted = {str(url) for url in found.deleted_urls}
+            present = [obj for obj in found if str(obj.url.canonical()) not in deleted]
+            loaded = self._load(present)
         except Exception as exc:
             raise _translate(exc, "sync-collection") from exc
         zone = _studio_zone()
-        deleted = {str(url) for url in found.deleted_urls}
-        records = []
-        for obj in found:
-            if str(obj.url.canonical()) in deleted or not obj.data:
-                name = unquote(str(obj.url).rstrip("/").rsplit("/", 1)[-1])
-                records.append(RemoteBooking(external_id=name, deleted=True))
-            else:
-                records.append(self._record(obj, zone))
+        records = [RemoteBooking(external_id=_name_of(obj.url), deleted=True) for obj in found
+                   if str(obj.url.canonical()) in deleted]
+        for obj in present:
+            data = loaded.get(_name_of(obj.url))
+            # Gone between the listing and the multiget: deleted.
+            records.append(self._record(data, zone) if data is not None
+                           else RemoteBooking(external_id=_name_of(obj.url), deleted=True))
         new_token = str(found.sync_token or "")
         emulated = new_token.startswith("fake-")  # the library listed everything instead
         if records:
@@ -269,6 +353,14 @@ class CalDAVCalendar:
             full=token is None or emulated,
             complete=not found.truncated,
         )
+
+    def _load(self, objects: list[Any]) -> dict[str, Any]:
+        """The objects with their data by resource name: one calendar-multiget for those not loaded yet."""
+        loaded = {_name_of(obj.url): obj for obj in objects if obj.data}
+        unloaded = [obj for obj in objects if not obj.data]
+        if unloaded:
+            loaded.update({_name_of(obj.url): obj for obj in self.calendar.multiget([obj.url for obj in unloaded])})
+        return loaded
 
 
 def caldav_calendar() -> CalDAVCalendar:

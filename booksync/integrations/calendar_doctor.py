@@ -41,13 +41,35 @@ def _google() -> list[str]:
 def _caldav() -> list[str]:
     if calendar_provider() != "caldav":
         return []
-    from .caldav import caldav_calendar
+    from .caldav import CalendarNotFound, caldav_calendar
 
     try:
         caldav_calendar().check()
+    except CalendarNotFound as exc:
+        return [f"{exc}. Fix: set CALDAV_CALENDAR to one of those names, or to the calendar's URL."]
     except IntegrationError as exc:
-        return [f"{exc}. Fix: check CALDAV_URL, CALDAV_USERNAME, CALDAV_PASSWORD and CALDAV_CALENDAR."]
+        return [f"{_sentence(exc)} Fix: check CALDAV_URL, CALDAV_USERNAME, CALDAV_PASSWORD and CALDAV_CALENDAR."]
     if settings.INVITES_VIA == "calendar":
         return ["INVITES_VIA=calendar has no effect with CalDAV (the server sends no invitations). "
                 "Fix: set INVITES_VIA=email."]
     return []
+
+
+def describe() -> str:
+    """The doctor's calendar line: which calendar was found, where, and how many events it holds."""
+    provider = calendar_provider()
+    if provider != "caldav":
+        return provider
+    from .caldav import caldav_calendar
+
+    calendar = caldav_calendar()
+    try:
+        name = calendar.check() or "(unnamed)"
+        return f"{name} at {calendar.calendar.url}, {calendar.count_events()} events"
+    except IntegrationError:
+        return f"caldav at {settings.CALDAV_URL}, no calendar found (see the problem below)"
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc).rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

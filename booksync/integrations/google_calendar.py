@@ -92,6 +92,16 @@ class GoogleCalendar:
             raise IntegrationError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
         return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
 
+    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+        """Opaque, live events overlapping ``window`` that booksync did not write (a person's, another app's)."""
+        args = {"calendarId": self.calendar_id, "timeMin": _rfc3339(window.start), "timeMax": _rfc3339(window.end),
+                "singleEvents": True, "maxResults": PAGE_SIZE}
+        page = execute(self.events.list(**args), "list events")
+        zone = page.get("timeZone") or "UTC"
+        records = [to_record(event, zone) for event in page.get("items", [])]
+        return [r for r in records if not (r.booking_id or r.extra.get("ours") or r.deleted or r.transparent
+                                           or r.problem)]
+
     def forget_busy(self) -> None:
         """Drop the cached busy time (a push notification or a seen change says it moved)."""
         busy_days.invalidate(self.cache_namespace)

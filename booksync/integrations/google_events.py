@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from .event_links import description_link
 from .ports import RemoteBooking
 
 BOOKING_ID_PROPERTY = "bookingId"
@@ -29,14 +30,13 @@ def _stamp(value: datetime, zone: str) -> dict[str, str]:
 
 def event_body(booking: Any, studio: Any) -> dict[str, Any]:
     """The event for ``booking``: what, where, when, and who is invited (per INVITES_VIA)."""
-    from booksync.bookings.tokens import manage_url
-
     service = booking.service_name or "Session"
     lines = [f"{service} at {studio.name}", "", f"Customer: {booking.name}"]
     lines += [f"Email: {booking.email}"] if booking.email else []
     lines += [f"Phone: {booking.phone}"] if booking.phone else []
     lines += ["", booking.notes] if booking.notes else []
-    lines += ["", f"Change or cancel: {manage_url(booking)}"]
+    # The attendee reads this description: the manage link only when the customer is invited here.
+    lines += ["", description_link(booking, customer_invited=invites_by_calendar() and bool(booking.email))]
     body: dict[str, Any] = {
         "summary": f"{service} – {booking.name}",
         "description": "\n".join(lines),

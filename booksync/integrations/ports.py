@@ -135,6 +135,10 @@ class RecordStore(Protocol):
 class CalendarStore(BusySource, RecordStore, Protocol):
     """A calendar: busy time plus the events of our bookings."""
 
+    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+        """Events blocking time in ``window`` that booksync did not write, read live (no cache)."""
+        ...
+
 
 class IntegrationError(Exception):
     """An outside call failed. ``retryable`` tells the outbox whether to try again later."""

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from booksync.bookings.models import Booking
 
+from .calendar_recheck import open_clashes
 from .models import AuditEntry, OutboxMessage, OutboxState, SyncRun, SyncState, WebhookDelivery
 from .notion_webhooks import TOKEN_STATE
 
@@ -66,6 +67,7 @@ def dashboard(request):
         "notion_token": SyncState.get(TOKEN_STATE),
         "notion_enabled": notion_enabled(),
         "calendar": calendar_provider(),
+        "calendar_clashes": open_clashes(),
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
 

@@ -78,6 +78,8 @@ class Report:
     conflicts: list[Conflict] = field(default_factory=list)
     owed: list[int] = field(default_factory=list)  # outbox messages carrying this run's effects
     in_progress: list[dict] = field(default_factory=list)
+    # (side, booking id) → how a push planned by this run counts once it is delivered (not before).
+    pushes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def error(self, side: str, message: str, external_id: str = "") -> None:
         self.errors.append({"side": side, "id": external_id, "error": message})
@@ -171,12 +173,13 @@ def _apply(plan: Plan, report: Report) -> None:
             link = BookingLink.objects.filter(booking=booking).first()
             has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
             report.owed.append(ensure_push(action.side, booking).pk)
+            # Counted in _deliver, and only if the push lands: a failed delete is an error, not a deletion.
             if not has_record:
-                report.counts["created"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "created"
             elif action.side == CALENDAR and booking.status == "cancelled":
-                report.counts["deleted"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "deleted"
             else:
-                report.counts["updated"] += 1
+                report.pushes[(action.side, str(booking.pk))] = "updated"
             report.actions.append({"action": "push", "to": action.side, "booking": str(booking.pk)})
     for conflict in plan.conflicts:
         AuditEntry.objects.create(
@@ -221,6 +224,8 @@ def _deliver(report: Report, owed_before: set[int]) -> None:
     outcomes = outbox.deliver(ids)
     for message in OutboxMessage.objects.filter(pk__in=list(outcomes)).order_by("created_at", "id"):
         outcome = outcomes[message.pk]
+        planned = report.pushes.pop((message.topic, str(message.booking_id)), None) \
+            if message.action == "push" else None
         if outcome == "failed":
             report.error(message.topic, message.last_error or "delivery failed", str(message.booking_id or ""))
         elif message.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
@@ -230,6 +235,8 @@ def _deliver(report: Report, owed_before: set[int]) -> None:
                                        "state": "in progress" if held else f"retry at {message.not_before.isoformat()}"})
         elif message.state == OutboxState.FAILED:
             report.error(message.topic, message.last_error or "needs a human", str(message.booking_id or ""))
+        elif outcome == "delivered" and planned:
+            report.counts[planned] += 1
         elif outcome == "delivered" and message.pk in owed_before and message.action in OWED_COUNTS:
             # Owed by an earlier change (a website booking, a failed delivery): delivered now.
             report.counts[OWED_COUNTS[message.action]] += 1

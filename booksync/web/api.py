@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from booksync.bookings import services
 from booksync.bookings.availability import picker_cacheable, picker_rules, slots_for_days
 from booksync.bookings.busy_cache import Snapshot
-from booksync.bookings.errors import BookingError, NotFound
+from booksync.bookings.calendar_outage import Reading, watching
+from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
+from booksync.integrations.ports import IntegrationError
 from booksync.scheduling import Interval
 
 from .schemas import (
@@ -73,7 +76,28 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(BookingError)
 def _booking_error(request: HttpRequest, exc: BookingError) -> HttpResponse:
-    return api.create_response(request, exc.as_json(), status=exc.status)
+    response = api.create_response(request, exc.as_json(), status=exc.status)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+log = logging.getLogger("booksync.api")
+
+
+@api.exception_handler(IntegrationError)
+def _integration_error(request: HttpRequest, exc: IntegrationError) -> HttpResponse:
+    # A provider failure no policy handled (ADR 0012): a documented 503, never an HTML 500.
+    log.error("provider error on %s: %s", request.path, exc)
+    return _booking_error(request, CalendarUnavailable("An outside service the studio uses cannot be reached "
+                                                       "right now. Please try again in a few minutes."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unexpected error on %s", request.path)
+    return api.create_response(request, {"error": "internal_error", "message": "Something went wrong on our side; "
+                                         "it has been logged. Please try again."}, status=500)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -96,6 +120,11 @@ def _check_dates(days: list[date], field: str) -> None:
 
 def _slots_json(slots: list[Interval]) -> list[dict]:
     return [{"start": s.start, "end": s.end} for s in slots]
+
+
+def _freshness(reading: Reading) -> dict:
+    """The stale label (ADR 0012): busy time from the calendar's last known picture, and as of when."""
+    return {"stale": reading.stale, "calendar_as_of": reading.as_of if reading.stale else None}
 
 
 def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
@@ -121,9 +150,10 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
     rules = picker_rules(snapshot)
 
     def render() -> bytes:
-        slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
+        with watching() as reading:
+            slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
         body = AvailabilityOut(date=date, timezone=rules.timezone, duration=int(length.total_seconds() // 60),
-                               slots=_slots_json(slots))
+                               slots=_slots_json(slots), **_freshness(reading))
         return body.model_dump_json().encode()
 
     # The slot picker asks for the same day again and again: keep the rendered answer until
@@ -146,10 +176,11 @@ def availability_batch(request, payload: BatchIn):
     rules = picker_rules(snapshot)
     days = sorted(set(payload.dates))
     moving = _managed(payload.manage_token) if payload.manage_token else None
-    by_day = slots_for_days(rules, days, length, snapshot=snapshot,
-                            exclude_booking_id=moving.pk if moving else None)
+    with watching() as reading:
+        by_day = slots_for_days(rules, days, length, snapshot=snapshot,
+                                exclude_booking_id=moving.pk if moving else None)
     return {"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
-            "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates]}
+            "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates], **_freshness(reading)}
 
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
@@ -174,10 +205,15 @@ def health(request):
 
 
 # --- bookings ----------------------------------------------------------------------------------
-@api.post("/bookings", response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem},
+@api.post("/bookings",
+          response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem, 503: Problem},
           tags=["bookings"])
 def create_booking(request, payload: BookingIn):
-    """Book a slot. Send an ``Idempotency-Key`` header to make retries safe."""
+    """Book a slot. Send an ``Idempotency-Key`` header to make retries safe.
+
+    While the studio's calendar cannot be read, CALENDAR_OUTAGE_POLICY decides: ``accept`` books against
+    the calendar's last known busy time; ``refuse`` answers 503 ``calendar_unavailable`` with Retry-After.
+    """
     service, length = _resolve_length(payload.service, payload.duration)
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 255:
@@ -206,7 +242,7 @@ def get_managed(request, token: str):
 
 
 @api.post("/bookings/manage/{token}/reschedule",
-          response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem, 422: Problem},
+          response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem},
           tags=["bookings"])
 def reschedule_managed(request, token: str, payload: RescheduleIn):
     booking = services.reschedule(_managed(token), payload.start, actor="customer")

@@ -37,6 +37,9 @@ class AvailabilityOut(Schema):
     timezone: str
     duration: int
     slots: list[SlotOut]
+    stale: bool = Field(False, description="The calendar could not be read: slots follow its last known busy time.")
+    calendar_as_of: datetime | None = Field(
+        None, description="When stale: when the calendar last reported these days (null if it never did).")
 
 
 class BatchIn(Schema):
@@ -56,6 +59,9 @@ class BatchOut(Schema):
     timezone: str
     duration: int
     days: list[DayOut]
+    stale: bool = Field(False, description="The calendar could not be read: slots follow its last known busy time.")
+    calendar_as_of: datetime | None = Field(
+        None, description="When stale: when the calendar last reported these days (null if it never did).")
 
 
 class ServiceOut(Schema):

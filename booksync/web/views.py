@@ -17,7 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from booksync.bookings import services
-from booksync.bookings.errors import BookingError, IdempotencyConflict, SlotUnavailable
+from booksync.bookings.errors import (
+    BookingError,
+    CalendarUnavailable,
+    IdempotencyConflict,
+    SlotUnavailable,
+)
 from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 
@@ -119,6 +124,11 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     except IdempotencyConflict:
         return _booking_page(request, service, form, picker, status=409, selected=selected,
                              problem="This form was already sent with other details. Check them and book again.")
+    except CalendarUnavailable as exc:
+        # CALENDAR_OUTAGE_POLICY=refuse: keep everything typed and ask for another go shortly.
+        page = _booking_page(request, service, form, picker, status=exc.status, selected=selected, problem=exc.message)
+        page["Retry-After"] = str(exc.retry_after)
+        return page
     except BookingError as exc:
         return _booking_page(request, service, form, picker, status=422, problem=exc.message)
     return redirect("booking-confirmed", token=result.token)
@@ -205,7 +215,10 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         alternatives = nearest_slots(booking.duration, data["start"], picker.zone, exclude_booking_id=booking.pk)
         return _reschedule_page(request, booking, picker, status=409, taken=True, alternatives=alternatives)
     except BookingError as exc:
-        return _reschedule_page(request, booking, picker, status=exc.status, problem=exc.message)
+        page = _reschedule_page(request, booking, picker, status=exc.status, problem=exc.message)
+        if isinstance(exc, CalendarUnavailable):
+            page["Retry-After"] = str(exc.retry_after)
+        return page
     messages.success(request, "Your booking has moved. We have emailed you the new time.")
     return redirect("manage", token=token)
 

@@ -46,31 +46,53 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 20.0) -
     raise RuntimeError("radicale did not come up")
 
 
+class RadicaleServer:
+    """A Radicale process on a fixed port and storage, so it can be stopped and started again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        (root / "users").write_text(f"{USER}:{PASSWORD}\n")
+        self.config = root / "config"
+        self.config.write_text(
+            f"[server]\nhosts = 127.0.0.1:{self.port}\n"
+            f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
+            f"[storage]\nfilesystem_folder = {root / 'collections'}\n"
+            "[rights]\ntype = owner_only\n"
+            "[logging]\nlevel = warning\n"
+        )
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    def start(self) -> RadicaleServer:
+        self._log = open(self.root / "radicale.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(self.config)],
+                                        stdout=self._log, stderr=subprocess.STDOUT)
+        _wait_until_up(self.url, self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def handle(self) -> Radicale:
+        return Radicale(self.url, USER, PASSWORD)
+
+
 @pytest.fixture(scope="session")
 def radicale(tmp_path_factory) -> Iterator[Radicale]:
     """One Radicale server for the session; each test makes its own calendar on it."""
-    root: Path = tmp_path_factory.mktemp("radicale")
-    (root / "users").write_text(f"{USER}:{PASSWORD}\n")
-    port = free_port()
-    config = root / "config"
-    config.write_text(
-        f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
-        f"[storage]\nfilesystem_folder = {root / 'collections'}\n"
-        "[rights]\ntype = owner_only\n"
-        "[logging]\nlevel = warning\n"
-    )
-    log = open(root / "radicale.log", "wb")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    server = RadicaleServer(tmp_path_factory.mktemp("radicale")).start()
     try:
-        _wait_until_up(url, process)
-        yield Radicale(url, USER, PASSWORD)
+        yield server.handle()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        server.stop()
 
 
 @pytest.fixture
@@ -92,6 +114,35 @@ def caldav_settings(settings, radicale: Radicale, dav_calendar, db):
     settings.CALDAV_USERNAME = radicale.username
     settings.CALDAV_PASSWORD = radicale.password
     settings.CALDAV_CALENDAR = str(dav_calendar.url)
+    settings.OUTBOX_WAKE_WORKER = False
+    cache.clear()
+    return settings
+
+
+@pytest.fixture
+def own_radicale(tmp_path) -> Iterator[RadicaleServer]:
+    """A Radicale of the test's own, which it may stop and start again."""
+    server = RadicaleServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_calendar(own_radicale: RadicaleServer):
+    return own_radicale.handle().client().principal().make_calendar(name="Studio", cal_id=uuid.uuid4().hex)
+
+
+@pytest.fixture
+def own_caldav_settings(settings, own_radicale: RadicaleServer, own_calendar, db):
+    """booksync configured for ``own_calendar`` (by URL) on ``own_radicale``, with an empty busy cache."""
+    from django.core.cache import cache
+
+    settings.GOOGLE_REFRESH_TOKEN = ""
+    settings.GOOGLE_SERVICE_ACCOUNT_FILE = ""
+    settings.NOTION_API_KEY = ""
+    settings.CALDAV_URL = own_radicale.url
+    settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD = USER, PASSWORD
+    settings.CALDAV_CALENDAR = str(own_calendar.url)
     settings.OUTBOX_WAKE_WORKER = False
     cache.clear()
     return settings

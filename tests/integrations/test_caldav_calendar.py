@@ -59,6 +59,9 @@ def test_booking_creates_moves_and_removes_its_event(studio, monday, api_client,
     sequence = Booking.objects.get(pk=made["id"]).sequence
     assert event["DTSTART"].dt == london(monday, 10) and int(event["SEQUENCE"]) == sequence
     assert "ATTENDEE" not in event  # CalDAV: our email carries the invitation
+    # Only the studio reads a CalDAV event: its admin page, never the customer's manage link.
+    assert "/manage/" not in str(event["DESCRIPTION"])
+    assert f"/admin/bookings/booking/{made['id']}/change/" in str(event["DESCRIPTION"])
 
     token = made["manage_url"].rstrip("/").rsplit("/", 1)[-1]
     moved = post_json(api_client, f"/api/bookings/manage/{token}/reschedule", {"start": london(monday, 14).isoformat()})

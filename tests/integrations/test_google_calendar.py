@@ -96,7 +96,12 @@ def test_booking_creates_exactly_one_event(studio, monday, api_client, gcal, set
     assert event["extendedProperties"]["private"]["bookingId"] == made["id"]
     assert event["summary"] == "Portrait session – Ann Example"
     assert event["location"] == studio.address
-    assert "/manage/" in event["description"]
+    # The manage link only where the customer reads it: the invitation; else the studio's admin page.
+    admin_page = f"/admin/bookings/booking/{made['id']}/change/"
+    if invites_via == "calendar":
+        assert made["manage_url"] in event["description"] and admin_page not in event["description"]
+    else:
+        assert "/manage/" not in event["description"] and admin_page in event["description"]
     assert event["start"]["dateTime"].startswith(f"{monday}T10:00:00")
     link = BookingLink.objects.get(booking_id=made["id"])
     assert link.calendar_event_id == event["id"] and link.calendar_etag == event["etag"]

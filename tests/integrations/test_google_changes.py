@@ -93,11 +93,15 @@ def test_a_hanging_server_ends_in_a_retryable_error(gcal, studio, monday):
 
 def test_other_client_errors_are_permanent(gcal, google_settings, studio, monday):
     google_settings.GOOGLE_CALENDAR_ID = "nobody@example.com"
-    with pytest.raises(PermanentError, match="not found"):
+    # busy() reports any failure as CalendarUnreachable (with the last known busy time, ADR 0012);
+    # the adapter's own verdict is its cause, and it stays not retryable.
+    with pytest.raises(IntegrationError, match="not found") as caught:
         google_calendar().busy(window(monday), live=True)
+    assert isinstance(caught.value.__cause__, PermanentError) and not caught.value.retryable
 
 
 def test_a_revoked_refresh_token_is_permanent_and_says_what_to_do(gcal, studio, monday):
     gcal.revoke_refresh_token(gcal.refresh_token)
-    with pytest.raises(PermanentError, match="booksync google auth"):
+    with pytest.raises(IntegrationError, match="booksync google auth") as caught:
         google_calendar().busy(window(monday), live=True)
+    assert isinstance(caught.value.__cause__, PermanentError) and not caught.value.retryable

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from booksync.bookings.models import Booking
 from booksync.integrations.google_calendar import google_calendar
@@ -135,6 +136,10 @@ def test_a_failed_calendar_delete_counts_as_an_error_not_a_deletion(studio, mond
     result = run_sync(trigger="admin", full=True)
     assert result["summary"]["deleted"] == 0 and result["summary"]["errors"] >= 1
     gcal.clear_faults()
+    from booksync.sync.models import OutboxMessage
+
+    # A sync keeps an older message's backoff (issue 11): let the retry fall due, as time would.
+    OutboxMessage.objects.filter(topic="calendar", state="pending").update(not_before=timezone.now())
     result = run_sync(trigger="admin", full=True)
     assert result["summary"]["deleted"] == 1 and result["summary"]["errors"] == 0
     assert [e["status"] for e in our_events(gcal, made["id"])] in ([], ["cancelled"])

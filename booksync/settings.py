@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "booksync.bookings.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
-from . import services
+from . import studio_edits
+from .admin_forms import BookingAdminForm
 from .email_admin import BookingEmailInline, last_email_status
 from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
 
@@ -54,20 +56,58 @@ class BlockAdmin(admin.ModelAdmin):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["start", "name", "email", "service_name", "status", "source", last_email_status]
+    """Every Save, add and bulk action goes through the booking service (studio_edits)."""
+
+    form = BookingAdminForm
+    list_display = ["when", "name", "email", "phone", "service_name", "status", "source", last_email_status]
     list_filter = ["status", "source", "service"]
     inlines = [BookingEmailInline]
-    search_fields = ["name", "email", "id"]
+    search_fields = ["name", "email", "phone", "id"]
     date_hierarchy = "start"
-    readonly_fields = ["id", "blocked_start", "blocked_end", "sequence", "version", "created_at", "updated_at"]
-    exclude = ["manage_salt", "manage_token_hash"]
+    readonly_fields = ["id", "source", "blocked_start", "blocked_end", "sequence", "version", "created_at",
+                       "updated_at"]
     actions = ["cancel_bookings"]
+    save_as = False
+
+    def get_fieldsets(self, request, obj=None):
+        booking = [None, {"fields": ["start", "end", "service", "status"]}]
+        customer = ["Customer", {"fields": ["name", "email", "phone", "notes"]}]
+        if obj is None:
+            return [booking, customer]
+        record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
+        return [booking, customer, record]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        by = request.user.get_username()
+
+        class StaffForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, by=by, **kw)
+
+        return StaffForm
+
+    @admin.display(description="Start (studio time)", ordering="start")
+    def when(self, booking: Booking) -> str:
+        return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
+
+    def changelist_view(self, request, extra_context=None):
+        zone = timezone.get_current_timezone_name()
+        extra_context = {"subtitle": f"Times are studio time ({zone}).", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing to write: the form's clean() saved the booking through the booking service."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a booking is cancelled (the customer and the other sides hear of it), never deleted
 
     @admin.action(description="Cancel the selected bookings (emails the customers)")
     def cancel_bookings(self, request, queryset):
+        by = request.user.get_username()
         count = 0
         for booking in queryset:
             if booking.is_active:
-                services.cancel(booking, reason="Cancelled by the studio", actor="admin")
+                studio_edits.cancel_booking(booking.pk, by=by)
                 count += 1
         self.message_user(request, f"Cancelled {count} booking(s).", messages.SUCCESS)

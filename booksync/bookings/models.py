@@ -231,7 +231,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} · {self.service_name} · {self.start:%Y-%m-%d %H:%M}"
+        # In the current time zone: the studio's wherever the admin shows it.
+        return f"{self.name} · {self.service_name} · {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
     @property
     def is_active(self) -> bool:

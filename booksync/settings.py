@@ -200,6 +200,10 @@ ANYMAIL = {
     **({"SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY}
        if SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY else {}),
 }
+# Studio notifications (new, moved, cancelled bookings): the address, else the studio's contact email;
+# STUDIO_NOTIFY=false switches them off for the deployment (the studio can also turn them off in its settings).
+STUDIO_NOTIFY_EMAIL = env("STUDIO_NOTIFY_EMAIL")
+STUDIO_NOTIFY = env_bool("STUDIO_NOTIFY", True)
 # Hours before a session that the reminder email goes out (0: no reminders).
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 

@@ -1,4 +1,4 @@
-"""What a booking change owes: an audit line, the customer's email and a push to each outside store.
+"""What a booking change owes: an audit line, the customer's and the studio's email, a push to each outside store.
 
 Called inside the transaction of the change, so all of it commits together.
 """
@@ -6,8 +6,12 @@ Called inside the transaction of the change, so all of it commits together.
 from __future__ import annotations
 
 from booksync.integrations.registry import remote_topics
-from booksync.sync import outbox
+from booksync.sync import outbox, studio_mail
 from booksync.sync.models import AuditEntry
+
+from .sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+
+BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {
@@ -36,4 +40,19 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
         if topic in skip_topics:
             continue
         outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)
+    if change in NOTIFIED and booking.service_name != BLOCKED_TIME:
+        _tell_the_studio(booking, change, actor, detail or {})
     outbox.wake_worker()
+
+
+def _tell_the_studio(booking, change: str, actor: str, detail: dict) -> None:
+    """The studio's email about this change (at most once: the key names the change and version)."""
+    from zoneinfo import ZoneInfo
+
+    from .models import Studio
+
+    zone = ZoneInfo(Studio.load().timezone)
+    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
+    studio_mail.notify(f"{booking.pk}:{change}:v{booking.version}", subject,
+                       change_sentence(booking, change, actor, detail, zone), booking=booking,
+                       link=admin_link(booking))

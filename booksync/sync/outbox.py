@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     "email": "booksync.bookings.emails.deliver",
     "notion": "booksync.sync.push.push_to_notion",
     "calendar": "booksync.sync.push.push_to_calendar",
+    "studio": "booksync.sync.studio_mail.deliver",
 }
 # How long a claim may stay in flight before the worker that made it is presumed dead
 # (settings.OUTBOX_STUCK_AFTER_SECONDS). It must outlast any single delivery, HTTP timeouts

@@ -9,6 +9,7 @@ admin.site.index_title = "Studio, bookings and sync"
 
 urlpatterns = [
     path("admin/email-preview/", include("booksync.bookings.email_preview")),
+    path("admin/diary/", include("booksync.bookings.diary")),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),
     path("api/", api.urls),

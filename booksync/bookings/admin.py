@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from . import studio_edits
 from .admin_forms import BookingAdminForm
+from .booking_list import StatusFilter, WhenFilter, csv_response
 from .email_admin import BookingEmailInline, last_email_status
 from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
 
@@ -60,7 +62,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     form = BookingAdminForm
     list_display = ["when", "name", "email", "phone", "service_name", "status", "source", last_email_status]
-    list_filter = ["status", "source", "service"]
+    list_filter = [WhenFilter, StatusFilter, "source", "service"]
     inlines = [BookingEmailInline]
     search_fields = ["name", "email", "phone", "id"]
     date_hierarchy = "start"
@@ -90,6 +92,19 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Start (studio time)", ordering="start")
     def when(self, booking: Booking) -> str:
         return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
+
+    def get_urls(self):
+        from django.urls import path
+
+        export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
+        return [export, *super().get_urls()]
+
+    def export_csv(self, request):
+        """The bookings the list shows now (its filters and search), every page of them."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return csv_response(changelist.get_queryset(request))
 
     def changelist_view(self, request, extra_context=None):
         zone = timezone.get_current_timezone_name()

@@ -75,8 +75,8 @@ def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for b in bookings:
         writer.writerow([f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
-                         str(zone), b.name, b.email, b.phone, b.service_name, b.get_status_display(),
-                         b.get_source_display(), _safe_cell(b.notes), str(b.pk)])
+                         str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
+                         b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk)])
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from django.contrib import admin
 from django.http import HttpResponse
@@ -80,6 +81,11 @@ def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
     return response
 
 
+PHONE_NUMBER = re.compile(r"[+-]?[\d\s().-]+")
+
+
 def _safe_cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet will not run as a formula (CSV injection); a phone number stays as it is."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not PHONE_NUMBER.fullmatch(text):
+        return "'" + text
+    return text

@@ -40,7 +40,7 @@ ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS").split(",") if h.strip()
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "booksync.bookings.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
@@ -8,6 +9,7 @@ from . import studio_edits
 from .admin_forms import BookingAdminForm
 from .booking_list import StatusFilter, WhenFilter, csv_response
 from .email_admin import BookingEmailInline, last_email_status
+from .holiday_admin import holiday_list, reopen
 from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
 
 
@@ -24,9 +26,13 @@ class DateOverrideInline(admin.TabularInline):
 @admin.register(Studio)
 class StudioAdmin(admin.ModelAdmin):
     inlines = [WeeklyHoursInline, DateOverrideInline]
-    readonly_fields = ["feed_url"]
+    readonly_fields = ["feed_url", "upcoming_holidays"]
     fieldsets = [
         (None, {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("Public holidays", {"fields": ["holiday_country", "holiday_region", "upcoming_holidays"],
+                             "description": "The studio is closed on these days unless you open one again "
+                                            "(that adds a date override with the day's usual hours)."}),
+        ("The studio's emails", {"fields": ["notify_studio"]}),
         ("Booking rules", {"fields": ["slot_step_minutes", "buffer_before_minutes", "buffer_after_minutes",
                                       "minimum_notice_minutes", "horizon_days", "change_notice_hours"]}),
         ("Branding and contact", {"fields": ["primary_color", "accent_color", "logo_url", "contact_email",
@@ -41,6 +47,24 @@ class StudioAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return not Studio.objects.exists()
+
+    @admin.display(description="Coming up")
+    def upcoming_holidays(self, obj: Studio) -> str:
+        return holiday_list(obj)
+
+    def get_urls(self):
+        from django.urls import path
+
+        reopen = path("reopen-holiday/", self.admin_site.admin_view(self.reopen_holiday),
+                      name="bookings_studio_reopen_holiday")
+        return [reopen, *super().get_urls()]
+
+    def reopen_holiday(self, request):
+        studio = Studio.load()
+        if request.method == "POST" and self.has_change_permission(request, studio):
+            level, text = reopen(studio, request.POST.get("reopen", ""))
+            self.message_user(request, text, level)
+        return redirect("admin:bookings_studio_change", studio.pk)
 
 
 @admin.register(Service)

@@ -29,7 +29,9 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     ``skip_topics`` names the sides the change came from (a change read from
     Notion need not be pushed back to Notion).
     """
-    AuditEntry.objects.create(booking=booking, actor=actor, action=change, detail=detail or {})
+    # The time as it was at this change, so the audit log still reads right after a later move.
+    detail = {"start": booking.start.isoformat(), **(detail or {})}
+    AuditEntry.objects.create(booking=booking, actor=actor, action=change, detail=detail)
     kind = EMAIL_FOR_CHANGE.get(change)
     if notify and kind and booking.email:
         outbox.record(
@@ -41,7 +43,7 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
             continue
         outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)
     if change in NOTIFIED and booking.service_name != BLOCKED_TIME:
-        _tell_the_studio(booking, change, actor, detail or {})
+        _tell_the_studio(booking, change, actor, detail)
     outbox.wake_worker()
 
 

@@ -138,8 +138,7 @@ def booking(request, pk):
     zone = studio_zone()
     current = get_object_or_404(Booking, pk=pk)
     local_start = current.start.astimezone(zone)
-    move_form = MoveForm(initial={"date": local_start.date(), "start": local_start.time(),
-                                  "end": current.end.astimezone(zone).time()}, zone=zone, prefix="move")
+    move_form = MoveForm(initial={"date": local_start.date(), "start": local_start.time()}, zone=zone, prefix="move")
     cancel_form = CancelForm(prefix="cancel")
     by = request.user.get_username()
     if request.method == "POST" and "move" in request.POST:

@@ -67,6 +67,10 @@ class AddBookingForm(WhenForm):
 class MoveForm(WhenForm):
     """Move a booking: the end defaults to the same length."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end"].help_text = "Leave empty to keep the booking's length."
+
 
 class BlockForm(WhenForm):
     reason = forms.CharField(max_length=200, required=False)

@@ -49,7 +49,7 @@ def change_sentence(booking, action: str, actor: str, detail: dict, zone: ZoneIn
     elif action == "rescheduled":
         at = f"to {when(booking.start, zone)}"
     else:
-        at = f"for {when(booking.start, zone)}"
+        at = f"for {when(detail.get('start') or booking.start, zone)}"
     return f"{booking.name}: {booking.service_name or 'session'} {verb} {at} {by_whom(actor, detail)}."
 
 

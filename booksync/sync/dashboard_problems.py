@@ -54,7 +54,7 @@ def sides(last_successes: dict[str, str | None]) -> list[Side]:
 
     notion = (Side("Notion", True, "Connected: bookings are kept in your Notion database.", last_success=last("notion"))
               if notion_enabled() else
-              Side("Notion", False, "Not connected.",
+              Side("Notion", False, "Bookings are not copied to Notion.",
                    "Create an integration at notion.so/my-integrations, share your bookings database with it, then "
                    "set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID (or run `booksync notion init`) and restart."))
     provider = calendar_provider()

@@ -55,7 +55,7 @@ def test_phone_booking_is_added_through_the_service(studio, monday, staff_client
     assert booking.start == london(monday, 11) and booking.end == london(monday, 12)
     studio.refresh_from_db()
     assert booking.blocked_end == booking.end + studio.buffer_after
-    assert AuditEntry.objects.get(booking=booking).detail == {"by": "owner"}
+    assert AuditEntry.objects.get(booking=booking).detail == {"by": "owner", "start": booking.start.isoformat()}
     assert "11:00" not in slot_starts(staff_client, monday)
     deliver_due(topics=["email"])
     assert [m.to for m in mail.outbox] == [["Pat Phone <pat@example.com>"]]

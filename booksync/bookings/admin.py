@@ -6,7 +6,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from . import studio_edits
-from .admin_forms import BookingAdminForm
+from .admin_forms import BlockAdminForm, BookingAdminForm
 from .booking_list import StatusFilter, WhenFilter, csv_response
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
@@ -76,6 +76,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):
+    form = BlockAdminForm
     list_display = ["reason", "start", "end", "source"]
     list_filter = ["source"]
 

@@ -15,8 +15,11 @@ from datetime import datetime
 from django import forms
 from django.contrib.admin import widgets
 
+from booksync.scheduling import Interval
+
+from .clashes import explain
 from .errors import BookingError
-from .models import Booking, BookingStatus, Service
+from .models import Block, Booking, BookingStatus, Service
 from .studio_edits import StudioBooking, add_booking, change_booking
 from .studio_time import studio_zone
 
@@ -69,3 +72,20 @@ class BookingAdminForm(forms.ModelForm):
 
     def _post_clean(self):
         """The service validated and saved the booking; the model form has nothing to add."""
+
+
+class BlockAdminForm(forms.ModelForm):
+    """Blocked time may not cover a booking: move or cancel the booking first (the clash is named)."""
+
+    class Meta:
+        model = Block
+        fields = ["start", "end", "reason", "source", "external_id"]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end > start:
+            overlapping = Booking.objects.active().overlapping(start, end)
+            if overlapping.exists():
+                self.add_error("start", explain(start, end, Interval(start, end)).message)
+        return data

@@ -71,3 +71,12 @@ def test_block_time_refuses_a_booked_time_and_blocks_a_free_one(studio, monday, 
     assert "Dentist" in html and "12:00–13:00" in html
     slots = staff_client.get(f"/api/calendar/availability?date={monday}&duration=60").json()["slots"]
     assert "12:00" not in {s["start"][11:16] for s in slots}
+
+
+def test_block_admin_refuses_blocked_time_over_a_booking(studio, monday, staff_client):
+    website_booking(monday, 10)
+    response = staff_client.post("/admin/bookings/block/add/", {
+        "start_0": monday.isoformat(), "start_1": "10:30", "end_0": monday.isoformat(), "end_1": "11:30",
+        "reason": "Boiler", "source": "admin", "external_id": ""})
+    assert response.status_code == 200 and "That time overlaps Wendy Web" in response.content.decode()
+    assert not Block.objects.exists()

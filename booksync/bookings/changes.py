@@ -27,7 +27,9 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     """Record ``change`` to ``booking`` and everything it owes.
 
     ``skip_topics`` names the sides the change came from (a change read from
-    Notion need not be pushed back to Notion).
+    Notion need not be pushed back to Notion). ``notify=False``: no one is
+    emailed, neither the customer nor the studio (e.g. an imported record that
+    is not active).
     """
     # The time as it was at this change, so the audit log still reads right after a later move.
     detail = {"start": booking.start.isoformat(), **(detail or {})}
@@ -42,7 +44,7 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
         if topic in skip_topics:
             continue
         outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)
-    if change in NOTIFIED and booking.service_name != BLOCKED_TIME:
+    if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         _tell_the_studio(booking, change, actor, detail)
     outbox.wake_worker()
 

@@ -79,3 +79,21 @@ def test_notice_goes_to_studio_notify_email(studio_emails, studio, monday, setti
                                           service=Service.objects.get(slug="portrait")))
     deliver_due(force=True)
     assert [m.to for m in studio_mail()] == [["frontdesk@studio.example"]]
+
+
+def test_dashboard_links_a_problem_to_its_notion_page(both, emu, gcal, studio, monday, staff_client):
+    booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ada Lovelace",
+                                                    email="ada@example.com",
+                                                    service=Service.objects.get(slug="portrait"))).booking
+    deliver_due(force=True)
+    page_id = BookingLink.objects.get(booking=booking).notion_page_id
+    services.reschedule(Booking.objects.get(pk=booking.pk), london(monday, 15), actor="admin")
+    OutboxMessage.objects.filter(booking=booking, topic="notion", state="pending").update(
+        state="failed", attempts=12, last_error="PermanentError: the page is in the trash; restore it")
+    html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
+    group = html[html.index(f"/admin/bookings/booking/{booking.pk}/change/"):]
+    group = group[: group.index("</article>")]
+    assert f'href="https://www.notion.so/{page_id.replace("-", "")}"' in group
+    assert "Could not update Notion: the page is in the trash; restore it. Fix the cause, then press" in group
+    notion = html[html.index("<strong>Notion:</strong>"):]
+    assert "connected" in notion[:200] and "not connected" not in notion[:200]

@@ -6,10 +6,11 @@ Called inside the transaction of the change, so all of it commits together.
 from __future__ import annotations
 
 from booksync.integrations.registry import remote_topics
-from booksync.sync import outbox, studio_mail
+from booksync.sync import outbox
 from booksync.sync.models import AuditEntry
 
 from .sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+from .studio_contact import notify_address
 
 BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
 
@@ -50,13 +51,16 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
 
 
 def _tell_the_studio(booking, change: str, actor: str, detail: dict) -> None:
-    """The studio's email about this change (at most once: the key names the change and version)."""
+    """The studio's email about this change, an outbox message of topic ``studio`` (sync.studio_mail
+    delivers it). At most once: the key names the booking, the change and its version."""
     from zoneinfo import ZoneInfo
 
     from .models import Studio
 
+    if not notify_address():
+        return
     zone = ZoneInfo(Studio.load().timezone)
-    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
-    studio_mail.notify(f"{booking.pk}:{change}:v{booking.version}", subject,
-                       change_sentence(booking, change, actor, detail, zone), booking=booking,
-                       link=admin_link(booking))
+    payload = {"subject": f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}",
+               "text": change_sentence(booking, change, actor, detail, zone), "link": admin_link(booking)}
+    outbox.record("studio", "notify", f"studio:{booking.pk}:{change}:v{booking.version}", booking=booking,
+                  payload=payload)

@@ -8,8 +8,10 @@ two workers) owes one email; the message's Message-ID comes from the key, so a
 transport that sees it twice can tell.
 
 The address is ``STUDIO_NOTIFY_EMAIL``, else the studio's contact email; the
-studio turns the emails off in its settings ("Email the studio"), a deployment
-with ``STUDIO_NOTIFY=false``.
+studio turns the emails off in its settings ("Notify studio"), a deployment
+with ``STUDIO_NOTIFY=false`` (``bookings.studio_contact``). Booking changes owe
+theirs from ``bookings.changes``, which records the same kind of message itself
+(bookings may not import this module: it sits above them).
 """
 
 from __future__ import annotations
@@ -19,30 +21,24 @@ import hashlib
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from booksync.bookings.studio_contact import notify_address
+
 from . import outbox
 
 TOPIC = "studio"
 
 
-def recipient() -> str:
-    """Where studio emails go now ('' = nowhere, off)."""
-    from booksync.bookings.models import Studio
-
-    if not getattr(settings, "STUDIO_NOTIFY", True):
-        return ""
-    studio = Studio.load()
-    if not studio.notify_studio:
-        return ""
-    return getattr(settings, "STUDIO_NOTIFY_EMAIL", "") or studio.contact_email
-
-
 def notify(key: str, subject: str, text: str, *, booking=None, link: str = "") -> None:
     """Owe the studio one email for the event ``key`` (idempotent), unless studio emails are off."""
-    if not recipient():
+    if not notify_address():
         return
-    outbox.record(TOPIC, "notify", f"{TOPIC}:{key}", booking=booking,
-                  payload={"subject": subject, "text": text, "link": link})
+    outbox.record(TOPIC, "notify", f"{TOPIC}:{key}", booking=booking, payload=payload(subject, text, link))
     outbox.wake_worker()
+
+
+def payload(subject: str, text: str, link: str = "") -> dict:
+    """What a ``studio`` outbox message carries (bookings.changes records its own with the same shape)."""
+    return {"subject": subject, "text": text, "link": link}
 
 
 def message_id(key: str) -> str:
@@ -56,7 +52,7 @@ def deliver(message) -> str | None:
     from booksync.bookings.models import Studio
     from booksync.integrations import mail
 
-    to = recipient()
+    to = notify_address()
     if not to:
         return None  # switched off after it was owed
     studio = Studio.load()

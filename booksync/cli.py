@@ -66,8 +66,28 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     print(f"Studio: {studio.name} ({studio.timezone})")
-    print(f"Admin:  {settings.SITE_URL}/admin/  (create a login with: .venv/bin/booksync manage createsuperuser)")
+    print(f"Admin:  {settings.SITE_URL}/admin/  {_admin_login_hint()}")
     print(f"Feed:   {settings.SITE_URL}/calendar/{studio.feed_token}.ics")
+    return 0
+
+
+def _admin_login_hint() -> str:
+    """How to get into the admin: made now from BOOKSYNC_ADMIN_* if set, else the command that makes one."""
+    from django.contrib.auth import get_user_model
+
+    from booksync.config import env
+
+    if env("BOOKSYNC_ADMIN_USERNAME") and env("BOOKSYNC_ADMIN_PASSWORD"):
+        _manage("createadmin")
+        return f"(log in as {env('BOOKSYNC_ADMIN_USERNAME')})"
+    if get_user_model().objects.filter(is_staff=True, is_active=True).exists():
+        return "(forgot the password? .venv/bin/booksync createadmin resets it)"
+    return "— no login yet: run .venv/bin/booksync createadmin to make one"
+
+
+def cmd_createadmin(args: argparse.Namespace) -> int:
+    _django()
+    _manage("createadmin")
     return 0
 
 
@@ -80,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     print(f"booksync is running on {settings.SITE_URL} (Ctrl-C stops the site and the worker)", flush=True)
+    print(f"The studio's admin: {settings.SITE_URL}/admin/ (a login: .venv/bin/booksync createadmin)", flush=True)
 
     def stop(*_: object) -> None:
         for child in children:
@@ -187,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     notion_init.add_argument("--title", default="Bookings")
     notion_init.set_defaults(func=cmd_notion_init)
     sub.add_parser("demo", help="load the demo studio").set_defaults(func=cmd_demo)
+    sub.add_parser("createadmin", help="create or reset an admin login (BOOKSYNC_ADMIN_* or prompts)").set_defaults(
+        func=cmd_createadmin)
     google = sub.add_parser("google", help="Google Calendar set-up").add_subparsers(dest="google_command", required=True)
     google_auth = google.add_parser("auth", help="grant calendar access and print GOOGLE_REFRESH_TOKEN")
     google_auth.add_argument("--no-browser", action="store_true", help="print the URL instead of opening a browser")

@@ -40,7 +40,7 @@ ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS").split(",") if h.strip()
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "booksync.bookings.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "booksync.bookings.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "booksync.web.provider_errors.ProviderErrorMiddleware",
 ]
@@ -203,6 +204,10 @@ ANYMAIL = {
     **({"SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY}
        if SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY else {}),
 }
+# Studio notifications (new, moved, cancelled bookings): the address, else the studio's contact email;
+# STUDIO_NOTIFY=false switches them off for the deployment (the studio can also turn them off in its settings).
+STUDIO_NOTIFY_EMAIL = env("STUDIO_NOTIFY_EMAIL")
+STUDIO_NOTIFY = env_bool("STUDIO_NOTIFY", True)
 # Hours before a session that the reminder email goes out (0: no reminders).
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 

@@ -3,12 +3,9 @@ from django.urls import include, path
 
 from booksync.web.api import api
 
-admin.site.site_header = "booksync — studio admin"
-admin.site.site_title = "booksync"
-admin.site.index_title = "Studio, bookings and sync"
-
 urlpatterns = [
     path("admin/email-preview/", include("booksync.bookings.email_preview")),
+    path("admin/diary/", include("booksync.bookings.diary")),
     path("admin/", admin.site.urls),
     path("anymail/", include("anymail.urls")),
     path("api/", api.urls),

@@ -15,6 +15,21 @@ def pytest_configure(config):
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
+@pytest.fixture(autouse=True)
+def studio_emails_off(settings, monkeypatch):
+    """Tests count the customer's emails; the studio's own notices are switched on by the tests about them
+    (``studio_emails`` below). The variable reaches the servers and workers tests start."""
+    settings.STUDIO_NOTIFY = False
+    monkeypatch.setenv("STUDIO_NOTIFY", "false")
+
+
+@pytest.fixture
+def studio_emails(settings, monkeypatch):
+    settings.STUDIO_NOTIFY = True
+    monkeypatch.setenv("STUDIO_NOTIFY", "true")
+    return settings
+
+
 @pytest.fixture
 def studio(db):
     """The demo studio (Europe/London, Mon–Sat hours, three services), no buffers by default."""

@@ -29,6 +29,13 @@ def _validate_timezone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone") from exc
 
 
+def _validate_holiday_country(value: str) -> None:
+    import holidays
+
+    if value and value.upper() not in holidays.list_supported_countries():
+        raise ValidationError(f"{value!r} is not a country code the holidays library knows (e.g. GB, US, DE)")
+
+
 class Studio(models.Model):
     name = models.CharField(max_length=200, default="Studio")
     timezone = models.CharField(max_length=64, default="Europe/London", validators=[_validate_timezone])
@@ -50,12 +57,32 @@ class Studio(models.Model):
     accent_color = models.CharField(max_length=7, default="#f2b134")
     logo_url = models.URLField(blank=True)
     feed_token = models.CharField(max_length=64, default=_feed_token, unique=True)
+    # Public holidays (the `holidays` library) close the studio unless a date override re-opens the day.
+    holiday_country = models.CharField(
+        max_length=3, blank=True, validators=[_validate_holiday_country],
+        help_text="ISO country code whose public holidays close the studio, e.g. GB. Empty: none.")
+    holiday_region = models.CharField(
+        max_length=10, blank=True, help_text="Region within the country, e.g. ENG (England) or SCT (Scotland).")
+    notify_studio = models.BooleanField(
+        default=True, help_text="Email the studio when a booking is made, moved or cancelled (on any side).")
 
     class Meta:
         verbose_name = "studio"
+        permissions = [("view_technical", "Can see the technical section (sync machinery, worker tasks)")]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.holiday_region and not self.holiday_country:
+            raise ValidationError({"holiday_region": "Give the country first."})
+        if self.holiday_country and self.holiday_region:
+            import holidays
+
+            regions = holidays.list_supported_countries().get(self.holiday_country.upper(), [])
+            if self.holiday_region.upper() not in regions:
+                raise ValidationError({"holiday_region": f"Regions of {self.holiday_country.upper()}: "
+                                                         f"{', '.join(regions) or 'none'}."})
 
     @classmethod
     def load(cls) -> Studio:
@@ -231,7 +258,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} · {self.service_name} · {self.start:%Y-%m-%d %H:%M}"
+        # In the current time zone: the studio's wherever the admin shows it.
+        return f"{self.name} · {self.service_name} · {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
     @property
     def is_active(self) -> bool:

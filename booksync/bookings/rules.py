@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from booksync.scheduling import OpeningRange, StudioRules
 
 from .models import Studio
+from .public_holidays import closed_holidays, horizon
 
 
 def _minute(value: time, *, is_end: bool) -> int:
@@ -29,6 +30,8 @@ def studio_rules(studio: Studio | None = None) -> StudioRules:
         ranges = overrides.setdefault(row.date, [])
         if not row.closed and row.start is not None and row.end is not None:
             ranges.append(_range(row.start, row.end))
+    for day in closed_holidays(studio, *horizon(studio, date.today())):
+        overrides.setdefault(day, [])  # closed: no opening ranges
     return StudioRules(
         timezone=studio.timezone,
         slot_step=timedelta(minutes=studio.slot_step_minutes),

@@ -1,72 +1,51 @@
-"""The sync dashboard in the admin: runs, each booking on each side, the backlog, webhooks, a "Sync now" button."""
+"""The sync dashboard in the admin, in plain language: is each side connected, what needs attention
+(one sentence each, grouped by booking, with what to do), recent syncs and changes; raw details folded away."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
-
-from booksync.bookings.models import Booking
 
 from .calendar_recheck import open_clashes
 from .models import AuditEntry, OutboxMessage, OutboxState, SyncRun, SyncState, WebhookDelivery
 from .notion_webhooks import TOKEN_STATE
 
 
-def _side_state(messages_for_topic: list[OutboxMessage], has_record: bool, needed: bool) -> dict:
-    """✓ when the side has the booking and nothing is owed; ✗ with the reason otherwise."""
-    open_ = [m for m in messages_for_topic if m.state != OutboxState.DONE]
-    last = open_[-1] if open_ else (messages_for_topic[-1] if messages_for_topic else None)
-    ok = (has_record or not needed) and not open_
-    from booksync.bookings.delivery_status import PROBLEMS
-
-    bounced = any(m.delivery_status in PROBLEMS for m in messages_for_topic)
-    return {
-        "ok": ok and not bounced,
-        "error": (last.last_error if last and not ok else "") or (
-            next(m.delivery_status for m in messages_for_topic if m.delivery_status in PROBLEMS) if bounced else ""),
-        "attempts": last.attempts if last else 0,
-        "next_retry": last.not_before if last and last.state == OutboxState.PENDING else None,
-        "message": last,
-    }
-
-
 def dashboard(request):
-    from booksync.integrations.registry import calendar_provider, notion_enabled
+    from booksync.bookings.sentences import change_sentence
+    from booksync.bookings.studio_time import studio_zone
 
-    bookings = (
-        Booking.objects.select_related("link")
-        .prefetch_related(Prefetch("outbox", queryset=OutboxMessage.objects.order_by("created_at", "id")))
-        .order_by("-updated_at")[:50]
-    )
-    rows = []
-    for booking in bookings:
-        link = getattr(booking, "link", None)
-        by_topic: dict[str, list[OutboxMessage]] = {"notion": [], "calendar": [], "email": []}
-        for message in booking.outbox.all():
-            by_topic.setdefault(message.topic, []).append(message)
-        rows.append({
-            "booking": booking,
-            "notion": _side_state(by_topic["notion"], bool(link and link.notion_page_id), notion_enabled()),
-            "calendar": _side_state(by_topic["calendar"], bool(link and link.calendar_event_id),
-                                    calendar_provider() != "local" and booking.status != "cancelled"),
-            "email": _side_state(by_topic["email"], True, False),
-        })
+    from . import dashboard_problems as plain
+    from .liveness import last_successes
+
+    zone = studio_zone()
+    open_messages = list(
+        OutboxMessage.objects.exclude(state=OutboxState.DONE).select_related("booking", "booking__link")
+        .order_by("created_at", "id")[:200])
+    bounced = list(OutboxMessage.objects.filter(topic="email", delivery_status__in=plain.EMAIL_PROBLEMS)
+                   .select_related("booking", "booking__link").order_by("-updated_at")[:50])
+    runs = list(SyncRun.objects.all()[:10])
+    last_finished = next((run for run in runs if run.finished_at), None)
+    backlog = OutboxMessage.objects.filter(state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).count()
+    audit = AuditEntry.objects.select_related("booking")[:30]
     context = {
         **admin.site.each_context(request),
-        "title": "Sync dashboard",
-        "runs": SyncRun.objects.all()[:20],
-        "rows": rows,
-        "backlog": OutboxMessage.objects.filter(state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).count(),
-        "failed": OutboxMessage.objects.filter(state=OutboxState.FAILED).order_by("-updated_at")[:20],
+        "title": "Sync status",
+        "zone": zone.key,
+        "sides": plain.sides(last_successes()),
+        "groups": plain.booking_problems(open_messages + bounced, zone),
+        "run_problems": plain.run_errors(last_finished, zone) if last_finished else [],
+        "backlog": backlog,
+        "failed_count": sum(1 for m in open_messages if m.state == OutboxState.FAILED),
+        "runs": [(run, plain.run_sentence(run, zone)) for run in runs],
         "webhooks": WebhookDelivery.objects.all()[:20],
-        "audit": AuditEntry.objects.select_related("booking")[:30],
+        "audit": [(entry, change_sentence(entry.booking, entry.action, entry.actor, entry.detail or {}, zone))
+                  for entry in audit],
         "notion_token": SyncState.get(TOKEN_STATE),
-        "notion_enabled": notion_enabled(),
-        "calendar": calendar_provider(),
+        "failed": [m for m in open_messages if m.state == OutboxState.FAILED],
         "calendar_clashes": open_clashes(),
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)

@@ -40,6 +40,7 @@ HANDLERS: dict[str, str] = {
     "notion": "booksync.sync.push.push_to_notion",
     "calendar": "booksync.sync.push.push_to_calendar",
     "calendar_check": "booksync.sync.calendar_recheck.recheck",  # ADR 0012
+    "studio": "booksync.sync.studio_mail.deliver",
 }
 # One booking's effects that must come first: the Notion page shows the calendar event id, so a
 # booking's Notion push is not claimed while its calendar push is due or in flight. A calendar

@@ -79,5 +79,5 @@ def assert_dashboard_flags(admin_client, booking: Booking, summary: str) -> None
     assert page.status_code == 200
     html = page.content.decode()
     assert "Calendar clashes found after an outage" in html
-    section = html[html.index('id="calendar-clashes"'):html.index("Recent sync runs")]
+    section = html[html.index('id="calendar-clashes"'):html.index("Recent syncs")]
     assert booking.name in section and summary in section

@@ -25,13 +25,14 @@ def test_dashboard_shows_bookings_runs_and_sync_now_works(studio, monday, staff_
     assert page.status_code == 200
     html = page.content.decode()
     assert "Dash &lt;b&gt;Test&lt;/b&gt;" in html and "<b>Test</b>" not in html  # escaped
-    assert "Outbox backlog: <strong>1</strong>" in html
+    assert "1 change waiting to be sent to the other sides." in html
     response = staff_client.post("/admin/sync/syncrun/dashboard/sync-now/")
     assert response.status_code == 302
     run = SyncRun.objects.get()
     assert run.trigger == "dashboard" and run.summary["created"] == 1
     html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
-    assert "Outbox backlog: <strong>0</strong>" in html
+    assert "Nothing is waiting to be sent." in html
+    assert "Full sync" in html and "1 created" in html  # the run, as a sentence
     assert str(booking.pk) in html or "Dash" in html
 
 
@@ -48,12 +49,39 @@ def test_bounce_shows_on_the_dashboard(studio, monday, staff_client):
     deliver_due()
     OutboxMessage.objects.filter(topic="email").update(delivery_status="bounced", delivery_detail="550 no such user")
     html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
-    row = html[html.index("Bouncy"):]
-    row = row[: row.index("</tr>")]
-    assert "✗" in row and "bounced" in row
+    group = html[html.index("Bouncy"):]
+    group = group[: group.index("</article>")]
+    assert "The confirmation email to b@example.com bounced (550 no such user). Check the address" in group
 
 
 def test_ledger_records_cannot_be_added_by_hand_and_runs_link_to_the_dashboard(staff_client):
     for model in ("syncrun", "outboxmessage", "auditentry", "webhookdelivery", "bookinglink"):
         assert staff_client.get(f"/admin/sync/{model}/add/").status_code == 403
     assert "/admin/sync/syncrun/dashboard/" in staff_client.get("/admin/sync/syncrun/").content.decode()
+
+
+def test_unconfigured_sides_say_not_connected_and_how(studio, staff_client):
+    html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
+    notion = html[html.index("<strong>Notion:</strong>"):]
+    notion = notion[: notion.index("</li>")]
+    assert "not connected" in notion and "NOTION_API_KEY" in notion
+    assert "✓" not in html
+    calendar = html[html.index("<strong>Calendar:</strong>"):]
+    assert "not connected" in calendar[: calendar.index("</li>")]
+    assert "Nothing needs attention." in html
+
+
+def test_a_failed_delivery_is_one_sentence_with_what_to_do(studio, monday, staff_client):
+    from booksync.sync.models import OutboxMessage
+
+    booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
+                                                    service=Service.objects.get(slug="portrait"))).booking
+    OutboxMessage.objects.filter(booking=booking).update(
+        state="failed", attempts=12, last_error="IntegrationError: Notion answered 401 unauthorized\nTraceback …")
+    html = staff_client.get("/admin/sync/syncrun/dashboard/").content.decode()
+    assert ("Could not update the customer&#x27;s email: Notion answered 401 unauthorized. Fix the cause, then press"
+            in html)
+    assert f'href="/admin/bookings/booking/{booking.pk}/change/"' in html
+    assert "<details><summary>Details</summary><pre>IntegrationError: Notion answered 401" in html
+    assert "Retry failed deliveries (1)" in html
+    assert "Ada: Portrait session booked for" in html and "by the customer on the website" in html  # audit

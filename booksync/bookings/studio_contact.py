@@ -1,0 +1,17 @@
+"""Where the studio's own emails go: ``STUDIO_NOTIFY_EMAIL``, else the studio's contact address; '' when off."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from .models import Studio
+
+
+def notify_address() -> str:
+    """'' when studio emails are off: ``STUDIO_NOTIFY=false`` or the studio's "Notify studio" unticked."""
+    if not getattr(settings, "STUDIO_NOTIFY", True):
+        return ""
+    studio = Studio.load()
+    if not studio.notify_studio:
+        return ""
+    return getattr(settings, "STUDIO_NOTIFY_EMAIL", "") or studio.contact_email

@@ -1,0 +1,168 @@
+"""The studio's own changes to bookings (admin, diary): the same door as every other change.
+
+A phone or walk-in booking, a move, a change of service, status or customer
+details, made by a person at the studio. Like the website's path
+(``services.book`` / ``reschedule`` / ``cancel``) each change runs in one
+transaction that checks for overlaps inside it, keeps the blocked range,
+sequence and version right, writes the audit entry and owes the emails and
+pushes (``changes.record_change``). Unlike the customer's path, the studio's
+own rules for customers (opening hours, notice, slot grid, the fixed service
+length) do not bind the studio; overlaps always do, and a clash is reported
+naming what is in the way and the free times instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from booksync.scheduling import Interval, to_utc
+
+from . import tokens
+from .changes import record_change
+from .clashes import explain
+from .errors import BookingError, SlotUnavailable
+from .models import ACTIVE_STATUSES, Block, Booking, BookingSource, BookingStatus, Service, Studio
+from .services import blocked_interval, ensure_free, save_exclusively
+
+
+@dataclass(frozen=True)
+class StudioBooking:
+    """A booking as the studio enters it: any length, any service or none."""
+
+    start: datetime
+    end: datetime
+    name: str
+    email: str = ""
+    phone: str = ""
+    notes: str = ""
+    service: Service | None = None
+    status: str = BookingStatus.CONFIRMED
+
+    @property
+    def service_name(self) -> str:
+        if self.service:
+            return self.service.name
+        return f"{int((self.end - self.start).total_seconds() // 60)} min session"
+
+
+def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    if end <= start:
+        raise BookingError("The session must end after it starts.", code="end_before_start", field="end")
+    return to_utc(start), to_utc(end)
+
+
+def _ensure_free_or_explain(booking: Booking) -> None:
+    blocked = Interval(booking.blocked_start, booking.blocked_end)
+    try:
+        ensure_free(blocked, exclude_booking_id=booking.pk)
+    except SlotUnavailable:
+        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
+
+
+def _save(booking: Booking) -> None:
+    try:
+        save_exclusively(booking)
+    except SlotUnavailable:  # PostgreSQL's constraint saw a concurrent booking
+        blocked = Interval(booking.blocked_start, booking.blocked_end)
+        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
+
+
+def add_booking(entry: StudioBooking, *, by: str) -> Booking:
+    """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
+    start, end = _check_times(entry.start, entry.end)
+    blocked = blocked_interval(Studio.load(), start, end)
+    with transaction.atomic():
+        booking = Booking(
+            service=entry.service, service_name=entry.service_name, start=start, end=end,
+            blocked_start=blocked.start, blocked_end=blocked.end, status=entry.status,
+            source=BookingSource.ADMIN, name=entry.name, email=entry.email, phone=entry.phone, notes=entry.notes,
+        )
+        if booking.is_active:
+            _ensure_free_or_explain(booking)
+        tokens.assign(booking)
+        _save(booking)
+        record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
+    return booking
+
+
+def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: str = "Cancelled by the studio",
+                   now: datetime | None = None) -> Booking:
+    """Make a booking look like ``entry``; emails and pushes follow as for any change."""
+    start, end = _check_times(entry.start, entry.end)
+    studio = Studio.load()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        was_active = booking.is_active
+        previous = (booking.start, booking.end)
+        time_changed = (start, end) != previous
+        if time_changed:
+            blocked = blocked_interval(studio, start, end)
+            booking.start, booking.end = start, end
+            booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
+        service_changed = entry.service != booking.service
+        if service_changed:
+            booking.service, booking.service_name = entry.service, entry.service_name
+        for field in ("name", "email", "phone", "notes"):
+            setattr(booking, field, getattr(entry, field))
+        if entry.status != booking.status:
+            booking.status = entry.status
+            if entry.status == BookingStatus.CANCELLED:
+                booking.cancelled_at = now or timezone.now()
+                booking.cancel_reason = cancel_reason
+        if booking.is_active and (time_changed or not was_active):
+            _ensure_free_or_explain(booking)
+        cancelled = was_active and booking.status == BookingStatus.CANCELLED
+        reopened = booking.is_active and not was_active
+        customer_visible = (time_changed and booking.is_active) or service_changed or cancelled or reopened
+        if customer_visible:
+            booking.sequence += 1
+        booking.version += 1
+        _save(booking)
+        if cancelled:
+            change, detail = "cancelled", {"by": by, "reason": booking.cancel_reason}
+        elif time_changed and booking.is_active:
+            change, detail = "rescheduled", {"by": by, "from": previous[0].isoformat(), "to": start.isoformat()}
+        elif customer_visible:
+            change, detail = "updated", {"by": by}
+        else:
+            change, detail = "edited", {"by": by}  # details or a closing status: no email, the sides still hear
+        record_change(booking, change, actor="admin", detail=detail)
+    return booking
+
+
+def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str) -> Booking:
+    """Move a booking to ``start`` (keeping its length unless ``end`` is given)."""
+    booking = Booking.objects.get(pk=booking_id)
+    end = end or start + booking.duration
+    return change_booking(booking_id, _entry_like(booking, start=start, end=end), by=by)
+
+
+def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio") -> Booking:
+    booking = Booking.objects.get(pk=booking_id)
+    if booking.status not in ACTIVE_STATUSES:
+        return booking
+    return change_booking(booking_id, _entry_like(booking, status=BookingStatus.CANCELLED), by=by,
+                          cancel_reason=reason)
+
+
+def _entry_like(booking: Booking, **changes) -> StudioBooking:
+    values = {"start": booking.start, "end": booking.end, "name": booking.name, "email": booking.email,
+              "phone": booking.phone, "notes": booking.notes, "service": booking.service, "status": booking.status}
+    values.update(changes)
+    return StudioBooking(**values)
+
+
+def block_time(start: datetime, end: datetime, reason: str, *, by: str) -> Block:
+    """Close the studio for a while; refused over a booking (move or cancel that first)."""
+    start, end = _check_times(start, end)
+    with transaction.atomic():
+        blocked = Interval(start, end)
+        if Booking.objects.active().overlapping(start, end).exists() or Block.objects.filter(
+                start__lt=end, end__gt=start).exists():
+            raise explain(start, end, blocked)
+        block = Block.objects.create(start=start, end=end, reason=reason, source=Block.Source.ADMIN)
+    return block

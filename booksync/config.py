@@ -91,5 +91,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ANYMAIL_WEBHOOK_SECRET", "", "`user:password` the SendGrid event webhook must send (basic auth in its URL)."),
     Variable("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY", "", "SendGrid signed event webhook public key; enables signature checks."),
     Variable("LOG_FORMAT", "text", "`text` (readable lines) or `json` (one object per line: use in production)."),
+    Variable("EMBED_ALLOWED_ORIGINS", "(none: no framing)", "Comma-separated origins (https://studio.example) whose pages may frame the booking and manage pages (`/embed.js`)."),
     Variable("REMINDER_HOURS_BEFORE", "24", "Hours before a session that the reminder email goes out; 0 disables reminders."),
 )

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "anymail",
+    "csp",
     "booksync.bookings",
     "booksync.sync",
     "booksync.web",
@@ -58,11 +59,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "booksync.web.language.CustomerLocaleMiddleware",  # Django's LocaleMiddleware + studio default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "booksync.urls"
@@ -104,10 +107,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Customers' languages: English plus complete German and French catalogues (booksync/locale/,
+# compiled by `make run` / `make test`). The studio's default language is a Studio field.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "booksync" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- framing ---------------------------------------------------------------------------
+# Every page refuses to be framed (CSP frame-ancestors 'none', X-Frame-Options DENY) except the
+# booking and manage pages, which the studio's own sites in EMBED_ALLOWED_ORIGINS may frame
+# (booksync/web/embedding.py).
+EMBED_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in env("EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"frame-ancestors": ["'none'"]}}
+X_FRAME_OPTIONS = "DENY"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -39,6 +39,7 @@ class BookingRequest:
     phone: str = ""
     notes: str = ""
     customer_timezone: str = ""
+    language: str = ""  # BCP 47 locale of the customer ("de-DE"); empty: the studio's default
     source: str = BookingSource.WEBSITE
 
     @property
@@ -118,6 +119,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             phone=request.phone,
             notes=request.notes,
             customer_timezone=request.customer_timezone,
+            language=request.language,
         )
         token = tokens.assign(booking)
         save_exclusively(booking)

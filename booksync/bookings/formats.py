@@ -1,0 +1,80 @@
+"""Dates and times as the customer's locale writes them, through Babel (CLDR data).
+
+A locale is a BCP 47 tag ("en-US", "en-GB", "de"): its language picks the
+translation, its region the clock (12- or 24-hour), the order of day and month
+and the first day of the week. The pages and the emails format through here
+so both say the same thing the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import datetime
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.dates import format_date, format_datetime, format_time
+
+FALLBACK = "en"
+
+
+@cache
+def babel_locale(tag: str | None) -> Locale:
+    """The Babel locale of ``tag``; a bare language gets its most likely region (en → en_US)."""
+    tag = (tag or FALLBACK).replace("_", "-")
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        locale = Locale.parse(FALLBACK)
+    if locale.territory is None:
+        likely = get_global("likely_subtags").get(locale.language, "")
+        region = likely.split("_")[-1] if likely.count("_") else ""
+        if region.isalpha() and region.isupper():
+            with contextlib.suppress(UnknownLocaleError, ValueError):
+                locale = Locale.parse(f"{locale.language}_{region}")
+    return locale
+
+
+def locale_tag(tag: str | None) -> str:
+    """``tag`` as the browser's Intl API takes it ("en-US")."""
+    locale = babel_locale(tag)
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
+
+
+def time_label(moment: datetime, tag: str | None) -> str:
+    """"4:00 PM" (en-US) or "16:00" (en-GB, de, fr), in the zone ``moment`` carries."""
+    return format_time(moment, "short", tzinfo=moment.tzinfo, locale=babel_locale(tag))
+
+
+@cache
+def _day_pattern(tag: str) -> str:
+    locale = babel_locale(tag)
+    skeleton = locale.datetime_skeletons.get("MMMMEd")
+    pattern = skeleton.pattern if skeleton is not None else "EEEE d MMMM"
+    # CLDR's skeleton abbreviates the weekday; a page heading spells it out.
+    return re.sub(r"E+", "EEEE", pattern)
+
+
+def day_label(moment: datetime, tag: str | None) -> str:
+    """"Monday, November 30" (en-US), "Monday 30 November" (en-GB), "Montag, 30. November" (de)."""
+    return format_datetime(moment, _day_pattern(tag or FALLBACK), tzinfo=moment.tzinfo, locale=babel_locale(tag))
+
+
+def full_date(moment: datetime, tag: str | None) -> str:
+    """"Monday, November 30, 2026" (en-US), "Montag, 30. November 2026" (de)."""
+    return format_date(moment.date() if isinstance(moment, datetime) else moment, "full", locale=babel_locale(tag))
+
+
+def short_weekday(moment: datetime, tag: str | None) -> str:
+    return format_datetime(moment, "EEE", tzinfo=moment.tzinfo, locale=babel_locale(tag))
+
+
+def time_range(start: datetime, end: datetime, tag: str | None) -> str:
+    return f"{time_label(start, tag)}–{time_label(end, tag)}"
+
+
+def first_weekday(tag: str | None) -> int:
+    """The first day of the week where the locale's region is (0 = Monday … 6 = Sunday)."""
+    return babel_locale(tag).first_week_day

@@ -36,6 +36,7 @@ def apply_changes(booking_id: str, changes: dict[str, Any], origin: str) -> Book
     with transaction.atomic():
         booking = Booking.objects.get(pk=booking_id)
         was_active = booking.is_active
+        was_start, was_end = booking.start, booking.end
         time_changed = False
         start = to_utc(changes["start"]) if changes.get("start") else booking.start
         end = to_utc(changes["end"]) if changes.get("end") else booking.end
@@ -70,8 +71,10 @@ def apply_changes(booking_id: str, changes: dict[str, Any], origin: str) -> Book
             change = "rescheduled" if time_changed else "updated"
         else:
             change = "edited"  # details only: no email, but the other side still hears of it
-        record_change(booking, change, actor=ACTOR[origin], detail={"fields": sorted(changes)},
-                      skip_topics=(origin,))
+        detail = {"fields": sorted(changes)}
+        if time_changed:
+            detail.update({"from": was_start.isoformat(), "from_end": was_end.isoformat()})
+        record_change(booking, change, actor=ACTOR[origin], detail=detail, skip_topics=(origin,))
     return booking
 
 

@@ -12,10 +12,17 @@ import contextlib
 import re
 from datetime import datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_skeleton,
+    format_time,
+    get_timezone_location,
+)
 
 FALLBACK = "en"
 
@@ -35,6 +42,16 @@ def babel_locale(tag: str | None) -> Locale:
             with contextlib.suppress(UnknownLocaleError, ValueError):
                 locale = Locale.parse(f"{locale.language}_{region}")
     return locale
+
+
+def regional_tag(language: str, zone: str) -> str:
+    """``language`` as spoken where ``zone`` is ("en" + Europe/London → "en-GB"), when CLDR has it."""
+    territory = get_global("zone_territories").get(zone, "")
+    try:
+        Locale.parse(f"{language}_{territory}")
+    except (UnknownLocaleError, ValueError):
+        return language
+    return f"{language}-{territory}"
 
 
 def locale_tag(tag: str | None) -> str:
@@ -78,3 +95,30 @@ def time_range(start: datetime, end: datetime, tag: str | None) -> str:
 def first_weekday(tag: str | None) -> int:
     """The first day of the week where the locale's region is (0 = Monday … 6 = Sunday)."""
     return babel_locale(tag).first_week_day
+
+
+def short_date(moment: datetime, tag: str | None) -> str:
+    """"Mon, Nov 30, 2026" (en-US), "Mo., 30. Nov. 2026" (de): for email subjects."""
+    return format_skeleton("yMMMEd", moment, tzinfo=moment.tzinfo, locale=babel_locale(tag))
+
+
+def utc_offset(moment: datetime) -> str:
+    """"UTC−05:00" (with a real minus sign): the offset ``moment`` carries."""
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+@cache
+def city(zone: str, tag: str) -> str:
+    """The zone's city in the locale's language ("Wien" in German), from CLDR."""
+    try:
+        return get_timezone_location(zone, locale=babel_locale(tag), return_city=True)
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_label(zone: str, tag: str | None, at: datetime) -> str:
+    """"New York (UTC−05:00)": the zone's city and its offset at ``at``."""
+    return f"{city(zone, tag or FALLBACK)} ({utc_offset(at.astimezone(ZoneInfo(zone)))})"

@@ -165,13 +165,14 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
         if actor == "customer":
             _check_customer_may_change(booking, studio, now)
         ensure_free(blocked, exclude_booking_id=booking.pk)
-        previous = booking.start
+        previous, previous_end = booking.start, booking.end
         booking.start, booking.end = new_start, new_start + duration
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
         booking.sequence += 1
         booking.version += 1
         save_exclusively(booking)
-        record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "to": new_start.isoformat()})
+        record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "from_end": previous_end.isoformat(),
+                                                                "to": new_start.isoformat()})
     return booking
 
 

@@ -18,8 +18,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
-from django.utils.cache import patch_vary_headers
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation.trans_real import (
     get_supported_language_variant,
     parse_accept_lang_header,

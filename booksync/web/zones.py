@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from babel.core import get_global
-from babel.dates import get_timezone_location
 
-from booksync.bookings.formats import babel_locale
+from booksync.bookings import formats
 
 _LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix", "right/")
 
@@ -59,26 +58,8 @@ def canonical(name: str) -> str:
     return aliases().get(name, name)
 
 
-def utc_offset(zone: str, now: datetime) -> str:
-    """"UTC−05:00" (with a real minus sign), the zone's offset at ``now``."""
-    offset = now.astimezone(ZoneInfo(zone)).utcoffset()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "\u2212"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{rest:02d}"
-
-
-@cache
-def city(zone: str, language: str) -> str:
-    try:
-        return get_timezone_location(zone, locale=babel_locale(language), return_city=True)
-    except (LookupError, ValueError):
-        return zone.rsplit("/", 1)[-1].replace("_", " ")
-
-
 def choice(zone: str, language: str, now: datetime) -> ZoneChoice:
-    name = city(zone, language)
-    return ZoneChoice(zone, f"{name} ({utc_offset(zone, now)})", name)
+    return ZoneChoice(zone, formats.zone_label(zone, language, now), formats.city(zone, language))
 
 
 def zone_choices(language: str, now: datetime) -> tuple[list[ZoneChoice], list[ZoneChoice]]:

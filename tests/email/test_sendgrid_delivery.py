@@ -169,14 +169,15 @@ def test_the_customers_time_zone_and_the_studio_time_are_shown(studio, monday, s
     studio.timezone = "Europe/Paris"
     studio.save()
     start = datetime(monday.year, monday.month, monday.day, 10, tzinfo=ZoneInfo("Europe/Paris"))
-    book(start, customer_timezone="America/New_York")
+    book(start, customer_timezone="America/New_York", language="en-GB")
     deliver_emails()
     [sent] = sendgrid.messages
     in_new_york = start.astimezone(ZoneInfo("America/New_York"))
     for part in (sent.html, sent.text):
-        assert f"{in_new_york:%H:%M}" in part and "(America/New_York)" in part
-        assert "At the studio: " in part and "10:00" in part and "(Europe/Paris)" in part
-    assert f"{in_new_york:%H:%M}" in sent.subject
+        assert f"{in_new_york:%H:%M}" in part and "New York (UTC\u221205:00)" in part
+        assert "At the studio: " in part and "10:00" in part and "Paris (UTC+01:00)" in part
+    # The subject names the zone its time is in.
+    assert f"{in_new_york:%H:%M} New York (UTC\u221205:00)" in sent.subject
 
 
 def test_why_the_invite_bypasses_anymails_attach(sendgrid):

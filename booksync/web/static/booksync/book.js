@@ -49,7 +49,7 @@
   }
 
   function clock(instant, zone) {
-    return format(zone, { hour: "numeric", minute: "2-digit" }).format(instant);
+    return format(zone, { timeStyle: "short" }).format(instant);  // CLDR short time, as Babel on the server
   }
 
   function longDay(instant, zone) {

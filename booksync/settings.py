@@ -121,7 +121,9 @@ USE_TZ = True
 # booking and manage pages, which the studio's own sites in EMBED_ALLOWED_ORIGINS may frame
 # (booksync/web/embedding.py).
 EMBED_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in env("EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"frame-ancestors": ["'none'"]}}
+# Only framing here (django-csp would add default-src 'self', which the pages' inline script and
+# brand style need nonces for; the site-wide policy with them is the security work's).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": None, "frame-ancestors": ["'none'"]}}
 X_FRAME_OPTIONS = "DENY"
 
 STATIC_URL = "/static/"

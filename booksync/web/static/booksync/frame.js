@@ -15,4 +15,9 @@
   new ResizeObserver(function () { post({ type: "booksync:height", height: height() }); })
     .observe(document.documentElement);
   post({ type: "booksync:navigated" });
+  // Escape pressed inside the frame reaches only this document: pass it on, so a dialog
+  // holding the frame closes as it would for a key pressed on the studio's page.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !event.defaultPrevented) post({ type: "booksync:escape" });
+  });
 })();

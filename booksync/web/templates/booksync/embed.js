@@ -20,6 +20,10 @@
       var data = event.data || {};
       if (data.type === "booksync:height" && data.height > 0) iframe.style.height = Math.ceil(data.height) + "px";
       if (data.type === "booksync:navigated" && iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView();
+      if (data.type === "booksync:escape") {
+        var dialog = iframe.closest("dialog");
+        if (dialog && dialog.open) dialog.close();
+      }
     });
     return iframe;
   }
@@ -41,6 +45,7 @@
   close.textContent = "{{ close|escapejs }}";
   close.style.cssText = "position:sticky;top:0;float:right;margin:8px;";
   close.addEventListener("click", function () { dialog.close(); });
+  dialog.addEventListener("close", function () { open.focus(); });
   dialog.appendChild(close);
   open.addEventListener("click", function () {
     if (!dialog.querySelector("iframe")) dialog.appendChild(frame());

@@ -22,6 +22,7 @@ from babel.dates import (
     format_skeleton,
     format_time,
     get_timezone_location,
+    match_skeleton,
 )
 
 FALLBACK = "en"
@@ -68,10 +69,11 @@ def time_label(moment: datetime, tag: str | None) -> str:
 @cache
 def _day_pattern(tag: str) -> str:
     locale = babel_locale(tag)
-    skeleton = locale.datetime_skeletons.get("MMMMEd")
-    pattern = skeleton.pattern if skeleton is not None else "EEEE d MMMM"
-    # CLDR's skeleton abbreviates the weekday; a page heading spells it out.
-    return re.sub(r"E+", "EEEE", pattern)
+    best = match_skeleton("MMMMEEEEd", locale.datetime_skeletons)
+    pattern = locale.datetime_skeletons[best].pattern if best else "EEEE d MMMM"
+    # The nearest CLDR skeleton may abbreviate; a page heading spells weekday and month out.
+    pattern = re.sub(r"E+", "EEEE", pattern)
+    return re.sub(r"(?<!M)M{3}(?!M)", "MMMM", pattern)
 
 
 def day_label(moment: datetime, tag: str | None) -> str:

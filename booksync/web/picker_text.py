@@ -21,6 +21,7 @@ def picker_text() -> dict[str, str]:
         "loading": _("Loading free days…"),
         "studioTime": _("studio %(time)s") % {"time": "{time}"},
         "yourTime": _("your time %(time)s") % {"time": "{time}"},
-        "zonesFound": _("%(count)s time zones match") % {"count": "{n}"},
+        "zonesFoundOne": ngettext("%(count)s time zone matches", "%(count)s time zones match", 1) % {"count": "{n}"},
+        "zonesFoundOther": ngettext("%(count)s time zone matches", "%(count)s time zones match", 2) % {"count": "{n}"},
         "calendar": _("Calendar"),
     }

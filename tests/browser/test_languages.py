@@ -175,3 +175,17 @@ def test_screenshots_of_the_booking_page_in_each_language(site, studio, monday, 
         _month_ready(page)
         assert page.locator("html").get_attribute("lang") == language
         page.screenshot(path=str(ARTIFACTS / f"book-{language}-{width}.png"), full_page=True)
+
+
+def test_the_zone_list_is_searchable_and_relabels_the_times(site, studio, monday, browse):
+    page = browse(f"{site}/book/portrait/?date={monday}", locale="en-GB")
+    _month_ready(page)
+    page.get_by_label("Find a time zone by city").fill("kolk")
+    page.locator("#tz-count", has_text="1 time zone matches").wait_for()
+    visible = page.evaluate("[...document.querySelectorAll('#tz option')].filter(o => !o.hidden).map(o => o.value)")
+    assert "Asia/Kolkata" in visible and len(visible) <= 2  # the match (and the zone still selected)
+    page.locator("#tz").select_option("Asia/Kolkata")
+    ten = london(monday, 10)
+    slot = _slot(page, ten)
+    assert slot.locator(".slot-time").inner_text() == "10:00"  # the studio's time leads by default
+    assert slot.locator(".slot-other").inner_text() == "your time 15:30"

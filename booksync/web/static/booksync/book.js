@@ -34,6 +34,10 @@
   var shownMonth = selectedDay.slice(0, 7);
   var monthData = {};  // "YYYY-MM" -> promise of {"YYYY-MM-DD": ["...Z", ...]}
 
+  function plural(count, one, other) {
+    return new Intl.PluralRules(locale).select(count) === "one" ? one : other;
+  }
+
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
@@ -261,7 +265,7 @@
       cell.tabIndex = -1;
       cell.textContent = String(d);
       var spoken = longDay(dayAsDate(day), "UTC") + ", " +
-        (starts.length ? fill(new Intl.PluralRules(locale).select(starts.length) === "one" ? text.freeCountOne : text.freeCountOther, { n: starts.length })
+        (starts.length ? fill(plural(starts.length, text.freeCountOne, text.freeCountOther), { n: starts.length })
           : text.noFreeTimes);
       cell.setAttribute("aria-label", spoken);
       cell.setAttribute("aria-selected", String(day === selectedDay));
@@ -381,7 +385,7 @@
         zoneSelect.value = firstMatch.value;
         relabel();
       }
-      zoneCount.textContent = wanted ? fill(text.zonesFound, { n: shown }) : "";
+      zoneCount.textContent = wanted ? fill(plural(shown, text.zonesFoundOne, text.zonesFoundOther), { n: shown }) : "";
     });
   }
 

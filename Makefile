@@ -5,7 +5,7 @@ PYTHON ?= python3
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint arch bench clean
+.PHONY: run test install install-test lint arch bench clean messages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,17 @@ install: $(RUN_STAMP)
 install-test: $(TEST_STAMP)
 
 ## make run: install, migrate, load the demo studio, serve the site and the worker on 127.0.0.1:$${PORT:-8000}
-run: install
+run: install messages
 	$(VENV)/bin/booksync run
 
 ## make test: install what the tests need (Python packages, PostgreSQL, Chromium) and run every test
-test: install-test
+test: install-test messages
 	bash scripts/system-deps.sh
 	bash scripts/test.sh
+
+## make messages: compile the translation catalogues (booksync/locale/*/django.po → .mo, with Babel)
+messages: install
+	$(VENV)/bin/python -m booksync.locale_tools compile
 
 lint: install-test
 	$(VENV)/bin/ruff check .

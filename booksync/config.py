@@ -99,5 +99,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("BOOKSYNC_ADMIN_USERNAME", "", "`booksync createadmin`: the login to create (else it asks)."),
     Variable("BOOKSYNC_ADMIN_EMAIL", "", "`booksync createadmin`: the login's email address."),
     Variable("BOOKSYNC_ADMIN_PASSWORD", "", "`booksync createadmin`: the password (else it asks)."),
+    Variable("EMBED_ALLOWED_ORIGINS", "(none: no framing)", "Comma-separated origins (https://studio.example) whose pages may frame the booking and manage pages (`/embed.js`)."),
     Variable("REMINDER_HOURS_BEFORE", "24", "Hours before a session that the reminder email goes out; 0 disables reminders."),
 )

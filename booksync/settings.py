@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "anymail",
+    "csp",
     "booksync.bookings",
     "booksync.sync",
     "booksync.web",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "booksync.web.language.CustomerLocaleMiddleware",  # Django's LocaleMiddleware + studio default
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "booksync.bookings.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "booksync.web.provider_errors.ProviderErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "booksync.urls"
@@ -106,10 +109,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Customers' languages: English plus complete German and French catalogues (booksync/locale/,
+# compiled by `make run` / `make test`). The studio's default language is a Studio field.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "booksync" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- framing ---------------------------------------------------------------------------
+# Every page refuses to be framed (CSP frame-ancestors 'none', X-Frame-Options DENY) except the
+# booking and manage pages, which the studio's own sites in EMBED_ALLOWED_ORIGINS may frame
+# (booksync/web/embedding.py).
+EMBED_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in env("EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
+# Only framing here (django-csp would add default-src 'self', which the pages' inline script and
+# brand style need nonces for; the site-wide policy with them is the security work's).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": None, "frame-ancestors": ["'none'"]}}
+X_FRAME_OPTIONS = "DENY"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

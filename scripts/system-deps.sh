@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: PostgreSQL (scale-out and race tests), Chromium (browser tests),
-# Node.js (pyright).
+# Node.js (pyright) and GNU gettext (the translation-completeness test extracts strings with xgettext).
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 missing=()
 [ -x /usr/lib/postgresql/*/bin/initdb ] 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)  # pyright (make arch) runs on Node.js
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

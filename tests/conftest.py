@@ -13,6 +13,11 @@ def pytest_configure(config):
     import os
 
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    # Pages and emails speak German and French from the compiled catalogues (`make test` compiles
+    # them too; this keeps a bare `pytest` run right after editing a .po file).
+    from booksync.locale_tools import compile_catalogues
+
+    compile_catalogues()
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,7 @@ class StudioAdmin(admin.ModelAdmin):
                                       "minimum_notice_minutes", "horizon_days", "change_notice_hours"]}),
         ("Branding and contact", {"fields": ["primary_color", "accent_color", "logo_url", "contact_email",
                                              "contact_phone", "address"]}),
+        ("Customers", {"fields": ["default_language", "time_leads"]}),
         ("Calendar feed", {"fields": ["feed_url"]}),
     ]
 

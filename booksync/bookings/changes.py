@@ -37,9 +37,11 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     AuditEntry.objects.create(booking=booking, actor=actor, action=change, detail=detail)
     kind = EMAIL_FOR_CHANGE.get(change)
     if notify and kind and booking.email:
-        outbox.record(
-            "email", kind, f"email:{booking.pk}:{kind}:{booking.sequence}", booking=booking, payload={"kind": kind}
-        )
+        payload = {"kind": kind}
+        if detail.get("from"):
+            # The time the customer knew, so the update email can say "was … now …".
+            payload.update({"was_start": detail["from"], "was_end": detail.get("from_end", "")})
+        outbox.record("email", kind, f"email:{booking.pk}:{kind}:{booking.sequence}", booking=booking, payload=payload)
     # Calendar before Notion: the page shows the event id. The outbox enforces the order on
     # claims (outbox.WAITS_FOR), with any number of workers; recording in it keeps it readable.
     for topic in sorted(remote_topics(), key=outbox.PUSH_ORDER.index):

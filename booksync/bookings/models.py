@@ -11,9 +11,11 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def _feed_token() -> str:
@@ -34,6 +36,11 @@ def _validate_holiday_country(value: str) -> None:
 
     if value and value.upper() not in holidays.list_supported_countries():
         raise ValidationError(f"{value!r} is not a country code the holidays library knows (e.g. GB, US, DE)")
+
+
+class TimeLeads(models.TextChoices):
+    STUDIO = "studio", "Studio time first"
+    CUSTOMER = "customer", "Customer's time first"
 
 
 class Studio(models.Model):
@@ -65,6 +72,14 @@ class Studio(models.Model):
         max_length=10, blank=True, help_text="Region within the country, e.g. ENG (England) or SCT (Scotland).")
     notify_studio = models.BooleanField(
         default=True, help_text="Email the studio when a booking is made, moved or cancelled (on any side).")
+    # Customers: the language pages and emails use when the browser asks for none we have,
+    # and whose clock leads where a slot is shown in two zones.
+    default_language = models.CharField(max_length=8, default="en", choices=settings.LANGUAGES)
+    time_leads = models.CharField(
+        max_length=10, choices=TimeLeads.choices, default=TimeLeads.STUDIO,
+        help_text="Whose time is shown first when the customer is in another zone: the studio's "
+                  "(right for in-person sessions) or the customer's (right for calls).",
+    )
 
     class Meta:
         verbose_name = "studio"
@@ -190,11 +205,11 @@ class Block(models.Model):
 
 
 class BookingStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "No-show"
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
 
 
 # Statuses whose time is still taken; the PostgreSQL exclusion constraint uses the same list.
@@ -234,6 +249,9 @@ class Booking(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
     customer_timezone = models.CharField(max_length=64, blank=True)
+    # The customer's locale as a BCP 47 tag ("en-US", "de"): its language picks the emails'
+    # translation, the whole tag their date and time formats. Empty: the studio's default.
+    language = models.CharField(max_length=16, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Manage links: token = HMAC(SECRET_KEY, id + salt); only its hash is searchable.

@@ -41,6 +41,7 @@ class BookingRequest:
     phone: str = ""
     notes: str = ""
     customer_timezone: str = ""
+    language: str = ""  # BCP 47 locale of the customer ("de-DE"); empty: the studio's default
     source: str = BookingSource.WEBSITE
 
     @property
@@ -121,6 +122,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             phone=request.phone,
             notes=request.notes,
             customer_timezone=request.customer_timezone,
+            language=request.language,
         )
         token = tokens.assign(booking)
         save_exclusively(booking)
@@ -170,13 +172,14 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
         if actor == "customer":
             _check_customer_may_change(booking, studio, now)
         ensure_free(blocked, exclude_booking_id=booking.pk)
-        previous = booking.start
+        previous, previous_end = booking.start, booking.end
         booking.start, booking.end = new_start, new_start + duration
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
         booking.sequence += 1
         booking.version += 1
         save_exclusively(booking)
-        record_change(booking, "rescheduled", actor=actor, detail={"from": previous.isoformat(), "to": new_start.isoformat()})
+        record_change(booking, "rescheduled", actor=actor, detail={
+            "from": previous.isoformat(), "from_end": previous_end.isoformat(), "to": new_start.isoformat()})
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return booking
@@ -227,7 +230,7 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
         start = to_utc(changes["start"]) if changes.get("start") else booking.start
         end = to_utc(changes["end"]) if changes.get("end") else booking.end
         time_changed = (start, end) != (booking.start, booking.end) and end > start
-        previous = booking.start
+        previous, previous_end = booking.start, booking.end
         if time_changed:
             blocked = blocked_interval(studio, start, end)
             booking.start, booking.end = start, end
@@ -260,7 +263,8 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
             change = "edited"  # details only: no email, but the other side still hears of it
         audit = {"fields": sorted(changes), **(detail or {})}
         if change == "rescheduled":
-            audit.update({"from": previous.isoformat(), "to": booking.start.isoformat()})
+            audit.update({"from": previous.isoformat(), "from_end": previous_end.isoformat(),
+                          "to": booking.start.isoformat()})
         record_change(booking, change, actor=actor, detail=audit, skip_topics=skip_topics)
     return booking
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 PRODID = "-//booksync//bookings//EN"
@@ -47,7 +48,9 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     event.add("summary", f"{booking.service_name} · {studio.name}")
     from booksync.bookings.tokens import manage_url
 
-    description = f"Booking for {booking.name}.\nManage or cancel: {manage_url(booking)}"
+    # In the active language: emails render their invite inside the booking's language.
+    description = _("Booking for %(name)s.\nManage or cancel: %(url)s") % {"name": booking.name,
+                                                                           "url": manage_url(booking)}
     event.add("description", description)
     if studio.address:
         event.add("location", studio.address)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from booksync.web.schemas import clean_text
 
@@ -16,8 +17,8 @@ class SlotField(forms.Field):
     """A slot's start as the form sends it: an ISO 8601 instant with an offset."""
 
     default_error_messages = {
-        "required": "Choose a time.",
-        "invalid": "That time could not be read; choose one of the offered times.",
+        "required": _("Choose a time."),
+        "invalid": _("That time could not be read; choose one of the offered times."),
     }
 
     max_length = 40
@@ -45,10 +46,10 @@ class SlotForm(forms.Form):
 
 
 class BookingForm(SlotForm):
-    name = forms.CharField(max_length=200, error_messages={"required": "Tell us your name."})
+    name = forms.CharField(max_length=200, error_messages={"required": _("Tell us your name.")})
     email = forms.EmailField(max_length=254, error_messages={
-        "required": "We need your email to send the confirmation.",
-        "invalid": "That email address does not look right.",
+        "required": _("We need your email to send the confirmation."),
+        "invalid": _("That email address does not look right."),
     })
     phone = forms.CharField(max_length=50, required=False)
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
@@ -58,7 +59,7 @@ class BookingForm(SlotForm):
     def clean_name(self) -> str:
         name = clean_text(self.cleaned_data["name"], keep_newlines=False)
         if not name:
-            raise forms.ValidationError("Tell us your name.")
+            raise forms.ValidationError(_("Tell us your name."))
         return name
 
     def clean_phone(self) -> str:

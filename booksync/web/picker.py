@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from booksync.bookings import formats
 from booksync.bookings.availability import slots_for_days
+from booksync.bookings.models import TimeLeads
 from booksync.bookings.rules import studio_rules
 from booksync.scheduling import Interval, StudioRules
+
+from .zones import canonical
 
 # How far the page looks for the first day with a free slot, and for alternatives.
 FIRST_DAY_SEARCH_DAYS = 31
@@ -24,25 +28,16 @@ ALTERNATIVE_SEARCH_DAYS = 7
 ALTERNATIVES_SHOWN = 6
 SAME_DAY_ALTERNATIVES = 4
 
-_LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix", "right/")
 
 
 @dataclass(frozen=True)
 class SlotChoice:
-    """One bookable start, labelled for the customer (and for the studio when zones differ)."""
+    """One bookable start: the leading zone's time, and the other zone's when they differ."""
 
     value: str
     label: str
-    studio_label: str
+    other_label: str
     day_label: str
-
-
-@cache
-def timezone_choices() -> tuple[str, ...]:
-    """Canonical ``Region/City`` zones, sorted: what the zone select offers."""
-    return tuple(sorted(
-        name for name in available_timezones() if "/" in name and not name.startswith(_LEGACY_PREFIXES)
-    ))
 
 
 def valid_zone(name: str | None, fallback: str) -> str:
@@ -52,7 +47,7 @@ def valid_zone(name: str | None, fallback: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return fallback
-    return name
+    return canonical(name)
 
 
 def slot_value(start: datetime) -> str:
@@ -60,15 +55,21 @@ def slot_value(start: datetime) -> str:
     return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def slot_choice(start: datetime, customer_zone: str, studio_zone: str) -> SlotChoice:
+def slot_choice(start: datetime, customer_zone: str, studio_zone: str, *, locale: str = "en",
+                leads: str = TimeLeads.STUDIO) -> SlotChoice:
     local = start.astimezone(ZoneInfo(customer_zone))
     studio_local = start.astimezone(ZoneInfo(studio_zone))
-    label = f"{local:%H:%M}"
+    customer_time, studio_time = formats.time_label(local, locale), formats.time_label(studio_local, locale)
     if local.date() != studio_local.date():
         # The studio's day crosses midnight in the customer's zone: say which day.
-        label = f"{local:%a} {label}"
-    studio_label = "" if customer_zone == studio_zone else f"studio {studio_local:%H:%M}"
-    return SlotChoice(slot_value(start), label, studio_label, f"{local:%A} {local.day} {local:%B}")
+        customer_time = f"{formats.short_weekday(local, locale)} {customer_time}"
+    if customer_zone == studio_zone:
+        return SlotChoice(slot_value(start), studio_time, "", formats.day_label(studio_local, locale))
+    if leads == TimeLeads.CUSTOMER:
+        return SlotChoice(slot_value(start), customer_time, _("studio %(time)s") % {"time": studio_time},
+                          formats.day_label(local, locale))
+    return SlotChoice(slot_value(start), studio_time, _("your time %(time)s") % {"time": customer_time},
+                      formats.day_label(studio_local, locale))
 
 
 def first_open_day(rules: StudioRules, length: timedelta, today: date) -> date:
@@ -90,14 +91,17 @@ class DaySlots:
     choices: list[SlotChoice]
     today: date
     last_day: date
+    locale: str = "en"
+    leads: str = TimeLeads.STUDIO
 
     @property
     def same_zone(self) -> bool:
         return self.zone == self.studio_zone
 
 
-def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_booking_id=None) -> DaySlots:
-    """The slots of ``day`` (default: the first open day) labelled in ``zone``."""
+def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_booking_id=None,
+              locale: str = "en", leads: str = TimeLeads.STUDIO) -> DaySlots:
+    """The slots of ``day`` (default: the first open day) labelled in ``zone`` for ``locale``."""
     rules = studio_rules()
     today = studio_today(rules)
     last_day = today + timedelta(days=rules.horizon_days)
@@ -105,12 +109,12 @@ def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_
         day = first_open_day(rules, length, today)
     customer_zone = valid_zone(zone, rules.timezone)
     slots = slots_for_days(rules, [day], length, exclude_booking_id=exclude_booking_id)[day]
-    choices = [slot_choice(slot.start, customer_zone, rules.timezone) for slot in slots]
-    return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day)
+    choices = [slot_choice(slot.start, customer_zone, rules.timezone, locale=locale, leads=leads) for slot in slots]
+    return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day, locale, leads)
 
 
-def nearest_slots(length: timedelta, wanted: datetime, zone: str | None,
-                  exclude_booking_id=None) -> list[SlotChoice]:
+def nearest_slots(length: timedelta, wanted: datetime, zone: str | None, exclude_booking_id=None,
+                  locale: str = "en", leads: str = TimeLeads.STUDIO) -> list[SlotChoice]:
     """Free slots near ``wanted``: the closest ones that day, then the first ones of the next open days."""
     rules = studio_rules()
     first = max(wanted.astimezone(rules.tz).date(), studio_today(rules))
@@ -120,7 +124,7 @@ def nearest_slots(length: timedelta, wanted: datetime, zone: str | None,
     later = [slot for day in days[1:] for slot in by_day[day][:1]]
     chosen: list[Interval] = sorted(same_day) + later[:ALTERNATIVES_SHOWN - len(same_day)]
     customer_zone = valid_zone(zone, rules.timezone)
-    return [slot_choice(slot.start, customer_zone, rules.timezone) for slot in chosen]
+    return [slot_choice(slot.start, customer_zone, rules.timezone, locale=locale, leads=leads) for slot in chosen]
 
 
 def parse_day(value: str | None) -> date | None:

@@ -1,21 +1,31 @@
-"""What the confirmation and manage pages say about a booking: times in both zones, calendar links."""
+"""What the confirmation and manage pages say about a booking: times in both zones, price, calendar links."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from booksync.bookings.models import Booking, Studio
-from booksync.bookings.tokens import manage_url, token_for
+from booksync.bookings import formats
+from booksync.bookings.calendar_links import google_calendar_url, outlook_calendar_url
+from booksync.bookings.models import Booking, Studio, TimeLeads
+from booksync.bookings.tokens import token_for
 
 from .picker import valid_zone
+from .zones import choice
 
-GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+
+@dataclass(frozen=True)
+class When:
+    """A booking's time in one zone, written for the customer's locale."""
+
+    date: str
+    times: str
+    zone_label: str
 
 
 @dataclass(frozen=True)
@@ -30,57 +40,68 @@ class BookingSummary:
     studio_zone: str
     ics_url: str
     google_url: str
+    outlook_url: str
     changes_closed: str
+    price: str
+    first: When  # the leading zone's time (the studio's by default)
+    second: When | None  # the other zone's, when they differ
+    second_is_studio: bool
 
     @property
     def same_zone(self) -> bool:
         return self.zone == self.studio_zone
 
 
-def _google_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def google_calendar_url(booking: Booking, studio: Studio) -> str:
-    """A "create event" link for Google Calendar's public event template."""
-    params = {
-        "action": "TEMPLATE",
-        "text": f"{booking.service_name} · {studio.name}",
-        "dates": f"{_google_time(booking.start)}/{_google_time(booking.end)}",
-        "details": f"Manage or cancel: {manage_url(booking)}",
-    }
-    if studio.address:
-        params["location"] = studio.address
-    return f"{GOOGLE_TEMPLATE_URL}?{urlencode(params)}"
-
-
 def changes_closed_reason(booking: Booking, studio: Studio, now: datetime | None = None) -> str:
     """Why the customer cannot change this booking online, or "" when they can."""
     now = now or timezone.now()
+    if booking.status == "cancelled":
+        return _("This booking is cancelled, so it can no longer be changed.")
     if not booking.is_active:
-        return f"This booking is {booking.get_status_display().lower()}, so it can no longer be changed."
+        return _("This booking is closed, so it can no longer be changed.")
     if booking.start <= now:
-        return "This session has already started, so it can no longer be changed online."
+        return _("This session has already started, so it can no longer be changed online.")
     if booking.start - now < timedelta(hours=studio.change_notice_hours):
-        return (f"Online changes close {studio.change_notice_hours} hours before the session, "
-                "so the studio can plan the day. To change or cancel now, please contact the studio.")
+        return _("Online changes close %(hours)s hours before the session, so the studio can plan the day. "
+                 "To change or cancel now, please contact the studio.") % {"hours": studio.change_notice_hours}
     return ""
 
 
-def summarize(booking: Booking, studio: Studio) -> BookingSummary:
+def _when(start: datetime, end: datetime, zone: str, locale: str) -> When:
+    return When(formats.full_date(start, locale), formats.time_range(start, end, locale),
+                choice(zone, locale, start).label)
+
+
+def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> BookingSummary:
     zone = valid_zone(booking.customer_timezone, studio.timezone)
     customer_tz, studio_tz = ZoneInfo(zone), ZoneInfo(studio.timezone)
+    start, end = booking.start.astimezone(customer_tz), booking.end.astimezone(customer_tz)
+    studio_start, studio_end = booking.start.astimezone(studio_tz), booking.end.astimezone(studio_tz)
+    customer_when = _when(start, end, zone, locale)
+    studio_when = _when(studio_start, studio_end, studio.timezone, locale)
+    studio_leads = studio.time_leads == TimeLeads.STUDIO
+    if zone == studio.timezone:
+        first, second = studio_when, None
+    elif studio_leads:
+        first, second = studio_when, customer_when
+    else:
+        first, second = customer_when, studio_when
     token = token_for(booking)
     return BookingSummary(
         booking=booking,
         token=token,
-        start=booking.start.astimezone(customer_tz),
-        end=booking.end.astimezone(customer_tz),
+        start=start,
+        end=end,
         zone=zone,
-        studio_start=booking.start.astimezone(studio_tz),
-        studio_end=booking.end.astimezone(studio_tz),
+        studio_start=studio_start,
+        studio_end=studio_end,
         studio_zone=studio.timezone,
         ics_url=reverse("booking-invite", args=[token]),
         google_url=google_calendar_url(booking, studio),
+        outlook_url=outlook_calendar_url(booking, studio),
         changes_closed=changes_closed_reason(booking, studio),
+        price=booking.service.price if booking.service else "",
+        first=first,
+        second=second,
+        second_is_studio=not studio_leads,
     )

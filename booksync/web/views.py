@@ -2,21 +2,26 @@
 
 Every page works without JavaScript (a day is chosen through GET parameters
 and its slots are rendered here); ``static/booksync/book.js`` adds the month
-view and the customer's own time zone on top.
+view and the customer's own time zone on top. Every page works without cookies
+too, so it can run in a studio's cross-site frame (``embedding.py``,
+``form_guard.py``, ``language.py``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import wraps
+from zoneinfo import ZoneInfo
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import services
+from booksync.bookings import formats, services
 from booksync.bookings.errors import (
     BookingError,
     CalendarUnavailable,
@@ -26,25 +31,42 @@ from booksync.bookings.errors import (
 from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 
+from . import form_guard
 from .branding import brand
+from .embedding import allowed_origins, embeddable
 from .forms import HONEYPOT_FIELD, BookingForm, CancelForm, SlotForm
+from .language import language_from_path, request_locale, switcher_links
 from .picker import (
     DaySlots,
     day_slots,
     nearest_slots,
     parse_day,
     slot_value,
-    timezone_choices,
     valid_zone,
 )
+from .picker_text import picker_text
+from .problems import problem_text
 from .ratelimits import limit_posts
 from .summary import changes_closed_reason, summarize
+from .zones import aliases, zone_choices
 
 
-def render_page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200) -> HttpResponse:
-    """Render with the studio and its colours, which every page's header and footer use."""
+def render_page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200,
+                keep: dict | None = None) -> HttpResponse:
+    """Render with the studio, its colours, the language switcher and the form token.
+
+    ``keep`` is the query the language switcher's links carry (the chosen day, zone and slot).
+    """
     studio = Studio.load()
-    page = {"studio": studio, "brand": brand(studio), **(context or {})}
+    page = {
+        "studio": studio,
+        "brand": brand(studio),
+        "languages": switcher_links(request, keep),
+        "locale": request_locale(request),
+        "embed_origins": allowed_origins(),
+        "form_token": form_guard.form_token(request) if request.resolver_match else "",
+        **(context or {}),
+    }
     return render(request, template, page, status=status)
 
 
@@ -62,6 +84,7 @@ def _new_key() -> str:
 
 
 def _picker_context(picker: DaySlots, *, zone_chosen: bool, selected: str = "", alternatives=None) -> dict:
+    common, other = zone_choices(translation.get_language(), timezone.now())
     return {
         # Only a zone the customer did not choose is replaced by the browser's own.
         "zone_chosen": zone_chosen,
@@ -69,25 +92,49 @@ def _picker_context(picker: DaySlots, *, zone_chosen: bool, selected: str = "", 
         "choices": alternatives if alternatives is not None else picker.choices,
         "showing_alternatives": alternatives is not None,
         "selected_start": selected,
-        "zones": timezone_choices(),
+        "common_zones": common,
+        "other_zones": other,
+        "zone_aliases": aliases(),
+        "zone_label": next((z.label for z in common + other if z.id == picker.zone), picker.zone),
+        "studio_zone_label": next((z.label for z in common + other if z.id == picker.studio_zone), picker.studio_zone),
+        "picker_day_label": formats.day_label(datetime.combine(picker.day, time(12), tzinfo=UTC), picker.locale),
+        "first_weekday": formats.first_weekday(picker.locale),
+        "picker_text": picker_text(),
         "idempotency_key": _new_key(),
     }
 
 
+def _picker_options(request: HttpRequest) -> dict:
+    """The locale and whose clock leads, for labelling slots."""
+    return {"locale": request_locale(request), "leads": Studio.load().time_leads}
+
+
+def _keep(picker: DaySlots, selected: str = "") -> dict:
+    """What the language switcher carries to the same page in another language."""
+    return {"date": picker.day.isoformat(), "tz": picker.zone, "slot": selected}
+
+
 # --- the studio ---------------------------------------------------------------------------
+@embeddable
 def home(request: HttpRequest) -> HttpResponse:
     return render_page(request, "booksync/home.html", {"services": Service.objects.filter(active=True)})
 
 
 # --- booking -------------------------------------------------------------------------------
+@embeddable
+@form_guard.guarded_form
 @require_http_methods(["GET", "POST"])
 @limit_posts("web-booking", too_many_requests)
 def book(request: HttpRequest, service: str) -> HttpResponse:
     service_obj = get_object_or_404(Service, slug=service, active=True)
     if request.method == "POST":
         return _submit_booking(request, service_obj)
-    picker = day_slots(service_obj.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz"))
-    return _booking_page(request, service_obj, BookingForm(), picker)
+    picker = day_slots(service_obj.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz"),
+                       **_picker_options(request))
+    # A slot carried over from the same page in another language stays chosen.
+    wanted = request.GET.get("slot", "")
+    selected = wanted if any(choice.value == wanted for choice in picker.choices) else ""
+    return _booking_page(request, service_obj, BookingForm(), picker, selected=selected)
 
 
 def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots, *, status: int = 200,
@@ -96,7 +143,7 @@ def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots
     context = _picker_context(picker, zone_chosen=zone_chosen, selected=selected, alternatives=alternatives)
     context.update({"service": service, "form": form, "problem": problem, "taken": taken,
                     "honeypot_field": HONEYPOT_FIELD})
-    return render_page(request, "booksync/book.html", context, status=status)
+    return render_page(request, "booksync/book.html", context, status=status, keep=_keep(picker, selected))
 
 
 def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
@@ -107,30 +154,32 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     valid = form.is_valid()
     data = form.cleaned_data
     zone = data.get("timezone")
-    picker = day_slots(service.duration, day=data.get("date"), zone=zone)
+    options = _picker_options(request)
+    picker = day_slots(service.duration, day=data.get("date"), zone=zone, **options)
     selected = slot_value(data["start"]) if data.get("start") else ""
     if not valid:
         return _booking_page(request, service, form, picker, status=422, selected=selected,
-                             problem="Please check the highlighted fields.")
+                             problem=_("Please check the highlighted fields."))
     booking_request = services.BookingRequest(
         start=data["start"], name=data["name"], email=data["email"], service=service,
-        phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone,
+        phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone, language=options["locale"],
     )
     try:
         result = services.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
-        alternatives = nearest_slots(service.duration, data["start"], picker.zone)
+        alternatives = nearest_slots(service.duration, data["start"], picker.zone, **options)
         return _booking_page(request, service, form, picker, status=409, taken=True, alternatives=alternatives)
     except IdempotencyConflict:
         return _booking_page(request, service, form, picker, status=409, selected=selected,
-                             problem="This form was already sent with other details. Check them and book again.")
+                             problem=_("This form was already sent with other details. Check them and book again."))
     except CalendarUnavailable as exc:
         # CALENDAR_OUTAGE_POLICY=refuse: keep everything typed and ask for another go shortly.
-        page = _booking_page(request, service, form, picker, status=exc.status, selected=selected, problem=exc.message)
+        page = _booking_page(request, service, form, picker, status=exc.status, selected=selected,
+                             problem=problem_text(exc))
         page["Retry-After"] = str(exc.retry_after)
         return page
     except BookingError as exc:
-        return _booking_page(request, service, form, picker, status=422, problem=exc.message)
+        return _booking_page(request, service, form, picker, status=422, problem=problem_text(exc))
     return redirect("booking-confirmed", token=result.token)
 
 
@@ -147,10 +196,19 @@ def _booking_or_404(token: str) -> Booking:
 
 
 def _manage_view(view):
-    """Answer an unknown manage link with a page saying what to do instead of a bare 404."""
+    """The pages of one booking: in the booking's language unless the path names one; an
+    unknown manage link answered with a page saying what to do instead of a bare 404."""
 
+    @embeddable
+    @form_guard.guarded_form
     @wraps(view)
     def wrapped(request: HttpRequest, token: str) -> HttpResponse:
+        booking = find_booking(token)
+        if booking is None:
+            return render_page(request, "booksync/manage_unknown.html", status=404)
+        if booking.language and not language_from_path(request):
+            translation.activate(booking.language.split("-")[0].lower())
+            request.LANGUAGE_CODE = translation.get_language()
         try:
             return view(request, token)
         except UnknownManageLink:
@@ -159,16 +217,40 @@ def _manage_view(view):
     return wrapped
 
 
+def _summary(request: HttpRequest, booking: Booking):
+    return summarize(booking, Studio.load(), locale=_booking_locale(request, booking))
+
+
+def _booking_locale(request: HttpRequest, booking: Booking) -> str:
+    """The booking's own locale while its language is shown, else the page's."""
+    if booking.language and booking.language.split("-")[0].lower() == translation.get_language():
+        return booking.language
+    return request_locale(request)
+
+
+_DONE_NOTICES = {
+    "moved": lambda: _("Your booking has moved. We have emailed you the new time."),
+    "cancelled": lambda: _("Your booking is cancelled. We have emailed you a confirmation."),
+}
+
+
 @_manage_view
 def confirmed(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
-    return render_page(request, "booksync/confirmed.html", {"summary": summarize(booking, Studio.load())})
+    return render_page(request, "booksync/confirmed.html", {"summary": _summary(request, booking)})
 
 
 @_manage_view
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     booking = _booking_or_404(token)
-    return render_page(request, "booksync/manage.html", {"summary": summarize(booking, Studio.load())})
+    # The notice of a change travels in the redirect's query, not a cookie (pages may be framed).
+    notice = _DONE_NOTICES.get(request.GET.get("done", ""))
+    return render_page(request, "booksync/manage.html", {"summary": _summary(request, booking),
+                                                         "notice": notice() if notice else ""})
+
+
+def _done(token: str, what: str) -> HttpResponse:
+    return redirect(f"{reverse('manage', args=[token])}?done={what}")
 
 
 def _closed(request: HttpRequest, booking: Booking) -> HttpResponse | None:
@@ -176,7 +258,7 @@ def _closed(request: HttpRequest, booking: Booking) -> HttpResponse | None:
     studio = Studio.load()
     if not changes_closed_reason(booking, studio):
         return None
-    summary = summarize(booking, studio)
+    summary = _summary(request, booking)
     if not booking.is_active:
         return render_page(request, "410.html", {"summary": summary}, status=410)
     return render_page(request, "booksync/manage.html", {"summary": summary}, status=409)
@@ -198,29 +280,32 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         return closed
     studio = Studio.load()
     zone = valid_zone(booking.customer_timezone, studio.timezone)
+    options = _picker_options(request)
     if request.method == "GET":
-        picker = day_slots(booking.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz") or zone,
-                           exclude_booking_id=booking.pk)
+        # The calendar opens on the booking's own day (and so its month) unless another is asked for.
+        day = parse_day(request.GET.get("date")) or booking.start.astimezone(ZoneInfo(studio.timezone)).date()
+        picker = day_slots(booking.duration, day=day, zone=request.GET.get("tz") or zone,
+                           exclude_booking_id=booking.pk, **options)
         return _reschedule_page(request, booking, picker)
     form = SlotForm(request.POST)
     valid = form.is_valid()
     data = form.cleaned_data
     picker = day_slots(booking.duration, day=data.get("date"), zone=data.get("timezone") or zone,
-                       exclude_booking_id=booking.pk)
+                       exclude_booking_id=booking.pk, **options)
     if not valid:
-        return _reschedule_page(request, booking, picker, status=422, problem="Choose a new time.")
+        return _reschedule_page(request, booking, picker, status=422, problem=_("Choose a new time."))
     try:
         booking = services.reschedule(booking, data["start"], actor="customer")
     except SlotUnavailable:
-        alternatives = nearest_slots(booking.duration, data["start"], picker.zone, exclude_booking_id=booking.pk)
+        alternatives = nearest_slots(booking.duration, data["start"], picker.zone, exclude_booking_id=booking.pk,
+                                     **options)
         return _reschedule_page(request, booking, picker, status=409, taken=True, alternatives=alternatives)
     except BookingError as exc:
-        page = _reschedule_page(request, booking, picker, status=exc.status, problem=exc.message)
+        page = _reschedule_page(request, booking, picker, status=exc.status, problem=problem_text(exc))
         if isinstance(exc, CalendarUnavailable):
             page["Retry-After"] = str(exc.retry_after)
         return page
-    messages.success(request, "Your booking has moved. We have emailed you the new time.")
-    return redirect("manage", token=token)
+    return _done(token, "moved")
 
 
 def _reschedule_page(request, booking: Booking, picker: DaySlots, *, status: int = 200, problem: str = "",
@@ -228,9 +313,9 @@ def _reschedule_page(request, booking: Booking, picker: DaySlots, *, status: int
     # The zone the booking was made in counts as chosen: keep showing times in it.
     zone_chosen = bool(request.GET.get("tz") or request.POST.get("timezone") or booking.customer_timezone)
     context = _picker_context(picker, zone_chosen=zone_chosen, alternatives=alternatives)
-    context.update({"summary": summarize(booking, Studio.load()), "problem": problem, "taken": taken,
+    context.update({"summary": _summary(request, booking), "problem": problem, "taken": taken,
                     **_length_params(booking)})
-    return render_page(request, "booksync/reschedule.html", context, status=status)
+    return render_page(request, "booksync/reschedule.html", context, status=status, keep=_keep(picker))
 
 
 @_manage_view
@@ -246,10 +331,9 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.cancel(booking, reason=form.cleaned_data["reason"], actor="customer")
         except BookingError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, problem_text(exc))
         else:
-            messages.success(request, "Your booking is cancelled. We have emailed you a confirmation.")
-            return redirect("manage", token=token)
-    summary = summarize(booking, Studio.load())
+            return _done(token, "cancelled")
+    summary = _summary(request, booking)
     return render_page(request, "booksync/cancel.html", {"summary": summary, "form": form},
                        status=409 if form.errors else 200)

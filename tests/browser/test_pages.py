@@ -37,7 +37,7 @@ def test_home_shows_the_studio_and_its_services(client, studio):
     assert studio.name in page and studio.contact_email in page
     assert "--primary:#fafafa" in page and f"--on-primary:{DARK_TEXT}" in page
     for service in Service.objects.filter(active=True):
-        assert f'href="/book/{service.slug}/"' in page
+        assert f'href="/en/book/{service.slug}/"' in page  # links name the page's language
 
 
 def test_brand_text_colour_has_enough_contrast():
@@ -62,9 +62,16 @@ def test_booking_without_javascript(client, studio, monday, outbox):
 
 
 def test_times_can_be_shown_in_another_zone_without_javascript(client, studio, monday):
-    page = client.get(f"/book/portrait/?date={monday}&tz=Asia/Tokyo").content.decode()
+    studio.time_leads = "customer"
+    studio.save()
+    page = client.get(f"/book/portrait/?date={monday}&tz=Asia/Tokyo", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
     tokyo = london(monday, 10).astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{tokyo:%H:%M}" in page and "studio 10:00" in page
+    # By default the studio's time leads (in-person sessions happen there); the customer's is beside it.
+    studio.time_leads = "studio"
+    studio.save()
+    page = client.get(f"/book/portrait/?date={monday}&tz=Asia/Tokyo", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert f'<span class="slot-time">10:00</span><span class="slot-other">your time {tokyo:%H:%M}</span>' in page
 
 
 def test_the_same_form_sent_twice_books_once(client, studio, monday):
@@ -103,7 +110,7 @@ def test_csrf_token_is_required(studio, monday):
     assert response.status_code == 403 and "This form has expired" in response.content.decode()
     assert not Booking.objects.exists()
     page = client.get(f"/book/portrait/?date={monday}").content.decode()
-    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'name="form_token"' in page
 
 
 def test_honeypot_refuses_bots_silently(client, studio, monday):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from booksync.bookings import services
+from booksync.bookings.formats import utc_offset
 from booksync.sync.models import OutboxMessage, OutboxState
 from booksync.sync.outbox import deliver_due
 from tests.conftest import london
@@ -169,14 +170,16 @@ def test_the_customers_time_zone_and_the_studio_time_are_shown(studio, monday, s
     studio.timezone = "Europe/Paris"
     studio.save()
     start = datetime(monday.year, monday.month, monday.day, 10, tzinfo=ZoneInfo("Europe/Paris"))
-    book(start, customer_timezone="America/New_York")
+    book(start, customer_timezone="America/New_York", language="en-GB")
     deliver_emails()
     [sent] = sendgrid.messages
     in_new_york = start.astimezone(ZoneInfo("America/New_York"))
+    new_york, paris = f"New York ({utc_offset(in_new_york)})", f"Paris ({utc_offset(start)})"
     for part in (sent.html, sent.text):
-        assert f"{in_new_york:%H:%M}" in part and "(America/New_York)" in part
-        assert "At the studio: " in part and "10:00" in part and "(Europe/Paris)" in part
-    assert f"{in_new_york:%H:%M}" in sent.subject
+        assert f"{in_new_york:%H:%M}" in part and new_york in part
+        assert "At the studio: " in part and "10:00" in part and paris in part
+    # The subject names the zone its time is in.
+    assert f"{in_new_york:%H:%M} {new_york}" in sent.subject
 
 
 def test_why_the_invite_bypasses_anymails_attach(sendgrid):

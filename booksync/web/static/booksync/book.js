@@ -1,6 +1,10 @@
 /* Enhances the server-rendered slot picker:
- * - a month view that marks the days with free times (one availability-batch call per month);
- * - times shown in the customer's own time zone, detected by the browser and changeable.
+ * - a month calendar following the ARIA grid pattern (one tab stop; arrows, Home/End,
+ *   PageUp/PageDown move; Enter/Space choose), marking the days with free times
+ *   (one availability-batch call per month);
+ * - times in the customer's locale (12/24-hour, names, first day of the week) and zone,
+ *   the zone detected by the browser and changeable through a searchable list;
+ * - the language switcher keeps the chosen day, zone and time.
  * Without this script the page still works: the day is chosen with a GET form. */
 (function () {
   "use strict";
@@ -12,34 +16,44 @@
 
   var bookingForm = slotGrid.closest("form");
   var zoneSelect = dayForm.querySelector("select[name=tz]");
+  var zoneSearch = document.getElementById("tz-search");
+  var zoneCount = document.getElementById("tz-count");
   var dayInput = dayForm.querySelector("input[name=date]");
   var zoneField = bookingForm.querySelector("input[name=timezone]");
   var dateField = bookingForm.querySelector("input[name=date]");
   var legend = document.getElementById("slots-legend");
   var zoneName = document.querySelector("[data-zone-name]");
   var settings = dayForm.dataset;
+  var text = JSON.parse(document.getElementById("picker-text").textContent);
+  var aliases = JSON.parse(document.getElementById("zone-aliases").textContent);
+  var locale = settings.locale || document.documentElement.lang || "en";
   var studioZone = settings.studioZone;
+  var studioLeads = settings.leads !== "customer";
+  var firstWeekday = Number(settings.firstWeekday || 0);  // 0 = Monday … 6 = Sunday
   var selectedDay = settings.day;
   var shownMonth = selectedDay.slice(0, 7);
   var monthData = {};  // "YYYY-MM" -> promise of {"YYYY-MM-DD": ["...Z", ...]}
 
+  function plural(count, one, other) {
+    return new Intl.PluralRules(locale).select(count) === "one" ? one : other;
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
   // --- formatting --------------------------------------------------------------------
   function format(zone, options) {
     options.timeZone = zone;
-    return new Intl.DateTimeFormat("en-GB", options);
+    return new Intl.DateTimeFormat(locale, options);
   }
 
   function localDate(instant, zone) {
-    return format(zone, { year: "numeric", month: "2-digit", day: "2-digit" }).format(instant);
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(instant);
   }
 
-  function timeLabel(instant, zone) {
-    var time = format(zone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
-    if (localDate(instant, zone) !== localDate(instant, studioZone)) {
-      // The studio's day crosses midnight where the customer is: say which day.
-      return format(zone, { weekday: "short" }).format(instant) + " " + time;
-    }
-    return time;
+  function clock(instant, zone) {
+    return format(zone, { timeStyle: "short" }).format(instant);  // CLDR short time, as Babel on the server
   }
 
   function longDay(instant, zone) {
@@ -48,11 +62,29 @@
 
   function dayAsDate(day) {
     var parts = day.split("-").map(Number);
-    return new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
+    return new Date(Date.UTC(parts[0], parts[1] - 1, parts[2], 12));
   }
 
-  function isoDay(year, month, day) {
-    return year + "-" + String(month).padStart(2, "0") + "-" + String(day).padStart(2, "0");
+  function isoDay(date) {
+    return date.toISOString().slice(0, 10);
+  }
+
+  function addDays(day, count) {
+    var date = dayAsDate(day);
+    date.setUTCDate(date.getUTCDate() + count);
+    return isoDay(date);
+  }
+
+  function addMonths(day, count) {
+    var parts = day.split("-").map(Number);
+    var target = new Date(Date.UTC(parts[0], parts[1] - 1 + count, 1, 12));
+    var length = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+    target.setUTCDate(Math.min(parts[2], length));
+    return isoDay(target);
+  }
+
+  function weekColumn(day) {  // 0 … 6 from the locale's first day of the week
+    return (dayAsDate(day).getUTCDay() + 6 - firstWeekday) % 7;
   }
 
   function utcValue(start) {
@@ -66,28 +98,35 @@
   // --- slots -------------------------------------------------------------------------------
   function labelSlot(label, zone) {
     var instant = new Date(label.querySelector("input").value);
-    var text = timeLabel(instant, zone);
-    if (slotGrid.hasAttribute("data-with-day")) text = longDay(instant, zone) + ", " + text;
-    label.querySelector(".slot-time").textContent = text;
-    var studio = label.querySelector(".slot-studio");
+    var customerTime = clock(instant, zone);
+    if (localDate(instant, zone) !== localDate(instant, studioZone)) {
+      // The studio's day crosses midnight where the customer is: say which day.
+      customerTime = format(zone, { weekday: "short" }).format(instant) + " " + customerTime;
+    }
+    var studioTime = clock(instant, studioZone);
+    var main = zone === studioZone || studioLeads ? studioTime : customerTime;
+    if (slotGrid.hasAttribute("data-with-day")) main = longDay(instant, studioLeads ? studioZone : zone) + ", " + main;
+    label.querySelector(".slot-time").textContent = main;
+    var other = label.querySelector(".slot-other");
     if (zone === studioZone) {
-      if (studio) studio.remove();
+      if (other) other.remove();
       return;
     }
-    if (!studio) {
-      studio = document.createElement("span");
-      studio.className = "slot-studio";
-      label.appendChild(studio);
+    if (!other) {
+      other = document.createElement("span");
+      other.className = "slot-other";
+      label.appendChild(other);
     }
-    studio.textContent = "studio " +
-      format(studioZone, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
+    other.textContent = studioLeads ? fill(text.yourTime, { time: customerTime }) : fill(text.studioTime, { time: studioTime });
   }
 
   function relabel() {
     var zone = currentZone();
     zoneField.value = zone;
-    if (zoneName) zoneName.textContent = zone;
+    var option = zoneSelect.options[zoneSelect.selectedIndex];
+    if (zoneName && !(studioLeads && zone !== studioZone)) zoneName.textContent = option ? option.text : zone;
     slotGrid.querySelectorAll("label.slot").forEach(function (label) { labelSlot(label, zone); });
+    keepInLanguageLinks();
   }
 
   function slotLabel(start) {
@@ -108,27 +147,41 @@
     selectedDay = day;
     dateField.value = day;
     if (dayInput) dayInput.value = day;
-    legend.textContent = "Free times on " + longDay(dayAsDate(day), "UTC");
+    legend.textContent = fill(text.freeTimesOn, { day: longDay(dayAsDate(day), "UTC") });
     slotGrid.removeAttribute("data-with-day");
     slotGrid.replaceChildren();
     if (!starts.length) {
       var empty = document.createElement("p");
       empty.className = "empty";
-      empty.textContent = "No free times on this day. Please choose another day.";
+      empty.textContent = text.noTimesThisDay;
       slotGrid.appendChild(empty);
     }
     starts.forEach(function (start) { slotGrid.appendChild(slotLabel(start)); });
     relabel();
   }
 
-  // --- month view -----------------------------------------------------------------------------
+  // --- the language switcher keeps what was chosen ----------------------------------------------
+  function keepInLanguageLinks() {
+    var checked = bookingForm.querySelector("input[name=start]:checked");
+    document.querySelectorAll(".language-link").forEach(function (link) {
+      var url = new URL(link.href);
+      url.searchParams.set("date", selectedDay);
+      url.searchParams.set("tz", currentZone());
+      if (checked) url.searchParams.set("slot", checked.value);
+      else url.searchParams.delete("slot");
+      link.href = url.pathname + url.search;
+    });
+  }
+  bookingForm.addEventListener("change", keepInLanguageLinks);
+
+  // --- month calendar (ARIA grid) ----------------------------------------------------------------
   function fetchMonth(month) {
     if (monthData[month]) return monthData[month];
     var parts = month.split("-").map(Number);
     var length = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
     var dates = [];
     for (var d = 1; d <= length; d++) {
-      var day = isoDay(parts[0], parts[1], d);
+      var day = month + "-" + String(d).padStart(2, "0");
       if (day >= settings.today && day <= settings.lastDay) dates.push(day);
     }
     if (!dates.length) return Promise.resolve({});
@@ -153,101 +206,158 @@
     return monthData[month];
   }
 
-  function shiftMonth(month, step) {
-    var parts = month.split("-").map(Number);
-    var date = new Date(Date.UTC(parts[0], parts[1] - 1 + step, 1));
-    return isoDay(date.getUTCFullYear(), date.getUTCMonth() + 1, 1).slice(0, 7);
-  }
-
-  function button(className, text, label) {
+  function navButton(text, step, month) {
     var el = document.createElement("button");
     el.type = "button";
-    el.className = className;
-    el.textContent = text;
-    if (label) el.setAttribute("aria-label", label);
+    el.className = "month-nav";
+    el.textContent = step < 0 ? "‹" : "›";
+    el.setAttribute("aria-label", text);
+    el.disabled = step < 0 ? month <= settings.today.slice(0, 7) : month >= settings.lastDay.slice(0, 7);
+    el.addEventListener("click", function () {
+      var target = addMonths(month + "-01", step).slice(0, 7);
+      openMonth(target).then(function () {
+        var again = monthBox.querySelectorAll(".month-nav")[step < 0 ? 0 : 1];
+        (again.disabled ? gridCell(focusableDay()) : again).focus();
+      });
+    });
     return el;
   }
 
   function drawMonth(month, byDay) {
+    var first = month + "-01";
     var parts = month.split("-").map(Number);
-    var first = new Date(Date.UTC(parts[0], parts[1] - 1, 1));
     var length = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
 
     var head = document.createElement("div");
     head.className = "month-head";
-    var previous = button("month-nav", "‹", "Previous month");
-    var next = button("month-nav", "›", "Next month");
-    previous.disabled = month <= settings.today.slice(0, 7);
-    next.disabled = month >= settings.lastDay.slice(0, 7);
-    previous.addEventListener("click", function () { openMonth(shiftMonth(month, -1), previous); });
-    next.addEventListener("click", function () { openMonth(shiftMonth(month, 1), next); });
     var title = document.createElement("h3");
     title.id = "month-title";
-    title.textContent = format("UTC", { month: "long", year: "numeric" }).format(first);
-    head.append(previous, title, next);
+    title.textContent = format("UTC", { month: "long", year: "numeric" }).format(dayAsDate(first));
+    head.append(navButton(text.previousMonth, -1, month), title, navButton(text.nextMonth, 1, month));
 
-    var grid = document.createElement("div");
+    var grid = document.createElement("table");
     grid.className = "month-grid";
-    grid.setAttribute("role", "group");
+    grid.setAttribute("role", "grid");
     grid.setAttribute("aria-labelledby", "month-title");
-    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].forEach(function (name) {
-      var cell = document.createElement("span");
-      cell.className = "weekday";
-      cell.setAttribute("aria-hidden", "true");
-      cell.textContent = name;
-      grid.appendChild(cell);
-    });
+    var headRow = grid.createTHead().insertRow();
+    for (var c = 0; c < 7; c++) {
+      // 2024-01-01 was a Monday: day c of the locale's week.
+      var sample = dayAsDate(addDays("2024-01-01", (c + firstWeekday) % 7));
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.className = "weekday";
+      th.abbr = format("UTC", { weekday: "long" }).format(sample);
+      th.textContent = format("UTC", { weekday: "short" }).format(sample);
+      headRow.appendChild(th);
+    }
+    var body = grid.createTBody();
+    var row = body.insertRow();
+    for (var blank = 0; blank < weekColumn(first); blank++) row.insertCell();
     var free = 0;
     for (var d = 1; d <= length; d++) {
-      var day = isoDay(parts[0], parts[1], d);
+      var day = month + "-" + String(d).padStart(2, "0");
+      if (d > 1 && weekColumn(day) === 0) row = body.insertRow();
       var starts = byDay[day] || [];
-      var spoken = longDay(dayAsDate(day), "UTC");
-      var cell = button("day", String(d), spoken + (starts.length ? ", " + starts.length + " free times" : ", no free times"));
+      var cell = row.insertCell();
+      cell.className = "day";
+      cell.setAttribute("role", "gridcell");
       cell.dataset.date = day;
-      if (d === 1) cell.style.gridColumnStart = String(((first.getUTCDay() + 6) % 7) + 1);
+      cell.tabIndex = -1;
+      cell.textContent = String(d);
+      var spoken = longDay(dayAsDate(day), "UTC") + ", " +
+        (starts.length ? fill(plural(starts.length, text.freeCountOne, text.freeCountOther), { n: starts.length })
+          : text.noFreeTimes);
+      cell.setAttribute("aria-label", spoken);
+      cell.setAttribute("aria-selected", String(day === selectedDay));
       if (starts.length) {
         free++;
         cell.classList.add("has-slots");
-        cell.setAttribute("aria-pressed", String(day === selectedDay));
-        cell.addEventListener("click", pickDay);
       } else {
-        cell.disabled = true;
+        cell.setAttribute("aria-disabled", "true");
       }
-      grid.appendChild(cell);
     }
+    grid.addEventListener("click", function (event) {
+      var target = event.target.closest(".day");
+      if (target) choose(target);
+    });
+    grid.addEventListener("keydown", onGridKey);
 
     var status = document.createElement("p");
     status.className = "month-status";
     status.setAttribute("role", "status");
-    status.textContent = free ? "" : "No free times this month.";
+    status.textContent = free ? "" : text.noTimesThisMonth;
     var key = document.createElement("p");
     key.className = "legend-key";
-    key.textContent = "Days with free times are marked with a line.";
+    key.textContent = text.legendKey;
 
     monthBox.replaceChildren(head, grid, status, key);
     monthBox.hidden = false;
+    var tabStop = gridCell(focusableDay());
+    if (tabStop) tabStop.tabIndex = 0;
   }
 
-  function pickDay(event) {
-    var cell = event.currentTarget;
-    monthBox.querySelectorAll(".day[aria-pressed]").forEach(function (other) {
-      other.setAttribute("aria-pressed", String(other === cell));
+  function gridCell(day) {
+    return monthBox.querySelector('.day[data-date="' + day + '"]');
+  }
+
+  function focusableDay() {
+    // The one tab stop: the chosen day when shown, else the first day with free times, else the 1st.
+    if (selectedDay.slice(0, 7) === shownMonth && gridCell(selectedDay)) return selectedDay;
+    var open = monthBox.querySelector(".day.has-slots");
+    return open ? open.dataset.date : shownMonth + "-01";
+  }
+
+  function moveFocus(day) {
+    if (day < settings.today) day = settings.today;
+    if (day > settings.lastDay) day = settings.lastDay;
+    var ready = day.slice(0, 7) === shownMonth ? Promise.resolve() : openMonth(day.slice(0, 7));
+    ready.then(function () {
+      var cell = gridCell(day);
+      if (!cell) return;
+      monthBox.querySelectorAll(".day[tabindex='0']").forEach(function (other) { other.tabIndex = -1; });
+      cell.tabIndex = 0;
+      cell.focus();
+    });
+  }
+
+  function onGridKey(event) {
+    var cell = event.target.closest(".day");
+    if (!cell) return;
+    var day = cell.dataset.date;
+    var moves = {
+      ArrowRight: function () { return addDays(day, 1); },
+      ArrowLeft: function () { return addDays(day, -1); },
+      ArrowDown: function () { return addDays(day, 7); },
+      ArrowUp: function () { return addDays(day, -7); },
+      Home: function () { return addDays(day, -weekColumn(day)); },
+      End: function () { return addDays(day, 6 - weekColumn(day)); },
+      PageDown: function () { return addMonths(day, 1); },
+      PageUp: function () { return addMonths(day, -1); }
+    };
+    if (moves[event.key]) {
+      event.preventDefault();
+      moveFocus(moves[event.key]());
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      choose(cell);
+    }
+  }
+
+  function choose(cell) {
+    if (!cell.classList.contains("has-slots")) return;
+    monthBox.querySelectorAll(".day").forEach(function (other) {
+      other.setAttribute("aria-selected", String(other === cell));
+      other.tabIndex = other === cell ? 0 : -1;
     });
     fetchMonth(shownMonth).then(function (byDay) { showDay(cell.dataset.date, byDay[cell.dataset.date] || []); });
   }
 
-  function openMonth(month, focusAfter) {
+  function openMonth(month) {
     shownMonth = month;
     var status = monthBox.querySelector(".month-status");
-    if (status) status.textContent = "Loading free days…";
-    fetchMonth(month).then(function (byDay) {
+    if (status) status.textContent = text.loading;
+    return fetchMonth(month).then(function (byDay) {
       drawMonth(month, byDay);
-      if (focusAfter) {
-        // Keep keyboard focus on the same arrow after the month is redrawn.
-        var arrows = monthBox.querySelectorAll(".month-nav");
-        var again = focusAfter.getAttribute("aria-label") === "Previous month" ? arrows[0] : arrows[1];
-        (again.disabled ? monthBox.querySelector(".day.has-slots") || again : again).focus();
-      }
     }).catch(function () {
       // Fall back to the plain day form rather than leave the customer stuck.
       document.documentElement.classList.remove("js");
@@ -255,8 +365,33 @@
     });
   }
 
+  // --- the zone list: searchable by city or zone id -------------------------------------------------
+  function fold(value) {
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  if (zoneSearch) {
+    zoneSearch.addEventListener("input", function () {
+      var wanted = fold(zoneSearch.value.trim());
+      var shown = 0;
+      Array.prototype.forEach.call(zoneSelect.options, function (option) {
+        var match = !wanted || fold(option.text).indexOf(wanted) >= 0 || fold(option.value).indexOf(wanted) >= 0;
+        option.hidden = !match && !option.selected;
+        if (match) shown++;
+      });
+      var firstMatch = Array.prototype.find.call(zoneSelect.options, function (option) { return !option.hidden && wanted; });
+      if (firstMatch && !zoneSelect.options[zoneSelect.selectedIndex].hidden && wanted &&
+          fold(zoneSelect.options[zoneSelect.selectedIndex].text).indexOf(wanted) < 0) {
+        zoneSelect.value = firstMatch.value;
+        relabel();
+      }
+      zoneCount.textContent = wanted ? fill(plural(shown, text.zonesFoundOne, text.zonesFoundOther), { n: shown }) : "";
+    });
+  }
+
   // --- start -----------------------------------------------------------------------------------
   var detected = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  detected = aliases[detected] || detected;
   if (detected && !("zoneChosen" in settings)) {
     if (!Array.prototype.some.call(zoneSelect.options, function (o) { return o.value === detected; })) {
       zoneSelect.add(new Option(detected, detected));

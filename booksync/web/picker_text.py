@@ -1,0 +1,27 @@
+"""The words book.js writes into the page, translated here so one catalogue holds every string."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def picker_text() -> dict[str, str]:
+    # {placeholders} are filled in by the script.
+    return {
+        "freeTimesOn": _("Free times on %(day)s") % {"day": "{day}"},
+        "noTimesThisDay": _("No free times on this day. Please choose another day."),
+        "previousMonth": _("Previous month"),
+        "nextMonth": _("Next month"),
+        "freeCountOne": ngettext("%(count)s free time", "%(count)s free times", 1) % {"count": "{n}"},
+        "freeCountOther": ngettext("%(count)s free time", "%(count)s free times", 2) % {"count": "{n}"},
+        "noFreeTimes": _("no free times"),
+        "noTimesThisMonth": _("No free times this month."),
+        "legendKey": _("Days with free times are marked with a line."),
+        "loading": _("Loading free days…"),
+        "studioTime": _("studio %(time)s") % {"time": "{time}"},
+        "yourTime": _("your time %(time)s") % {"time": "{time}"},
+        "zonesFoundOne": ngettext("%(count)s time zone matches", "%(count)s time zones match", 1) % {"count": "{n}"},
+        "zonesFoundOther": ngettext("%(count)s time zone matches", "%(count)s time zones match", 2) % {"count": "{n}"},
+        "calendar": _("Calendar"),
+    }

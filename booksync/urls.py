@@ -10,7 +10,7 @@ admin.site.index_title = "Studio, bookings and sync"
 urlpatterns = [
     path("admin/email-preview/", include("booksync.bookings.email_preview")),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("booksync.web.mail_webhooks")),
     path("api/", api.urls),
     path("", include("booksync.web.urls")),
 ]

@@ -22,6 +22,7 @@ from booksync.integrations import mail
 from booksync.integrations.invites import booking_ics
 from booksync.integrations.ports import PermanentError
 
+from .mail_limits import check_recipient
 from .models import Studio
 from .tokens import manage_url
 
@@ -157,4 +158,6 @@ def deliver(outbox_message) -> str | None:
             delivery_status="skipped", delivery_detail=reason
         )
         return None
+    # Over the per-recipient hourly limit the email waits (HeldBack); it is never dropped.
+    check_recipient(booking.email)
     return mail.send(build_message(booking, kind))

@@ -21,6 +21,7 @@ from booksync.bookings.errors import BookingError, IdempotencyConflict, SlotUnav
 from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 
+from .booking_limits import check_booking_allowed
 from .branding import brand
 from .forms import HONEYPOT_FIELD, BookingForm, CancelForm, SlotForm
 from .picker import (
@@ -112,6 +113,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone,
     )
     try:
+        check_booking_allowed(request, data["email"])  # the same limits as the API's
         result = services.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
         alternatives = nearest_slots(service.duration, data["start"], picker.zone)
@@ -120,7 +122,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         return _booking_page(request, service, form, picker, status=409, selected=selected,
                              problem="This form was already sent with other details. Check them and book again.")
     except BookingError as exc:
-        return _booking_page(request, service, form, picker, status=422, problem=exc.message)
+        return _booking_page(request, service, form, picker, status=exc.status, problem=exc.message)
     return redirect("booking-confirmed", token=result.token)
 
 

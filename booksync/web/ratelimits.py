@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 WEBHOOK_FAILURES = "webhook-failures"
@@ -43,8 +43,9 @@ def _failure_rate(group: str, request: HttpRequest) -> str:
 
 
 def webhook_client_blocked(request: HttpRequest) -> bool:
-    """Has this address had too many webhook calls refused lately? (Counts nothing itself.)"""
-    return is_ratelimited(request, group=WEBHOOK_FAILURES, key="ip", rate=_failure_rate, increment=False)
+    """Has this address used up its refused webhook calls? (Counts nothing itself.)"""
+    usage = get_usage(request, group=WEBHOOK_FAILURES, key="ip", rate=_failure_rate, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def note_webhook_failure(request: HttpRequest) -> None:

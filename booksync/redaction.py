@@ -47,9 +47,11 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = redact(record.getMessage())
         record.msg, record.args = (escape_controls(message) if self.escape else message), ()
-        for key, value in vars(record).items():
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, redact(value))
+        for key, value in list(vars(record).items()):
+            if key in _STANDARD or key.startswith("_") or isinstance(value, int | float | bool | type(None)):
+                continue
+            # Strings, and objects a formatter would print (Django's ``request`` extra), redacted.
+            setattr(record, key, redact(value if isinstance(value, str) else str(value)))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

@@ -154,3 +154,16 @@ def test_health_tells_strangers_only_ok_or_degraded(studio, settings, api_client
     assert detailed["database"] == "ok" and "email_backend" in detailed
     wrong = api_client.get("/api/health", headers={"Authorization": "Bearer guess"}).json()
     assert wrong == {"status": "ok"}
+
+
+@pytest.mark.parametrize("body", [None, 0, {}, [1], [{}], [{"event": "bounce", "timestamp": "x"}],
+                                  [{"event": "dropped", "reason": 5}], [{"event": "bounce", "timestamp": 10**30}]])
+def test_a_malformed_but_authenticated_sendgrid_batch_is_a_400(studio, settings, client, body):
+    """Found by the fuzz pass: anymail's parser raised a 500 on these."""
+    import base64
+
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "sendgrid:secret"}
+    auth = "Basic " + base64.b64encode(b"sendgrid:secret").decode()
+    response = Client(raise_request_exception=False).post(TRACKING, json.dumps(body), content_type="application/json",
+                                                          headers={"Authorization": auth})
+    assert response.status_code == 400

@@ -147,9 +147,14 @@ def test_rescheduling_to_a_start_at_the_end_of_the_calendar_is_refused(studio, m
     assert (response.status_code, response.json()["field"]) == (422, "start")
 
 
-def test_a_handshake_token_with_a_nul_is_refused_and_not_stored(db, api_client):
+def test_a_handshake_token_with_a_nul_is_refused_and_not_stored(db, api_client, settings):
     from booksync.sync.models import SyncState
+    from booksync.sync.notion_handshake import open_window
     from booksync.sync.notion_webhooks import TOKEN_STATE
+
+    # An expected handshake (Notion configured, window open), so the token itself is judged.
+    settings.NOTION_API_KEY, settings.NOTION_BOOKINGS_DATABASE_ID = "secret_key", "db-id"
+    open_window()
 
     response = _post(api_client, "/api/webhooks/notion", {"verification_token": "secret_\x00"})
     assert response.status_code == 400

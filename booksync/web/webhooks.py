@@ -22,7 +22,9 @@ _PROBLEM = {"content": {"application/json": {"schema": {"$ref": "#/components/sc
 _GOOGLE_DOC = {
     "parameters": _headers("X-Goog-Channel-ID", "X-Goog-Channel-Token", "X-Goog-Resource-ID",
                            "X-Goog-Resource-State", "X-Goog-Message-Number"),
-    "responses": {"200": {"description": "Verified: busy-time cache dropped, worker woken."},
+    # Integer status keys: ninja's own are integers, and a string "200" beside them would be
+    # a duplicate key in openapi.json (Swagger UI then refuses the whole document).
+    "responses": {200: {"description": "Verified: busy-time cache dropped, worker woken."},
                   "401": {"description": "Unknown channel or wrong channel token."},
                   "429": {"description": "Too many refused calls from this address.", **_PROBLEM}},
 }

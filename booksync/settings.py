@@ -176,8 +176,15 @@ CACHES = {
         # busy-time cache); a scale-out across machines can point this at Redis.
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "booksync_cache",
-    }
+    },
+    # Rate-limit counters (django-ratelimit): their own table, never culled, increments atomic.
+    "ratelimit": {
+        "BACKEND": "booksync.web.counter_cache.CounterCache",
+        "LOCATION": "booksync_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- booksync -------------------------------------------------------------------------
 ADMIN_API_TOKEN = env("ADMIN_API_TOKEN")

@@ -4,8 +4,9 @@ Pages load only their own scripts and styles; the two inline blocks the base
 template needs (the ``js`` class switch and the studio's colours) carry the
 request's nonce. ``frame-ancestors 'none'`` (with X-Frame-Options DENY) is the
 default; a view that may be framed says so with django-csp's decorators, e.g.
-``@csp_update({"frame-ancestors": ["https://studio.example"]})`` together with
-Django's ``@xframe_options_exempt``.
+``@csp_replace({"frame-ancestors": ["https://studio.example"]})`` (replace, not
+update: ``'none'`` beside a source is meaningless) together with Django's
+``@xframe_options_exempt``.
 """
 
 from __future__ import annotations

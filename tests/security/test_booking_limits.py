@@ -153,6 +153,18 @@ def test_book_and_cancel_cycles_cannot_mail_bomb_an_address(studio, monday, sett
     assert all(m.attempts == 0 for m in held)  # waiting spends no delivery attempt
     assert all(m.not_before > m.updated_at for m in held)
 
+    # An hour later the held emails go out (never dropped): move the sent ones back two hours.
+    from datetime import timedelta as hours_ago
+
+    from django.utils import timezone
+
+    OutboxMessage.objects.filter(topic="email", state=OutboxState.DONE).update(
+        delivered_at=timezone.now() - hours_ago(hours=2))
+    waiting = held.count()
+    held.update(not_before=timezone.now())
+    deliver_due(topics=["email"])
+    assert len(list(quiet_outbox.glob("*.eml"))) == 5 + min(waiting, 5)
+
     admin = User.objects.create_superuser("admin", "admin@example.com", "pw-for-tests-123")
     client.force_login(admin)
     dashboard = client.get(reverse("admin:sync-dashboard")).content.decode()

@@ -201,3 +201,13 @@ def test_repeated_failures_from_one_client_are_limited(notion_on, settings, api_
     # Another client is not affected.
     other = api_client.post(URL, json.dumps(bad), content_type="application/json", REMOTE_ADDR="203.0.113.9")
     assert other.status_code == 401
+
+
+def test_notions_own_handshake_replaces_a_planted_token_once_the_admin_expects_it(notion_on, api_client):
+    """Issue: the real Notion's handshake got a 409 after a stranger's token was stored."""
+    from booksync.sync.notion_webhooks import TOKEN_STATE
+
+    SyncState.put(TOKEN_STATE, "secret_planted_by_a_stranger")
+    open_window()
+    assert post_json(api_client, URL, {"verification_token": TOKEN}).status_code == 200
+    assert token_state() == TOKEN

@@ -15,6 +15,8 @@ from booksync.bookings import services
 from booksync.bookings.models import Service
 from tests.conftest import london
 
+from .conftest import screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -55,7 +57,9 @@ def test_the_admin_and_api_docs_pass_the_policy(site, studio, open_page):
     login = ("owner", "pw-for-browser-tests-1")
     for path, ready in (("/admin/", "#content"), ("/admin/sync/syncrun/dashboard/", ".dash"),
                         ("/admin/bookings/booking/add/", "#booking_form"), ("/admin/email-preview/", "iframe")):
-        _page, reports = violations_on(open_page, site + path, login=login, wait_for=ready)
+        page, reports = violations_on(open_page, site + path, login=login, wait_for=ready)
         assert reports == [], (path, reports)
+        if path.endswith("dashboard/"):
+            screenshot(page, "admin-sync-dashboard")  # the held-back emails, Notion window and feed rows
     _page, reports = violations_on(open_page, site + "/api/docs", wait_for=".swagger-ui .info")
     assert reports == [], ("/api/docs", reports)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,9 @@ def main() -> int:
                           "tests/security/test_fuzz_forms_webhooks.py"], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     for line in run.stdout.splitlines():
-        if line.startswith(".fuzz:") or line.startswith("fuzz:") or "passed" in line or "failed" in line:
-            print(line.lstrip("."))
+        found = re.search(r"fuzz: .*|\d+ (passed|failed).*", line)
+        if found:
+            print(found.group(0))
     if run.returncode:
         print(run.stdout[-4000:], run.stderr[-2000:])
     return run.returncode

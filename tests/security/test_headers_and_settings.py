@@ -73,7 +73,9 @@ def test_a_view_can_allow_framing_with_django_csps_decorator(rf):
 
 
 def product(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HSTS", "SECURE_", "TRUSTED", "SITE_URL"))}
+    # A deployment's environment: none of ours, nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE.
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("HSTS", "SECURE_", "TRUSTED", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     return subprocess.run([sys.executable, "-c", code], env={**base, "DATA_DIR": str(django_settings.DATA_DIR),
                                                               "DJANGO_SETTINGS_MODULE": "booksync.settings", **env},
                           capture_output=True, text=True, timeout=120)

@@ -1,4 +1,4 @@
-"""The long fuzz pass over the forms and webhooks: 150 hypothesis examples per target (1,200 requests).
+"""The long fuzz pass over the forms and webhooks: 150 hypothesis examples per target (7 targets: 1,050 requests).
 
 Usage: .venv/bin/python bench/fuzz_forms.py [--examples 150]
 

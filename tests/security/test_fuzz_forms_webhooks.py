@@ -7,8 +7,8 @@ far or malformed times, huge strings), random JSON of any depth for the
 webhooks, signed and unsigned, with and without the right secrets. Every
 answer must be below 500.
 
-``FUZZ_EXAMPLES`` sets the examples per target (default 40: 320 requests in
-``make test``); ``bench/fuzz_forms.sh`` runs it with 150 (1,200 requests).
+``FUZZ_EXAMPLES`` sets the examples per target (7 targets; default 40: 280 requests in
+``make test``); ``bench/fuzz_forms.py`` runs it with 150 (1,050 requests).
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ MEDIA_URL = "/media/"
 
 CACHES = {
     "default": {
-        # Shared by every web and worker process of one machine (rate limits,
+        # Shared by every web and worker process of one machine (the sync lock,
         # busy-time cache); a scale-out across machines can point this at Redis.
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "booksync_cache",

@@ -60,3 +60,29 @@ def test_counts_survive_the_shared_caches_churn(studio, settings):
         cache.set(f"busy-day-{n}", n)
     assert get_usage(request, group="churn", key="ip", rate="10/d", increment=False)["count"] == 3
     caches["ratelimit"].clear()
+
+
+INCREMENTS = 150
+PROCESSES = 4
+_COUNT = (
+    "import django; django.setup()\n"
+    "from django.core.cache import caches\n"
+    "counter = caches['ratelimit']\n"
+    "for _ in range({n}): counter.incr('race-counter')\n"
+)
+
+
+def test_increments_from_several_processes_are_never_lost():
+    """The claim itself, without the booking around it: processes incrementing one counter at once."""
+    import subprocess
+    import sys
+
+    from tests.liveserver import product_env
+
+    counter = caches["ratelimit"]
+    counter.set("race-counter", 0, timeout=600)
+    code = _COUNT.format(n=INCREMENTS)
+    workers = [subprocess.Popen([sys.executable, "-c", code], env=product_env()) for _ in range(PROCESSES)]
+    assert [w.wait(timeout=240) for w in workers] == [0] * PROCESSES
+    assert counter.get("race-counter") == INCREMENTS * PROCESSES
+    counter.clear()

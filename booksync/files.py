@@ -18,5 +18,9 @@ def keep_files_private(data_dir: Path) -> None:
     os.umask(PRIVATE_UMASK)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     # A folder made by an older version, or by hand, is tightened too; files inside a 0700
-    # folder are out of other users' reach whatever their own mode.
-    data_dir.chmod(0o700)
+    # folder are out of other users' reach whatever their own mode. A folder someone else owns
+    # (a mounted volume) is left as its owner set it.
+    try:
+        data_dir.chmod(0o700)
+    except PermissionError:
+        pass

@@ -8,6 +8,7 @@ a chmod after each write, which would leave a window and miss new writers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -20,7 +21,5 @@ def keep_files_private(data_dir: Path) -> None:
     # A folder made by an older version, or by hand, is tightened too; files inside a 0700
     # folder are out of other users' reach whatever their own mode. A folder someone else owns
     # (a mounted volume) is left as its owner set it.
-    try:
+    with contextlib.suppress(PermissionError):
         data_dir.chmod(0o700)
-    except PermissionError:
-        pass

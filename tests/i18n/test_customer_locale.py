@@ -16,7 +16,7 @@ from booksync.bookings.models import Booking, Service
 from booksync.web import form_guard
 from booksync.web.picker import slot_value
 from booksync.web.zones import aliases, canonical, canonical_zones, zone_choices
-from tests.conftest import london
+from tests.conftest import csp_directive, london
 
 pytestmark = pytest.mark.django_db
 
@@ -175,12 +175,6 @@ def test_an_old_form_token_expires(studio, monday, settings):
 
 
 # --- framing -------------------------------------------------------------------------------------------
-def csp_directive(response, name: str) -> str:
-    """One directive's sources from the response's Content-Security-Policy (the rest is the site-wide policy)."""
-    directives = dict(part.strip().partition(" ")[::2] for part in response["Content-Security-Policy"].split(";"))
-    return directives[name]
-
-
 def test_framing_is_refused_unless_the_origin_is_allowed(client, studio, settings):
     settings.EMBED_ALLOWED_ORIGINS = []
     page = client.get("/book/portrait/")

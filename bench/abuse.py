@@ -160,7 +160,7 @@ def attack(url: str, seconds: float, rotate: bool) -> Attacker:
 
 
 def deliver(env: dict[str, str]) -> None:
-    code = ("import django; django.setup(); from booksync.sync.outbox import deliver_due; "
+    code = ("import django; django.setup(); from booksync.outbox.delivery import deliver_due; "
             "[deliver_due() for _ in range(20)]")
     subprocess.run([*CLI[:1], "-c", code], env=env, cwd=ROOT, check=True)
 

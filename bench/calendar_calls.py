@@ -55,7 +55,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from booksync.integrations.google_calendar import google_calendar  # noqa: E402
-from booksync.sync.outbox import deliver_due  # noqa: E402
+from booksync.outbox.delivery import deliver_due  # noqa: E402
 
 
 def next_monday() -> date:

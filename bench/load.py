@@ -166,10 +166,10 @@ def run_load(args, url: str, emu, gcal, data_source_id: str) -> dict:
     from django.db import close_old_connections, connection
 
     from booksync.bookings.models import Booking
+    from booksync.outbox.delivery import deliver_due
     from booksync.sync.engine import run_sync
     from booksync.sync.lock import SyncBusy
     from booksync.sync.models import BookingLink
-    from booksync.sync.outbox import deliver_due
 
     starts = slot_starts(args.days)
     answers: Counter = Counter()

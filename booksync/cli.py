@@ -45,7 +45,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # A first delivery pass at start: it hands back what a worker that died left claimed and
     # starts the process's claim watch, instead of waiting for the minute's sweep.
     try:
-        async_task("booksync.sync.tasks.deliver_outbox", task_name="deliver_outbox at start")
+        async_task("booksync.outbox.tasks.deliver", task_name="deliver_outbox at start")
     except DatabaseError as exc:  # not migrated yet: the schedules start it later
         print(f"could not queue the first delivery pass: {exc}", file=sys.stderr)
     _manage("qcluster")

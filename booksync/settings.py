@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "booksync.bookings",
+    "booksync.outbox",
     "booksync.sync",
     "booksync.web",
 ]

@@ -10,7 +10,7 @@ from django.contrib.admin.apps import AdminConfig
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-TECHNICAL_APPS = {"sync", "django_q", "auth"}
+TECHNICAL_APPS = {"sync", "outbox", "django_q", "auth"}
 TECHNICAL_PERMISSION = "bookings.view_technical"
 
 

@@ -3,8 +3,9 @@
 The calendar adapters raise ``CalendarUnreachable`` with the last busy time the
 calendar reported. Availability always answers from that picture and says it
 is stale. A booking's live re-check follows the policy: ``accept`` books
-against the picture and owes a re-check once the calendar answers again
-(sync/calendar_recheck.py); ``refuse`` answers ``CalendarUnavailable`` (503).
+against the picture and owes a re-check (topic ``calendar_check``) that the outbox
+retries through the outage; once the calendar answers, ``recheck`` flags any clash
+on the dashboard and to the studio by email. ``refuse`` answers ``CalendarUnavailable`` (503).
 
 ``watching()`` lets a request see, after the fact, whether any busy time it
 used was stale, without threading a flag through every function in between.
@@ -18,20 +19,27 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from booksync.integrations.busy_days import CalendarUnreachable
-from booksync.integrations.registry import busy_source
+from booksync.integrations.registry import busy_source, calendar_store
+from booksync.outbox import effects
+from booksync.outbox.models import AuditEntry
 from booksync.scheduling import Interval
 
+from . import studio_mail
 from .errors import CalendarUnavailable
+from .models import ACTIVE_STATUSES, Booking, Studio
+from .sentences import admin_link
 
 log = logging.getLogger("booksync.calendar")
 
 ACCEPT, REFUSE = "accept", "refuse"
 POLICIES = (ACCEPT, REFUSE)
-RECHECK_TOPIC = "calendar_check"
+CLASH_ACTION = "calendar_clash"  # the audit entry of a clash found after an outage (and its studio notice)
 
 
 def policy() -> str:
@@ -86,8 +94,74 @@ def remote_busy(window: Interval, *, live: bool) -> list[Interval]:
 def owe_recheck(booking) -> None:
     """A booking accepted without the live calendar: check it against the calendar once it answers.
 
-    Called inside the booking's transaction; the outbox retries it through the outage.
+    Called inside the booking's transaction (its change woke the worker); the outbox retries it
+    through the outage.
     """
-    from booksync.sync import outbox
+    effects.owe(booking, effects.calendar_check(booking), wake=False)
 
-    outbox.record(RECHECK_TOPIC, "recheck", f"{RECHECK_TOPIC}:{booking.pk}:v{booking.version}", booking=booking)
+
+def recheck(message) -> str | None:
+    """Outbox handler for topic ``calendar_check``: once the calendar answers, read the events over
+    the booking's time that booksync did not write; any such event is a clash nobody saw when
+    the booking was taken."""
+    booking = Booking.objects.filter(pk=message.booking_id).first()
+    if booking is None or not booking.is_active:
+        return None  # cancelled meanwhile: nothing left to clash
+    clashes = calendar_store().foreign_events(Interval(booking.blocked_start, booking.blocked_end))
+    if clashes:
+        flag_clash(booking, [{"id": event.external_id, "summary": event.name,
+                              "start": event.start.isoformat(), "end": event.end.isoformat()} for event in clashes])
+    return None
+
+
+def flag_clash(booking, events: list[dict]) -> None:
+    """The re-check found calendar events over the booking's time that booksync did not write:
+    on the dashboard (an audit entry ``calendar_clash``) and to the studio by email, once per
+    booking version. Nothing is moved or cancelled; the studio decides with the customer."""
+    AuditEntry.objects.get_or_create(
+        booking=booking, action=CLASH_ACTION, detail__version=booking.version,
+        defaults={"actor": AuditEntry.Actor.SYSTEM, "detail": {"version": booking.version, "events": events}},
+    )
+    notice = _clash_notice(booking, events)
+    if notice is not None:
+        effects.owe(booking, notice)
+
+
+def _clash_notice(booking, events: list[dict]) -> effects.Effect | None:
+    """The studio's alert for one flagged booking, on the one "email the studio" path."""
+    studio = Studio.load()
+    zone = ZoneInfo(studio.timezone)
+    when = booking.start.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+    lines = [
+        "While the calendar could not be reached, booksync accepted this booking against the calendar's "
+        "last known busy time:",
+        "",
+        f"  {booking.service_name} – {booking.name}, {when} ({studio.timezone})",
+        "",
+        "Now that the calendar answers again, it shows at the same time:",
+        "",
+        *[f"  {event['summary'] or '(no title)'}: {_local(event['start'], zone)} – {_local(event['end'], zone)}"
+          for event in events],
+        "",
+        "Nothing was changed automatically. Move one of them or contact the customer.",
+    ]
+    return studio_mail.notice(booking, CLASH_ACTION,
+                              subject=f"Calendar clash: {booking.service_name} – {booking.name}, {when}",
+                              text="\n".join(lines), link=admin_link(booking), alert=True)
+
+
+def _local(stamp: str, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def open_clashes(limit: int = 20) -> list[AuditEntry]:
+    """Clashes the studio has not acted on (the dashboard's list).
+
+    A clash stays listed while its booking is active, upcoming and unchanged since it was
+    flagged; moving or cancelling the booking settles it (a move owes its own check if the
+    calendar is still down).
+    """
+    entries = (AuditEntry.objects.filter(action=CLASH_ACTION, booking__status__in=ACTIVE_STATUSES,
+                                         booking__end__gte=timezone.now())
+               .select_related("booking").order_by("-at"))
+    return [entry for entry in entries if entry.detail.get("version") == entry.booking.version][:limit]

@@ -6,11 +6,11 @@ Called inside the transaction of the change, so all of it commits together.
 from __future__ import annotations
 
 from booksync.integrations.registry import remote_topics
-from booksync.sync import outbox
-from booksync.sync.models import AuditEntry
+from booksync.outbox import effects
+from booksync.outbox.topics import PUSH_ORDER
 
+from . import studio_mail
 from .sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
-from .studio_contact import notify_address
 
 BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
 
@@ -34,36 +34,34 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     """
     # The time as it was at this change, so the audit log still reads right after a later move.
     detail = {"start": booking.start.isoformat(), **(detail or {})}
-    AuditEntry.objects.create(booking=booking, actor=actor, action=change, detail=detail)
+    effects.audit(booking.pk, actor, change, detail)
+    owed = []
     kind = EMAIL_FOR_CHANGE.get(change)
     if notify and kind and booking.email:
-        payload = {"kind": kind}
+        payload = {}
         if detail.get("from"):
             # The time the customer knew, so the update email can say "was … now …".
-            payload.update({"was_start": detail["from"], "was_end": detail.get("from_end", "")})
-        outbox.record("email", kind, f"email:{booking.pk}:{kind}:{booking.sequence}", booking=booking, payload=payload)
+            payload = {"was_start": detail["from"], "was_end": detail.get("from_end", "")}
+        owed.append(effects.email(booking, kind, **payload))
     # Calendar before Notion: the page shows the event id. The outbox enforces the order on
-    # claims (outbox.WAITS_FOR), with any number of workers; recording in it keeps it readable.
-    for topic in sorted(remote_topics(), key=outbox.PUSH_ORDER.index):
-        if topic in skip_topics:
-            continue
-        outbox.record(topic, "push", f"{topic}:{booking.pk}:v{booking.version}", booking=booking)
+    # claims (topics.WAITS_FOR), with any number of workers; recording in it keeps it readable.
+    owed += [effects.push(topic, booking) for topic in sorted(remote_topics(), key=PUSH_ORDER.index)
+             if topic not in skip_topics]
     if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
-        _tell_the_studio(booking, change, actor, detail)
-    outbox.wake_worker()
+        owed.append(_studio_notice(booking, change, actor, detail))
+    effects.owe(booking, *[effect for effect in owed if effect is not None])
 
 
-def _tell_the_studio(booking, change: str, actor: str, detail: dict) -> None:
-    """The studio's email about this change, an outbox message of topic ``studio`` (sync.studio_mail
-    delivers it). At most once: the key names the booking, the change and its version."""
+def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Effect | None:
+    """The studio's email about this change (``studio_mail`` delivers it); at most once per
+    booking, change and version. None when studio emails are off."""
     from zoneinfo import ZoneInfo
 
     from .models import Studio
 
-    if not notify_address():
-        return
+    if not studio_mail.notify_address():
+        return None
     zone = ZoneInfo(Studio.load().timezone)
-    payload = {"subject": f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}",
-               "text": change_sentence(booking, change, actor, detail, zone), "link": admin_link(booking)}
-    outbox.record("studio", "notify", f"studio:{booking.pk}:{change}:v{booking.version}", booking=booking,
-                  payload=payload)
+    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
+    return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
+                              text=change_sentence(booking, change, actor, detail, zone))

@@ -17,7 +17,7 @@ import logging
 from anymail.signals import AnymailTrackingEvent, EventType
 from django.db import transaction
 
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 
 log = logging.getLogger("booksync.mail")
 

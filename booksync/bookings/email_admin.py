@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 
 from .delivery_status import PROBLEMS
 

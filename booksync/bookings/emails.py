@@ -173,9 +173,9 @@ def previous_time(payload: dict) -> tuple[datetime, datetime] | None:
 
 
 def _recorded_sequence(outbox_message) -> int | None:
-    """The booking sequence the email was owed for (its key ends in it: ``email:<id>:<kind>:<seq>``)."""
-    tail = outbox_message.key.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+    """The booking sequence the email was owed for (``outbox.effects.email`` puts it in the payload)."""
+    sequence = (outbox_message.payload or {}).get("sequence")
+    return sequence if isinstance(sequence, int) else None
 
 
 def stale_reason(outbox_message, booking, kind: str) -> str:
@@ -205,11 +205,6 @@ def deliver(outbox_message) -> str | None:
     """
     booking = outbox_message.booking
     kind = outbox_message.payload.get("kind") or outbox_message.action
-    if kind == "studio_calendar_clash":  # to the studio, not the customer (ADR 0012)
-        from booksync.sync.calendar_recheck import studio_clash_email
-
-        alert = studio_clash_email(outbox_message)
-        return mail.send(alert) if alert is not None else None
     if booking is None or not booking.email:
         return None
     reason = stale_reason(outbox_message, booking, kind)

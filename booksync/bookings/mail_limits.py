@@ -14,25 +14,23 @@ from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from booksync.outbox.delivery import WaitUntil
+from booksync.outbox.models import OutboxMessage, OutboxState
+
 WINDOW = timedelta(hours=1)
 HELD_BACK = "Held back:"
 
 
-class HeldBack(Exception):
+class HeldBack(WaitUntil):
     """Raised by the email handler; the outbox re-queues the message for ``until``."""
-
-    retryable = True
 
     def __init__(self, address: str, until: datetime):
         super().__init__(f"{HELD_BACK} {settings.EMAILS_PER_RECIPIENT_PER_HOUR} emails went to this address "
-                         f"within the hour; this one goes out after {until:%H:%M} UTC")
+                         f"within the hour; this one goes out after {until:%H:%M} UTC", until)
         self.address = address
-        self.until = until
 
 
 def _sent_to(address: str, since: datetime):
-    from booksync.sync.models import OutboxMessage, OutboxState
-
     return (OutboxMessage.objects.filter(topic="email", state=OutboxState.DONE, delivered_at__gte=since,
                                          booking__email__iexact=address)
             .exclude(delivery_status="skipped"))
@@ -53,8 +51,6 @@ def check_recipient(address: str, now: datetime | None = None) -> None:
 
 def held_back_emails():
     """Emails waiting because of the limit (the sync dashboard lists them)."""
-    from booksync.sync.models import OutboxMessage, OutboxState
-
     return (OutboxMessage.objects.select_related("booking")
             .filter(topic="email", state=OutboxState.PENDING, last_error__startswith=HELD_BACK)
             .order_by("not_before")[:50])

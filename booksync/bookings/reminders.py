@@ -1,8 +1,9 @@
 """Reminder emails a configurable time before each session (a worker schedule).
 
-``send_due_reminders`` only records outbox messages; the outbox sends them.
-Its key is booking + sequence, so running it every few minutes records each
-reminder once, and a reschedule (which raises the sequence) earns a new one.
+``send_due_reminders`` only owes outbox messages; the outbox sends them. An
+email's key names the booking, its kind and the booking's sequence, so running it
+every few minutes records each reminder once, and a reschedule (which raises the
+sequence) earns a new one.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from booksync.sync import outbox
+from booksync.outbox import delivery, effects
 
 from .models import Booking
 
-
-def reminder_key(booking: Booking) -> str:
-    return f"email:{booking.pk}:reminder:{booking.sequence}"
+REMINDER = "reminder"
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
@@ -38,14 +37,14 @@ def send_due_reminders(now: datetime | None = None) -> int:
     recorded = 0
     for booking in due.prefetch_related("outbox"):
         emails = [m for m in booking.outbox.all() if m.topic == "email"]
-        key = reminder_key(booking)
-        if any(m.key == key for m in emails):
+        reminder = effects.email(booking, REMINDER)
+        if any(m.key == reminder.key for m in emails):
             continue
         if any(m.created_at > booking.start - window for m in emails):
             continue
         with transaction.atomic():
-            outbox.record("email", "reminder", key, booking=booking, payload={"kind": "reminder"})
+            effects.owe(booking, reminder, wake=False)
         recorded += 1
     if recorded:
-        outbox.wake_worker()
+        delivery.wake_worker()
     return recorded

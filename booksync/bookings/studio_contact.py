@@ -1,4 +1,4 @@
-"""Where the studio's own emails go: ``STUDIO_NOTIFY_EMAIL``, else the studio's contact address; '' when off."""
+"""Where the studio's own emails go: ``STUDIO_NOTIFY_EMAIL``, else the studio's contact address."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from django.conf import settings
 from .models import Studio
 
 
+def studio_address() -> str:
+    """The studio's inbox for booksync's emails ('' when it has none)."""
+    return getattr(settings, "STUDIO_NOTIFY_EMAIL", "") or Studio.load().contact_email
+
+
 def notify_address() -> str:
-    """'' when studio emails are off: ``STUDIO_NOTIFY=false`` or the studio's "Notify studio" unticked."""
+    """'' when studio notices are off: ``STUDIO_NOTIFY=false`` or the studio's "Notify studio" unticked."""
     if not getattr(settings, "STUDIO_NOTIFY", True):
         return ""
     studio = Studio.load()

@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 
-from . import outbox
-from .models import AuditEntry, BookingLink, OutboxMessage, SyncRun, SyncState, WebhookDelivery
+from booksync.outbox import delivery
+from booksync.outbox.models import AuditEntry, OutboxMessage
+
+from .models import BookingLink, SyncRun, SyncState, WebhookDelivery
 
 
 class LedgerAdmin(admin.ModelAdmin):
@@ -23,7 +25,7 @@ class OutboxMessageAdmin(LedgerAdmin):
     @admin.action(description="Retry now")
     def retry_now(self, request, queryset):
         for message in queryset:
-            outbox.retry(message)
+            delivery.retry(message)
         self.message_user(request, f"Queued {queryset.count()} message(s) again.", messages.SUCCESS)
 
 

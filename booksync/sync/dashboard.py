@@ -9,13 +9,14 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from booksync.bookings.calendar_outage import open_clashes
 from booksync.bookings.feed_token import feed_url, rotate_feed_token
 from booksync.bookings.mail_limits import held_back_emails
 from booksync.bookings.models import Studio
+from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 
 from . import notion_handshake
-from .calendar_recheck import open_clashes
-from .models import AuditEntry, OutboxMessage, OutboxState, SyncRun, SyncState, WebhookDelivery
+from .models import SyncRun, SyncState, WebhookDelivery
 from .notion_handshake import TOKEN_STATE
 
 
@@ -23,9 +24,9 @@ def dashboard(request):
     from booksync.bookings.sentences import change_sentence
     from booksync.bookings.studio_time import studio_zone
     from booksync.integrations.registry import notion_enabled
+    from booksync.outbox.liveness import last_successes
 
     from . import dashboard_problems as plain
-    from .liveness import last_successes
 
     zone = studio_zone()
     open_messages = list(
@@ -79,11 +80,11 @@ def sync_now(request):
 
 @require_POST
 def retry_failed(request):
-    from . import outbox
+    from booksync.outbox import delivery
 
     failed = list(OutboxMessage.objects.filter(state=OutboxState.FAILED))
     for message in failed:
-        outbox.retry(message)
+        delivery.retry(message)
     messages.success(request, f"Queued {len(failed)} failed delivery(ies) again.")
     return redirect("admin:sync-dashboard")
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booksync.bookings.delivery_status import PROBLEMS as EMAIL_PROBLEMS
-
-from .models import OutboxMessage, OutboxState
+from booksync.outbox.models import OutboxMessage, OutboxState
 
 SIDE_NAMES = {"notion": "Notion", "calendar": "the calendar", "email": "the customer's email", "studio": "the studio's email"}
 

@@ -29,11 +29,12 @@ from booksync.integrations.registry import (
     notion_enabled,
     notion_store,
 )
+from booksync.outbox import claims, delivery, effects, liveness
+from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 
-from . import claims, liveness, outbox
 from .ledger import load_links, load_links_for_pages, remember
 from .lock import acquire, release
-from .models import AuditEntry, BookingLink, OutboxMessage, OutboxState, SyncRun, SyncState
+from .models import BookingLink, SyncRun, SyncState
 from .plan import (
     CALENDAR,
     NOTION,
@@ -50,7 +51,6 @@ from .plan import (
     plan_sync,
     project,
 )
-from .push import ensure_push
 from .snapshot import calendar_fingerprint
 
 log = logging.getLogger("booksync.sync")
@@ -172,7 +172,7 @@ def _apply(plan: Plan, report: Report) -> None:
                 continue
             link = BookingLink.objects.filter(booking=booking).first()
             has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
-            report.owed.append(ensure_push(action.side, booking).pk)
+            report.owed.append(effects.ensure_push(action.side, booking).pk)
             # Counted in _deliver, and only if the push lands: a failed delete is an error, not a deletion.
             if not has_record:
                 report.pushes[(action.side, str(booking.pk))] = "created"
@@ -182,10 +182,7 @@ def _apply(plan: Plan, report: Report) -> None:
                 report.pushes[(action.side, str(booking.pk))] = "updated"
             report.actions.append({"action": "push", "to": action.side, "booking": str(booking.pk)})
     for conflict in plan.conflicts:
-        AuditEntry.objects.create(
-            booking_id=conflict.booking_id, actor=AuditEntry.Actor.SYSTEM, action="conflict",
-            detail=conflict_detail(conflict),
-        )
+        effects.audit(conflict.booking_id, AuditEntry.Actor.SYSTEM, "conflict", conflict_detail(conflict))
         report.conflicts.append(conflict)
 
 
@@ -221,7 +218,7 @@ def _deliver(report: Report, owed_before: set[int]) -> None:
     progress", not an error. See docs/decisions/0006-one-truth-under-concurrency.md.
     """
     ids = list(dict.fromkeys(report.owed + _due(owed_before)))
-    outcomes = outbox.deliver(ids)
+    outcomes = delivery.deliver(ids)
     for message in OutboxMessage.objects.filter(pk__in=list(outcomes)).order_by("created_at", "id"):
         outcome = outcomes[message.pk]
         planned = report.pushes.pop((message.topic, str(message.booking_id)), None) \

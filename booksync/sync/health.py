@@ -39,9 +39,8 @@ def worker_state(heartbeat: str | None, now: datetime | None = None) -> dict:
 def health_report() -> dict:
     from booksync.integrations.mail import backend_name
     from booksync.integrations.registry import calendar_provider, notion_enabled
-
-    from .liveness import last_successes
-    from .outbox import backlog
+    from booksync.outbox.delivery import backlog
+    from booksync.outbox.liveness import last_successes
 
     database = _database()
     report: dict = {"status": "ok" if database == "ok" else "error", "database": database}

@@ -1,52 +1,11 @@
-"""What the sync owes and what it knows: the outbox, the link ledger, runs and the audit log."""
+"""What the sync knows: the link ledger, runs, cursors, webhooks and calendar push channels.
+
+The outbox and the audit log live one layer down, in ``booksync.outbox`` (ADR 0014)."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
-
-
-class OutboxState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_FLIGHT = "in_flight", "In flight"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed (needs a human)"
-
-
-class OutboxMessage(models.Model):
-    """One side effect owed to the outside world, recorded in the transaction that caused it.
-
-    The worker delivers it afterwards, retrying with backoff; ``key`` is unique,
-    so recording the same effect twice is a no-op, and delivery handlers are
-    idempotent, so delivering twice is harmless.
-    """
-
-    topic = models.CharField(max_length=30, help_text="email, notion, calendar")
-    action = models.CharField(max_length=50)
-    key = models.CharField(max_length=255, unique=True)
-    booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
-    )
-    payload = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=20, choices=OutboxState.choices, default=OutboxState.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    not_before = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    # Email delivery tracking (provider message id and the latest status it reported).
-    provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
-    delivery_status = models.CharField(max_length=30, blank=True)
-    delivery_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["state", "not_before"])]
-
-    def __str__(self) -> str:
-        return f"{self.topic}.{self.action} [{self.state}]"
 
 
 class BookingLink(models.Model):
@@ -93,32 +52,6 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trigger} sync {self.started_at:%Y-%m-%d %H:%M:%S}"
-
-
-class AuditEntry(models.Model):
-    """Who changed what: every change to a booking, from any side."""
-
-    class Actor(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        ADMIN = "admin", "Admin"
-        NOTION = "notion", "Admin in Notion"
-        CALENDAR = "calendar", "Calendar"
-        SYSTEM = "system", "System"
-
-    booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
-    )
-    actor = models.CharField(max_length=20, choices=Actor.choices)
-    action = models.CharField(max_length=50)
-    detail = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
 
 
 class CalendarChannel(models.Model):

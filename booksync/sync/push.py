@@ -10,14 +10,13 @@ ledger records what the side now shows, so reading it back is an echo.
 from __future__ import annotations
 
 import hashlib
-import uuid
 
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
+from booksync.outbox.effects import ensure_push
 
-from . import outbox
 from .ledger import remember_written
-from .models import BookingLink, OutboxMessage, OutboxState
+from .models import BookingLink
 from .plan import CALENDAR, NOTION
 from .snapshot import calendar_fingerprint, notion_fingerprint
 
@@ -109,20 +108,3 @@ def push_to_calendar(message) -> str | None:
     BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
     remember_written(CALENDAR, booking)
     return link.calendar_event_id or None
-
-
-def ensure_push(side: str, booking: Booking) -> OutboxMessage:
-    """Owe a push of ``booking`` to ``side``; the message that will carry it.
-
-    Only a push that has not read the booking yet (still pending) can carry a need that
-    arose now: one in flight may have read the state before it and would write that.
-    So a pending push is reused, and otherwise a new one is recorded, which the outbox
-    delivers after the one in flight (never two of a booking's pushes to a side at once).
-    """
-    waiting = OutboxMessage.objects.filter(topic=side, booking=booking, state=OutboxState.PENDING).first()
-    if waiting is not None:
-        return waiting
-    message = outbox.record(side, "push", f"{side}:{booking.pk}:v{booking.version}:{uuid.uuid4().hex[:8]}",
-                            booking=booking)
-    outbox.wake_worker()
-    return message

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from . import claims, outbox
-
-
-def deliver_outbox() -> dict:
-    claims.keep_watch()
-    return outbox.deliver_due()
+from booksync.outbox import claims, delivery
+from booksync.outbox.tasks import deliver as deliver_outbox  # noqa: F401  (tasks queued by its old name)
 
 
 def sweep() -> dict:
@@ -17,7 +13,7 @@ def sweep() -> dict:
     claims.keep_watch()
     beat()
     process_webhooks()
-    return outbox.deliver_due()
+    return delivery.deliver_due()
 
 
 def run_sync(trigger: str = "schedule", full: bool = False) -> dict:

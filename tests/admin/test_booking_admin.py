@@ -15,8 +15,9 @@ from django.core import mail
 
 from booksync.bookings import services
 from booksync.bookings.models import Booking, BookingSource, BookingStatus, Service
-from booksync.sync.models import AuditEntry, BookingLink, OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import AuditEntry, OutboxMessage
+from booksync.sync.models import BookingLink
 from tests.admin.conftest import booking_form, summer_weekday
 from tests.conftest import london
 

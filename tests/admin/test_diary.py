@@ -6,7 +6,7 @@ import pytest
 
 from booksync.bookings import services
 from booksync.bookings.models import Block, Booking, BookingStatus, Service
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 from tests.admin.conftest import summer_weekday
 from tests.conftest import london
 

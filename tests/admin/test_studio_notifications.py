@@ -7,9 +7,10 @@ from django.core import mail
 
 from booksync.bookings import services
 from booksync.bookings.models import Booking, Service
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage
 from booksync.sync.engine import run_sync
-from booksync.sync.models import BookingLink, OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.sync.models import BookingLink
 from tests.conftest import london
 
 pytestmark = pytest.mark.django_db

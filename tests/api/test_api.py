@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from booksync.bookings.models import Booking
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 
 

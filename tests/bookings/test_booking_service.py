@@ -9,7 +9,7 @@ import pytest
 from booksync.bookings import services, tokens
 from booksync.bookings.errors import BookingError, ChangesClosed, SlotUnavailable
 from booksync.bookings.models import Block, Booking, BookingStatus, Service
-from booksync.sync.models import AuditEntry, OutboxMessage
+from booksync.outbox.models import AuditEntry, OutboxMessage
 from tests.conftest import london
 
 

@@ -14,7 +14,7 @@ import pytest
 from booksync.bookings.errors import SlotUnavailable
 from booksync.bookings.external import apply_changes
 from booksync.bookings.models import Booking
-from booksync.sync.models import AuditEntry, OutboxMessage
+from booksync.outbox.models import AuditEntry, OutboxMessage
 from tests.conftest import london
 from tests.email.conftest import book
 

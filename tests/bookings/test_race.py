@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 
 from booksync.bookings.models import Booking
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 from tests.liveserver import NO_BOOKING_LIMITS, running_server
 

@@ -46,7 +46,7 @@ class Outbox:
         self.folder = folder
 
     def deliver(self) -> list[email.message.EmailMessage]:
-        from booksync.sync.outbox import deliver_due
+        from booksync.outbox.delivery import deliver_due
 
         deliver_due(force=True, topics=["email"])
         return self.messages()

@@ -102,7 +102,7 @@ def test_back_office(site, studio, studio_emails, owner, open_page, outbox, widt
     page.get_by_text("Moved Pat Phone").wait_for()
     booking.refresh_from_db()
     assert booking.start == london(summer, 16)
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
 
     deliver_due(force=True)
     new = outbox.messages()[before:]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from booksync.sync.models import OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 
 from .conftest import book

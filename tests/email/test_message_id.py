@@ -11,8 +11,8 @@ import pytest
 from booksync.bookings import services
 from booksync.bookings.emails import build_message
 from booksync.integrations import mail
-from booksync.sync.models import OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 
 from .conftest import book

@@ -8,7 +8,7 @@ from email import policy
 import pytest
 
 from booksync.bookings import services
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
 from tests.conftest import london
 
 from .conftest import book

@@ -15,7 +15,7 @@ import pytest
 
 from booksync.bookings import services
 from booksync.bookings.reminders import send_due_reminders
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
 from tests.conftest import london
 
 from .conftest import book

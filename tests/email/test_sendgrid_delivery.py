@@ -9,8 +9,8 @@ import pytest
 
 from booksync.bookings import services
 from booksync.bookings.formats import utc_offset
-from booksync.sync.models import OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage, OutboxState
 from tests.conftest import london
 
 from .conftest import SENDER, book

@@ -10,7 +10,8 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from booksync.bookings.models import Booking, BookingStatus
-from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
+from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink
 
 KIND_BY_SUBJECT = {
     "Your booking is confirmed": "confirmation",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from booksync.sync.models import AuditEntry, OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 from tests.faults.test_claim_heartbeat import attempts, wait_for
 from tests.faults.test_worker_burst import burst_env
 from tests.faults.test_worker_kill import kill, start_worker

@@ -24,8 +24,8 @@ import pytest
 
 from booksync.bookings.emails import message_id
 from booksync.bookings.models import Booking
-from booksync.sync import outbox
-from booksync.sync.models import OutboxMessage, OutboxState
+from booksync.outbox import delivery as outbox
+from booksync.outbox.models import OutboxMessage, OutboxState
 from tests.faults.test_worker_burst import wait_until_drained
 from tests.faults.test_worker_kill import kill, start_worker
 from tests.liveserver import product_env

@@ -23,9 +23,9 @@ from collections import Counter
 
 import pytest
 
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage, OutboxState
 from booksync.sync.engine import run_sync
-from booksync.sync.models import OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
 from tests.faults.chaos import Chaos, fault_counts, inject, lose_answers, restore
 from tests.faults.invariants import (
     calendar_problems,

@@ -15,9 +15,9 @@ import sys
 import pytest
 
 from booksync.bookings.models import Booking
+from booksync.outbox.delivery import deliver_due
 from booksync.sync import engine, lock
 from booksync.sync.engine import run_sync
-from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 from tests.faults.invariants import calendar_problems, notion_problems
 from tests.integrations.notion_fixtures import page_properties

@@ -9,9 +9,9 @@ stayed active with no event while every later sync reported nothing to do.
 import pytest
 
 from booksync.bookings.models import BookingStatus
+from booksync.outbox.delivery import deliver_due
 from booksync.sync.engine import run_sync
 from booksync.sync.models import BookingLink
-from booksync.sync.outbox import deliver_due
 from tests.faults.invariants import calendar_problems, notion_problems
 from tests.sync.test_scenarios import book_on_website
 

@@ -9,8 +9,8 @@ ones that happen before a message is accepted.
 
 import pytest
 
-from booksync.sync.models import OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage, OutboxState
 from tests.faults.chaos import lose_answers, restore
 from tests.sync.test_scenarios import book_on_website
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from booksync.sync import outbox
-from booksync.sync.models import OutboxMessage, OutboxState
+from booksync.outbox import delivery as outbox
+from booksync.outbox.models import OutboxMessage, OutboxState
 
 pytestmark = pytest.mark.django_db
 

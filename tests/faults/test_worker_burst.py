@@ -14,7 +14,8 @@ import time
 import pytest
 
 from booksync.bookings.models import Booking
-from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
+from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink
 from tests.faults.invariants import calendar_problems, notion_problems, outbox_problems
 from tests.faults.test_worker_kill import kill, start_worker
 from tests.faults.workload import Slots, Workload

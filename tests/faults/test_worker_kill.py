@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from django_q.tasks import async_task
 
+from booksync.outbox.models import OutboxMessage
 from booksync.sync.engine import run_sync
-from booksync.sync.models import OutboxMessage
 from tests.faults.invariants import (
     calendar_problems,
     email_problems,

@@ -251,7 +251,7 @@ def test_a_fresh_token_replaces_the_old_one(bookings, api_client):
 
 def test_manage_tokens_exist_only_as_hashes_in_the_database(bookings, settings, tmp_path):
     from booksync.bookings.tokens import token_for, token_hash
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
 
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
     settings.EMAIL_BACKEND = "booksync.integrations.mail.OutboxFolderBackend"

@@ -108,8 +108,8 @@ def test_admin_change_list_and_change_form_escape_customer_text(hostile_booking,
 @pytest.mark.usefixtures("notion_settings")
 def test_notion_gets_the_literal_text_without_control_characters(hostile_booking, request):
     from booksync.bookings.models import Booking
+    from booksync.outbox.delivery import deliver_due
     from booksync.sync.models import BookingLink
-    from booksync.sync.outbox import deliver_due
 
     assert deliver_due(force=True, topics=["notion"]) == {"delivered": 1, "failed": 0}
     page_id = BookingLink.objects.get(booking=hostile_booking).notion_page_id

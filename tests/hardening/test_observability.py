@@ -127,8 +127,8 @@ def test_the_real_server_writes_json_request_lines(studio):
 
 # --- outbox deliveries ------------------------------------------------------------------------------
 def test_each_delivery_logs_one_line_with_its_booking_and_records_success(booking, caplog):
-    from booksync.sync.liveness import last_successes
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
+    from booksync.outbox.liveness import last_successes
 
     caplog.set_level(logging.INFO, logger="booksync.outbox")
     assert last_successes()["email"] is None
@@ -139,8 +139,8 @@ def test_each_delivery_logs_one_line_with_its_booking_and_records_success(bookin
 
 
 def test_a_failed_delivery_logs_its_booking_and_records_no_success(booking, settings, caplog):
-    from booksync.sync.liveness import last_successes
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
+    from booksync.outbox.liveness import last_successes
 
     with socket.socket() as sock:  # a port nobody listens on: the SMTP connection is refused
         sock.bind(("127.0.0.1", 0))
@@ -155,7 +155,7 @@ def test_a_failed_delivery_logs_its_booking_and_records_no_success(booking, sett
 
 
 def test_recording_a_success_never_fails_the_caller(db, monkeypatch):
-    from booksync.sync import liveness
+    from booksync.outbox import liveness
 
     def broken(*args, **kwargs):
         raise RuntimeError("cache down")
@@ -169,8 +169,8 @@ def test_recording_a_success_never_fails_the_caller(db, monkeypatch):
 # --- sync actions ---------------------------------------------------------------------------------
 @pytest.mark.usefixtures("notion_settings")
 def test_each_sync_action_logs_its_booking_and_a_read_records_the_side(booking, caplog):
+    from booksync.outbox.liveness import last_successes
     from booksync.sync.engine import run_sync
-    from booksync.sync.liveness import last_successes
 
     caplog.set_level(logging.INFO, logger="booksync.sync")
     result = run_sync(trigger="test", full=True)
@@ -199,8 +199,8 @@ def test_worker_state_from_its_heartbeat():
 def test_health_reports_database_worker_backlog_and_last_successes(booking, api_client, settings):
     from django.utils import timezone
 
+    from booksync.outbox.delivery import deliver_due
     from booksync.sync.health import HEARTBEAT_KEY, beat
-    from booksync.sync.outbox import deliver_due
 
     settings.ADMIN_API_TOKEN = "health-admin-token"
     admin = {"Authorization": "Bearer health-admin-token"}  # the details are the studio's only

@@ -115,7 +115,7 @@ def test_update_email_says_was_and_now_in_the_bookings_language(studio, monday):
     booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ann", email="a@example.com",
                                                     service=Service.objects.get(slug="portrait"))).booking
     moved = services.reschedule(booking, london(monday, 14), actor="admin")
-    from booksync.sync.models import OutboxMessage
+    from booksync.outbox.models import OutboxMessage
 
     payload = OutboxMessage.objects.get(key=f"email:{booking.pk}:update:{moved.sequence}").payload
     was = previous_time(payload)

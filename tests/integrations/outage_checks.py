@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 from django.urls import reverse
 
+from booksync.bookings.calendar_outage import CLASH_ACTION
 from booksync.bookings.models import Booking
-from booksync.sync.calendar_recheck import CLASH_ACTION
-from booksync.sync.models import AuditEntry, OutboxMessage
+from booksync.outbox.models import AuditEntry, OutboxMessage
 
 from .google_fixtures import post_json
 

@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar, Event
 
 from booksync.integrations.caldav import BOOKING_PROPERTY, caldav_calendar, resource_name
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
 from tests.conftest import london
 
 from .google_fixtures import post_json, slot_starts

@@ -12,8 +12,8 @@ import pytest
 
 from booksync.bookings.models import Booking
 from booksync.integrations.caldav import BOOKING_PROPERTY, caldav_calendar
-from booksync.sync.models import OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 
 from .caldav_fixtures import RadicaleServer

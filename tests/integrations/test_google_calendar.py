@@ -15,8 +15,9 @@ import pytest
 
 from booksync.bookings.models import Booking
 from booksync.integrations.event_ids import event_id_for
-from booksync.sync.models import BookingLink, OutboxMessage
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage
+from booksync.sync.models import BookingLink
 from tests.conftest import london
 
 from .google_fixtures import post_json, slot_starts

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from booksync.bookings.models import Booking
 from booksync.integrations.google_calendar import google_calendar
+from booksync.outbox.delivery import deliver_due
 from booksync.sync.engine import run_sync
-from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 
 from .outage_checks import (
@@ -136,7 +136,7 @@ def test_a_failed_calendar_delete_counts_as_an_error_not_a_deletion(studio, mond
     result = run_sync(trigger="admin", full=True)
     assert result["summary"]["deleted"] == 0 and result["summary"]["errors"] >= 1
     gcal.clear_faults()
-    from booksync.sync.models import OutboxMessage
+    from booksync.outbox.models import OutboxMessage
 
     # A sync keeps an older message's backoff (issue 11): let the retry fall due, as time would.
     OutboxMessage.objects.filter(topic="calendar", state="pending").update(not_before=timezone.now())

@@ -12,8 +12,9 @@ from booksync.bookings.models import Service
 from booksync.bookings.services import BookingRequest, book
 from booksync.integrations.notion_http import make_client
 from booksync.integrations.notion_rate import SharedBucket
-from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink
 from tests.conftest import london
 
 pytestmark = pytest.mark.usefixtures("notion_settings")

@@ -10,8 +10,8 @@ from booksync.cli import main
 from booksync.doctor import run_doctor
 from booksync.integrations.notion import forget_stores
 from booksync.integrations.notion_doctor import notion_problems
+from booksync.outbox.delivery import deliver_due
 from booksync.sync.models import BookingLink
-from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 
 from .notion_fixtures import SEED_SCHEMA

@@ -14,8 +14,9 @@ from booksync.bookings.models import BookingSource, Service
 from booksync.bookings.services import BookingRequest, book, cancel, reschedule
 from booksync.integrations.notion import notion_bookings
 from booksync.integrations.ports import NOTION_FIELDS
-from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink
 from booksync.sync.snapshot import notion_fingerprint
 from tests.conftest import london
 

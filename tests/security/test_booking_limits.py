@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from booksync.bookings.models import Booking
-from booksync.sync.models import OutboxMessage, OutboxState
+from booksync.outbox.models import OutboxMessage, OutboxState
 from booksync.web.picker import slot_value
 from tests.conftest import london
 
@@ -136,7 +136,7 @@ def test_book_and_cancel_cycles_cannot_mail_bomb_an_address(studio, monday, sett
                                                             no_booking_limits, client):
     """Issue: 15 book-and-cancel cycles sent 18 emails to a victim. Now at most the hourly limit go out;
     the rest wait (PENDING, held back, listed on the dashboard), none is dropped or failed."""
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
 
     settings.EMAILS_PER_RECIPIENT_PER_HOUR = 5
     for _ in range(15):

@@ -15,7 +15,7 @@ from icalendar import Calendar
 
 from booksync.bookings import services
 from booksync.bookings.models import Booking, Service, Studio
-from booksync.sync.models import OutboxMessage
+from booksync.outbox.models import OutboxMessage
 from tests.conftest import london
 
 from .conftest import ADMIN_TOKEN, booking_body, post_json
@@ -131,7 +131,7 @@ def test_the_form_refuses_them_with_its_usual_error(studio, monday, client):
 def test_var_files_are_private(booked, settings, tmp_path):
     from django.db import connection
 
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
 
     settings.EMAIL_BACKEND = "booksync.integrations.mail.OutboxFolderBackend"
     settings.EMAIL_OUTBOX_DIR = Path(settings.DATA_DIR) / "outbox-permissions-test"

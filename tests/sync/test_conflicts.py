@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from booksync.bookings.models import Booking
 from booksync.integrations.ports import RemoteBooking
-from booksync.sync.models import AuditEntry, BookingLink, SyncRun
-from booksync.sync.outbox import deliver_due
+from booksync.outbox.delivery import deliver_due
+from booksync.outbox.models import AuditEntry
+from booksync.sync.models import BookingLink, SyncRun
 from booksync.sync.plan import (
     CALENDAR,
     NOTION,

@@ -41,8 +41,8 @@ def test_dashboard_needs_staff(db, client):
 
 
 def test_bounce_shows_on_the_dashboard(studio, monday, staff_client):
-    from booksync.sync.models import OutboxMessage
-    from booksync.sync.outbox import deliver_due
+    from booksync.outbox.delivery import deliver_due
+    from booksync.outbox.models import OutboxMessage
 
     services.book(services.BookingRequest(start=london(monday, 10), name="Bouncy", email="b@example.com",
                                           service=Service.objects.get(slug="portrait")))
@@ -55,8 +55,9 @@ def test_bounce_shows_on_the_dashboard(studio, monday, staff_client):
 
 
 def test_ledger_records_cannot_be_added_by_hand_and_runs_link_to_the_dashboard(staff_client):
-    for model in ("syncrun", "outboxmessage", "auditentry", "webhookdelivery", "bookinglink"):
-        assert staff_client.get(f"/admin/sync/{model}/add/").status_code == 403
+    for model in ("sync/syncrun", "outbox/outboxmessage", "outbox/auditentry", "sync/webhookdelivery",
+                  "sync/bookinglink"):
+        assert staff_client.get(f"/admin/{model}/add/").status_code == 403
     assert "/admin/sync/syncrun/dashboard/" in staff_client.get("/admin/sync/syncrun/").content.decode()
 
 
@@ -72,7 +73,7 @@ def test_unconfigured_sides_say_not_connected_and_how(studio, staff_client):
 
 
 def test_a_failed_delivery_is_one_sentence_with_what_to_do(studio, monday, staff_client):
-    from booksync.sync.models import OutboxMessage
+    from booksync.outbox.models import OutboxMessage
 
     booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
                                                     service=Service.objects.get(slug="portrait"))).booking

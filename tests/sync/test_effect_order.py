@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from booksync.sync import outbox
-from booksync.sync.models import BookingLink, OutboxMessage, OutboxState
-from booksync.sync.push import ensure_push
+from booksync.outbox import delivery as outbox
+from booksync.outbox.effects import ensure_push
+from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync.models import BookingLink
 from tests.sync.test_scenarios import book_on_website, sync
 
 pytestmark = pytest.mark.django_db

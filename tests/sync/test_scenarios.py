@@ -11,9 +11,9 @@ from django.core import mail
 
 from booksync.bookings import services
 from booksync.bookings.models import Booking, BookingStatus, Service
+from booksync.outbox.delivery import deliver_due
 from booksync.sync.engine import run_sync
 from booksync.sync.models import BookingLink
-from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 from tests.integrations.notion_fixtures import page_properties
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from booksync.bookings.models import Booking
+from booksync.outbox.delivery import deliver_due
 from booksync.sync import tasks
 from booksync.sync.models import SyncState, WebhookDelivery
 from booksync.sync.notion_webhooks import TOKEN_STATE
-from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 from tests.integrations.notion_fixtures import page_properties
 

@@ -1,13 +1,13 @@
-"""The transactional outbox: record side effects with the change, deliver them afterwards.
+"""The transactional outbox's delivery: record a message with the change, deliver it afterwards.
 
-``record`` is called inside the transaction that changes a booking, so the
-change and what it owes commit together or not at all. ``deliver_due`` runs in
+``record`` is called inside the transaction that changes a booking (through
+``effects.owe``), so the change and what it owes commit together or not at all. ``deliver_due`` runs in
 the worker: it claims each due message with a conditional UPDATE (so two
 workers never deliver the same message at once), calls the topic's handler and
 either marks it done or schedules a retry with exponential backoff. Handlers
 are idempotent, so a retry after a crash mid-delivery is harmless.
 
-Order between one booking's effects is explicit (``WAITS_FOR``), not an accident
+Order between one booking's effects is explicit (``topics.WAITS_FOR``), not an accident
 of sorting: a claim is refused while a message it waits for is due or in flight.
 A live claim is kept fresh by a heartbeat (``claims.py``), so only a dead
 worker's claim goes stale and is handed back. See docs/decisions/0006-*.md.
@@ -26,29 +26,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from booksync.bookings.mail_limits import HeldBack
 from booksync.integrations.ports import IntegrationError
 
 from . import claims
 from .liveness import record_success
 from .models import OutboxMessage, OutboxState
+from .topics import HANDLERS, WAITS_FOR
 
 log = logging.getLogger("booksync.outbox")
 
-# topic → dotted path of ``handler(message) -> str | None`` (the provider's message id, if any).
-HANDLERS: dict[str, str] = {
-    "email": "booksync.bookings.emails.deliver",
-    "notion": "booksync.sync.push.push_to_notion",
-    "calendar": "booksync.sync.push.push_to_calendar",
-    "calendar_check": "booksync.sync.calendar_recheck.recheck",  # ADR 0012
-    "studio": "booksync.sync.studio_mail.deliver",
-}
-# One booking's effects that must come first: the Notion page shows the calendar event id, so a
-# booking's Notion push is not claimed while its calendar push is due or in flight. A calendar
-# push waiting out a backoff does not hold Notion up; when it lands it owes Notion a new push.
-WAITS_FOR: dict[str, tuple[str, ...]] = {"notion": ("calendar",)}
-# The order a change records its pushes in (the same order ``WAITS_FOR`` enforces on claims).
-PUSH_ORDER: tuple[str, ...] = ("calendar", "notion")
+# What django-q2 runs to deliver (``wake_worker``). Tasks queued before the outbox app existed
+# name ``booksync.sync.tasks.deliver_outbox``, which stays as an alias of it.
+DELIVER_TASK = "booksync.outbox.tasks.deliver"
 # A claim whose heartbeat is older than this belongs to a dead worker
 # (settings.OUTBOX_STUCK_AFTER_SECONDS). Live claims are refreshed every
 # claims.HEARTBEAT_SECONDS, so this only needs to outlast a few missed beats.
@@ -56,8 +45,21 @@ STUCK_AFTER = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 
 
+class WaitUntil(Exception):
+    """Raised by a handler whose message may not go out before ``until`` (e.g. a recipient's
+    hourly email limit): not a failure, the message waits without spending an attempt."""
+
+    retryable = True
+
+    def __init__(self, message: str, until: datetime):
+        super().__init__(message)
+        self.until = until
+
+
 def record(topic: str, action: str, key: str, *, booking=None, payload: dict | None = None) -> OutboxMessage:
-    """Owe one side effect. Recording the same ``key`` again returns the existing message."""
+    """Owe one message. Recording the same ``key`` again returns the existing message.
+
+    Callers owe effects through ``effects.owe``, which builds the key; this is its storage step."""
     message, _ = OutboxMessage.objects.get_or_create(
         key=key, defaults={"topic": topic, "action": action, "booking": booking, "payload": payload or {}}
     )
@@ -74,7 +76,7 @@ def wake_worker() -> None:
         from django_q.tasks import async_task
 
         try:
-            async_task("booksync.sync.tasks.deliver_outbox", task_name="deliver_outbox")
+            async_task(DELIVER_TASK, task_name="deliver_outbox")
         except Exception:  # the periodic sweep delivers anyway
             log.warning("could not wake the worker; the sweep will deliver", exc_info=True)
 
@@ -110,9 +112,9 @@ def try_claim(message_id: int, now: datetime, *, force: bool = False) -> str:
         if message is None:
             return NOT_DUE
         if message["booking_id"] is not None:
-            from booksync.bookings.models import Booking
-
-            list(Booking.objects.select_for_update().filter(pk=message["booking_id"]).values_list("pk"))
+            # The booking's row lock, reached through the foreign key (the model is a layer up).
+            booking_model = OutboxMessage._meta.get_field("booking").related_model
+            list(booking_model.objects.select_for_update().filter(pk=message["booking_id"]).values_list("pk"))
             siblings = OutboxMessage.objects.filter(booking_id=message["booking_id"]).exclude(pk=message_id)
             ahead = Q(topic=message["topic"], state=OutboxState.IN_FLIGHT)
             first = WAITS_FOR.get(message["topic"], ())
@@ -144,8 +146,8 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
     try:
         with claims.heartbeat(message.pk):
             provider_id = _handler(message.topic)(message)
-    except HeldBack as exc:
-        # Not a failure: the message waits for room under the recipient's hourly limit,
+    except WaitUntil as exc:
+        # Not a failure: the message waits (e.g. for room under the recipient's hourly limit),
         # without spending one of its delivery attempts.
         message.state, message.not_before, message.claimed_at = OutboxState.PENDING, exc.until, None
         message.attempts = max(message.attempts - 1, 0)

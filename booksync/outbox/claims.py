@@ -81,13 +81,13 @@ def keep_watch() -> None:
 
 
 def _watch() -> None:
-    from . import outbox
+    from . import delivery
 
     while True:
         time.sleep(heartbeat_seconds())
         try:
-            if outbox.release_stuck():
-                outbox.wake_worker()  # outside a transaction: enqueued at once
+            if delivery.release_stuck():
+                delivery.wake_worker()  # outside a transaction: enqueued at once
         except Exception:
             log.warning("the claim watch could not look for stale claims", exc_info=True)
         finally:
@@ -96,7 +96,7 @@ def _watch() -> None:
 
 # --- what a delivery owes next -------------------------------------------------------------------
 def note_recorded(message_id: int) -> None:
-    """Called by ``outbox.record``: tell a collecting caller (in this thread) of the message."""
+    """Called by ``delivery.record``: tell a collecting caller (in this thread) of the message."""
     collector = getattr(_local, "collector", None)
     if collector is not None:
         collector.append(message_id)

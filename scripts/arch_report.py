@@ -2,8 +2,7 @@
 
     .venv/bin/python scripts/arch_report.py [--top 10] [--contract ID] [--pyright]
 
-The layers come from the import-linter contract in pyproject.toml (``layers`` once the
-``booksync.outbox`` package exists, else ``layers-today``), so this script and
+The layers come from the import-linter contract ``layers`` in pyproject.toml, so this script and
 ``lint-imports`` judge the same thing. The import graph is grimp's (import-linter's own), which
 sees imports inside functions too; each import statement counts once, by its line. ``--pyright``
 also runs pyright over the paths configured in pyproject.toml and prints its error count.
@@ -38,7 +37,7 @@ def contracts() -> dict[str, dict]:
 
 
 def default_contract() -> str:
-    return "layers" if (ROOT / PACKAGE / "outbox").is_dir() else "layers-today"
+    return "layers"
 
 
 def layer_levels(contract: dict) -> dict[str, int]:

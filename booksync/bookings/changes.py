@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from booksync.integrations.registry import remote_topics
 from booksync.outbox import effects
-from booksync.outbox.topics import PUSH_ORDER
 
 from . import studio_mail
 from .sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
@@ -43,10 +42,9 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
             # The time the customer knew, so the update email can say "was … now …".
             payload = {"was_start": detail["from"], "was_end": detail.get("from_end", "")}
         owed.append(effects.email(booking, kind, **payload))
-    # Calendar before Notion: the page shows the event id. The outbox enforces the order on
-    # claims (topics.WAITS_FOR), with any number of workers; recording in it keeps it readable.
-    owed += [effects.push(topic, booking) for topic in sorted(remote_topics(), key=PUSH_ORDER.index)
-             if topic not in skip_topics]
+    # ``owe`` records them in ``topics.ORDER``: calendar before Notion, since the page shows the
+    # event id (the outbox also enforces that on claims, ``topics.WAITS_FOR``, with any number of workers).
+    owed += [effects.push(topic, booking) for topic in remote_topics() if topic not in skip_topics]
     if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         owed.append(_studio_notice(booking, change, actor, detail))
     effects.owe(booking, *[effect for effect in owed if effect is not None])

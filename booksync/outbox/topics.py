@@ -21,11 +21,11 @@ HANDLERS: dict[str, str] = {
     STUDIO: "booksync.bookings.studio_mail.deliver",
 }
 
-# The order one change records its effects in; the worker delivers oldest first, so the
-# customer's email goes before the pushes, and the studio hears last.
+# The order one change records its effects in (``effects.owe``; a topic not listed is an error,
+# not silently last). The worker delivers oldest first, so the customer's email goes before the
+# pushes, the calendar before Notion (the order ``WAITS_FOR`` enforces on claims), and the
+# studio hears last.
 ORDER: tuple[str, ...] = (EMAIL, CALENDAR, NOTION, STUDIO, CALENDAR_CHECK)
-# The pushes among them, in that order (the order ``WAITS_FOR`` enforces on claims).
-PUSH_ORDER: tuple[str, ...] = (CALENDAR, NOTION)
 # One booking's effects that must come first: the Notion page shows the calendar event id, so a
 # booking's Notion push is not claimed while its calendar push is due or in flight. A calendar
 # push waiting out a backoff does not hold Notion up; when it lands it owes Notion a new push.

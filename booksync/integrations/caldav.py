@@ -315,7 +315,6 @@ class CalDAVCalendar:
             deleted=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
             problem=problem,
             transparent=str(vevent.get("TRANSP", "")).upper() == "TRANSPARENT",
-            etag=obj.etag or "",
             edited_at=_edited_at(vevent),
             extra={"uid": str(vevent.get("UID", "")), "sequence": int(vevent.get("SEQUENCE", 0))},
         )

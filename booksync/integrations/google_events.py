@@ -92,11 +92,8 @@ def to_record(event: dict[str, Any], calendar_zone: str) -> RemoteBooking:
         source="calendar",
         deleted=deleted,
         edited_at=datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None,
-        # Echoes of our own writes are recognised by the ledger's hashes, not here.
-        edited_by_us=False,
         problem=problem,
         transparent=event.get("transparency") == "transparent",
-        etag=event.get("etag", ""),
         extra={"summary": event.get("summary", ""), "all_day": bool((event.get("start") or {}).get("date")),
                "ours": private.get(ORIGIN_PROPERTY) == "1"},
     )

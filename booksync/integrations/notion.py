@@ -12,9 +12,8 @@ What the sync engine calls:
 - ``fetch(page_id)`` – one page as a ``RemoteBooking`` (``None`` if gone).
 - ``changes(cursor)`` – pages edited since the cursor, or all pages when the
   cursor is ``None`` (``full=True``). See ``changes`` for the overlap window.
-- ``report_problem`` / ``clear_problem`` / ``flag_problems`` – write the
-  Sync Error property of pages that cannot be read as bookings.
-- ``set_calendar_event_id(page_id, event_id)`` – fill the seed's column.
+- ``report_problem`` / ``clear_problem`` – write (or empty) the Sync Error
+  property of pages that cannot be read as bookings.
 
 Errors reach callers only as ``IntegrationError`` (retry later) or
 ``PermanentError`` (a human must fix something), from ``notion_http.call``.
@@ -26,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,7 +54,7 @@ OVERLAP = timedelta(minutes=2)
 CURSOR_VERSION = 1  # bump when the cursor's meaning changes: old cursors then force a full read
 PAGE_SIZE = 100
 SCHEMA_TTL = 600.0  # seconds a worker trusts the columns it read (admins do rename columns)
-DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id and our bot id stay cached
+DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id stays cached
 # What the dedup hash covers: the fingerprint fields plus what else a poll reports.
 _CHANGE_FIELDS = (*NOTION_FIELDS, "booking_id", "source", "problem")
 
@@ -79,7 +78,6 @@ class NotionBookings:
             f"{settings.NOTION_API_BASE_URL}|{settings.NOTION_API_KEY}|{database_id}".encode()
         ).hexdigest()[:16]
         self._data_source_id = ""
-        self._bot_id = ""
         self._schema: Schema | None = None
         self._schema_read_at = 0.0
         self._sync_errors: dict[str, str] = {}  # page id → Sync Error last seen or written (skips no-op writes)
@@ -104,17 +102,6 @@ class NotionBookings:
             self._data_source_id = found
         return self._data_source_id
 
-    def bot_id(self) -> str:
-        """Our integration's user id (``users/me``): pages it last edited are echoes of our writes."""
-        if not self._bot_id:
-            key = f"{self._cache_prefix}:bot"
-            found = cache.get(key)
-            if not found:
-                found = call("checking the Notion token", self.client.users.me)["id"]
-                cache.set(key, found, DISCOVERY_TTL)
-            self._bot_id = found
-        return self._bot_id
-
     def schema(self, *, fresh: bool = False) -> Schema:
         """The data source's columns (re-read every ``SCHEMA_TTL`` seconds)."""
         if fresh or self._schema is None or time.monotonic() - self._schema_read_at > SCHEMA_TTL:
@@ -131,7 +118,7 @@ class NotionBookings:
         return Schema(self._data_source_id, {f: (column, "") for f, column in self.names.items()})
 
     def _record(self, page: dict[str, Any]) -> RemoteBooking:
-        record = page_record(page, self._read_schema(), self.bot_id())
+        record = page_record(page, self._read_schema())
         self._sync_errors[record.external_id] = record.extra.get("sync_error", "")
         return record
 
@@ -180,23 +167,6 @@ class NotionBookings:
     def clear_problem(self, page_id: str) -> bool:
         """Empty the page's Sync Error property once the page reads as a booking again."""
         return self._set_text("sync_error", page_id, "", "clearing the problem on page")
-
-    def flag_problems(self, records: Iterable[RemoteBooking]) -> int:
-        """Report the problem of every unreadable record and clear fixed ones; returns the writes made."""
-        writes = 0
-        for record in records:
-            if record.deleted:
-                continue
-            if record.problem:
-                log.warning("Notion page %s cannot be read as a booking: %s", record.external_id, record.problem)
-                writes += self.report_problem(record.external_id, record.problem)
-            elif record.extra.get("sync_error"):
-                writes += self.clear_problem(record.external_id)
-        return writes
-
-    def set_calendar_event_id(self, page_id: str, event_id: str) -> bool:
-        """Fill the page's Calendar Event ID property (the seed's column)."""
-        return self._set_text("calendar_event_id", page_id, event_id, "setting the calendar event id of page")
 
     def _set_text(self, field_name: str, page_id: str, text: str, what: str) -> bool:
         schema = self.schema()

@@ -42,10 +42,8 @@ class RemoteBooking:
     source: str = ""  # Notion's Source property (website, notion, calendar, admin)
     deleted: bool = False  # page in trash / event cancelled or deleted
     edited_at: datetime | None = None
-    edited_by_us: bool = False  # the last edit was made by booksync's own integration
     problem: str = ""
     transparent: bool = False  # calendar: "show as free" events do not block time
-    etag: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def fingerprint(self, fields: tuple[str, ...]) -> str:
@@ -129,6 +127,18 @@ class RecordStore(Protocol):
 
     def changes(self, cursor: str | None) -> ChangeBatch:
         """Records changed since ``cursor``; ``None`` (or an expired cursor) reads everything."""
+        ...
+
+
+class NotionStore(RecordStore, Protocol):
+    """The Notion database: a record store whose pages can also show why they were not synced."""
+
+    def report_problem(self, page_id: str, message: str, /) -> bool:
+        """Write ``message`` to the page's Sync Error property; False when nothing needed writing."""
+        ...
+
+    def clear_problem(self, page_id: str, /) -> bool:
+        """Empty the page's Sync Error property; False when it was empty already."""
         ...
 
 

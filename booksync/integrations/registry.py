@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from .local import LocalCalendar
-from .ports import BusySource, CalendarStore, NotConfigured, RecordStore
+from .ports import BusySource, CalendarStore, NotConfigured, NotionStore
 
 
 def calendar_provider() -> str:
@@ -20,7 +20,7 @@ def notion_enabled() -> bool:
     return bool(settings.NOTION_API_KEY and settings.NOTION_BOOKINGS_DATABASE_ID)
 
 
-def notion_store() -> RecordStore:
+def notion_store() -> NotionStore:
     """The Notion bookings database (integrations/notion.py)."""
     if not notion_enabled():
         raise NotConfigured("Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID.")

@@ -55,13 +55,10 @@ class BookingLink(models.Model):
     booking = models.OneToOneField("bookings.Booking", on_delete=models.CASCADE, related_name="link")
     notion_page_id = models.CharField(max_length=64, blank=True, db_index=True)
     notion_written_hash = models.CharField(max_length=64, blank=True)
-    notion_read_hash = models.CharField(max_length=64, blank=True)
-    notion_last_edited = models.DateTimeField(null=True, blank=True)
     calendar_event_id = models.CharField(max_length=1024, blank=True, db_index=True)
     calendar_generation = models.PositiveIntegerField(default=0)
     calendar_etag = models.CharField(max_length=255, blank=True)
     calendar_written_hash = models.CharField(max_length=64, blank=True)
-    calendar_read_hash = models.CharField(max_length=64, blank=True)
     # What each side and booksync last agreed on (the planner's "base" snapshot), JSON-encoded.
     notion_snapshot = models.JSONField(null=True, blank=True)
     calendar_snapshot = models.JSONField(null=True, blank=True)

@@ -112,7 +112,7 @@ def test_what_we_write_reads_back_to_the_same_fingerprint(studio, monday):
     record = store.fetch(page_of(booking))
     assert record.fingerprint(NOTION_FIELDS) == notion_fingerprint(booking)
     assert record.booking_id == str(booking.pk) and record.source == "website"
-    assert record.edited_by_us and not record.problem
+    assert not record.problem
 
     booking = cancel(reschedule(booking, london(monday, 15), actor="admin"), actor="admin")
     deliver_notion()
@@ -148,14 +148,6 @@ def test_a_trashed_page_of_an_active_booking_needs_a_human(studio, monday, emu):
     assert deliver_notion() == {"delivered": 0, "failed": 1}
     message = OutboxMessage.objects.get(topic="notion", booking=booking, state=OutboxState.FAILED)
     assert "trash" in message.last_error
-
-
-def test_calendar_event_id_is_written_to_the_seed_column(studio, monday, emu):
-    booking = make_booking(monday)
-    deliver_notion()
-    page_id = page_of(booking)
-    assert notion_bookings().set_calendar_event_id(page_id, "abc123def456")
-    assert emu.plain(page_id)["Calendar Event ID"] == "abc123def456"
 
 
 def test_the_calendar_event_id_of_the_link_goes_to_the_page(studio, monday, emu):

@@ -24,10 +24,18 @@ from booksync.scheduling import Interval
 
 from . import busy_days
 from .event_ids import event_id_for
-from .google_api import GoogleStatus, build_service, execute
+from .google_api import build_service, execute
 from .google_auth import credentials
 from .google_events import event_body, send_updates, to_record
-from .ports import ChangeBatch, IntegrationError, PermanentError, RemoteBooking, WriteResult
+from .ports import (
+    ChangeBatch,
+    NotFound,
+    PermanentError,
+    PreconditionFailed,
+    RemoteBooking,
+    TransientError,
+    WriteResult,
+)
 
 # Stored in front of the sync token: a change of format (or of the list query) forces one full resync.
 CURSOR_VERSION = "g1:"
@@ -88,8 +96,8 @@ class GoogleCalendar:
         if found.get("errors"):
             reason = found["errors"][0].get("reason", "unknown")
             if reason == "notFound":
-                raise PermanentError(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
-            raise IntegrationError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
+                raise NotFound(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
+            raise TransientError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
         return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
 
     def foreign_events(self, window: Interval) -> list[RemoteBooking]:
@@ -136,9 +144,9 @@ class GoogleCalendar:
         """Insert the event; if the id exists already (a retry), patch it. None when the id is spent."""
         try:
             return execute(self.events.insert(calendarId=self.calendar_id, body={**body, "id": event_id},
-                                              sendUpdates=send_updates()), "insert event", expect=(409,))
-        except GoogleStatus:
-            pass  # maybe our own earlier attempt got through: look
+                                              sendUpdates=send_updates()), "insert event")
+        except PreconditionFailed:
+            pass  # the id exists: maybe our own earlier attempt got through, look
         current = self._get(event_id)
         if current is None or current.get("status") == "cancelled":
             return None
@@ -152,11 +160,11 @@ class GoogleCalendar:
             if etag:
                 request.headers["If-Match"] = etag
             try:
-                event = execute(request, "patch event", expect=(404, 410, 412))
-            except GoogleStatus as answer:
-                if answer.status in (404, 410):
-                    return None
-                current = self._get(event_id)  # 412: someone changed it; re-read and write again
+                event = execute(request, "patch event")
+            except NotFound:
+                return None
+            except PreconditionFailed:
+                current = self._get(event_id)  # someone changed it: re-read and write again
                 if current is None or current.get("status") == "cancelled":
                     return None
                 etag = current.get("etag", "")
@@ -164,22 +172,21 @@ class GoogleCalendar:
             if event.get("status") == "cancelled":
                 return None
             return event
-        raise IntegrationError(f"event {event_id} kept changing under us (412 three times)")
+        raise PreconditionFailed(f"event {event_id} kept changing under us (412 three times)")
 
     def _get(self, event_id: str) -> dict[str, Any] | None:
         try:
-            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event",
-                           expect=(404, 410))
-        except GoogleStatus:
+            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event")
+        except NotFound:
             return None
 
     def remove(self, booking: Any, link: Any) -> None:
         """Delete the booking's event; an event that is already gone counts as removed."""
         event_id = (link.calendar_event_id if link is not None else "") or event_id_for(
             booking.pk, link.calendar_generation if link is not None else 0)
-        with contextlib.suppress(GoogleStatus):
+        with contextlib.suppress(NotFound):
             execute(self.events.delete(calendarId=self.calendar_id, eventId=event_id, sendUpdates=send_updates()),
-                    "delete event", expect=(404, 410))
+                    "delete event")
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
@@ -193,7 +200,7 @@ class GoogleCalendar:
         if token:
             try:
                 return self._list(token)
-            except GoogleStatus:  # 410 fullSyncRequired: the token expired
+            except NotFound:  # 410 fullSyncRequired: the token expired
                 pass
         return self._list(None)
 
@@ -206,7 +213,7 @@ class GoogleCalendar:
                 args.update(syncToken=sync_token, showDeleted=True)
             if page_token:
                 args["pageToken"] = page_token
-            page = execute(self.events.list(**args), "list events", expect=(410,) if sync_token else ())
+            page = execute(self.events.list(**args), "list events")
             zone = page.get("timeZone") or "UTC"
             records.extend(to_record(event, zone) for event in page.get("items", []))
             page_token = page.get("nextPageToken")

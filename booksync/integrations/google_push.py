@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .google_api import GoogleStatus, execute
+from .google_api import execute
+from .ports import NotFound
 
 log = logging.getLogger("booksync.google.push")
 
@@ -64,9 +65,9 @@ def stop(channel, calendar=None) -> None:
     from .google_calendar import google_calendar
 
     calendar = calendar or google_calendar()
-    with contextlib.suppress(GoogleStatus):
+    with contextlib.suppress(NotFound):
         execute(calendar.service.channels().stop(body={"id": channel.channel_id, "resourceId": channel.resource_id}),
-                "stop channel", expect=(404,))
+                "stop channel")
     channel.stopped_at = timezone.now()
     channel.save(update_fields=["stopped_at"])
 

@@ -15,8 +15,8 @@ What the sync engine calls:
 - ``report_problem`` / ``clear_problem`` – write (or empty) the Sync Error
   property of pages that cannot be read as bookings.
 
-Errors reach callers only as ``IntegrationError`` (retry later) or
-``PermanentError`` (a human must fix something), from ``notion_http.call``.
+Errors reach callers only as the ports' named errors (``NotFound``,
+``NotAuthorised``, ``RateLimited``, …), from ``notion_http.call``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from .notion_http import NotionNotFound, call, make_client
+from .notion_http import call, make_client
 from .notion_pages import (
     booking_properties,
     changed_fields,
@@ -43,7 +43,7 @@ from .notion_pages import (
     write_value,
 )
 from .notion_schema import Schema, property_names
-from .ports import NOTION_FIELDS, ChangeBatch, PermanentError, RemoteBooking, WriteResult
+from .ports import NOTION_FIELDS, ChangeBatch, NotFound, PermanentError, RemoteBooking, WriteResult
 
 log = logging.getLogger("booksync.notion")
 
@@ -189,7 +189,7 @@ class NotionBookings:
         """One page as a booking record; ``None`` when it does not exist or is no longer shared."""
         try:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
-        except NotionNotFound:
+        except NotFound:
             return None
         record = self._record(page)
         parent = record.extra.get("data_source_id")
@@ -251,7 +251,7 @@ class NotionBookings:
         if page_id:
             try:
                 return call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
-            except NotionNotFound:
+            except NotFound:
                 log.warning("Notion page %s of booking %s is gone; looking it up by Booking ID", page_id, booking.pk)
         column = self.schema().column("booking_id")
         if column is None:

@@ -150,16 +150,60 @@ class CalendarStore(BusySource, RecordStore, Protocol):
         ...
 
 
+# --- provider errors ----------------------------------------------------------------------------
+# Each adapter maps its provider's answers to these inside its HTTP edge (google_api.execute,
+# notion_http.call, caldav_http.call, mail.send); nothing outside an adapter sees a status code.
+#
+#   IntegrationError (retryable)
+#   ├── TransientError        5xx, timeouts, connection errors, a token endpoint hiccup
+#   │   └── RateLimited       429 and the providers' rate-limit answers; .retry_after in seconds
+#   ├── PreconditionFailed    the record changed under us, or its id exists already
+#   └── PermanentError (not retryable)
+#       ├── NotFound          not found or gone (404, 410, an expired sync token)
+#       ├── NotAuthorised     credentials refused or lacking a permission
+#       └── NotConfigured     a setting is missing
+
+
 class IntegrationError(Exception):
-    """An outside call failed. ``retryable`` tells the outbox whether to try again later."""
+    """An outside call failed. ``retryable`` tells the outbox whether to try again later
+    (each class has its default; an adapter may say otherwise for one answer)."""
 
     retryable = True
+
+    def __init__(self, *args: object, retryable: bool | None = None) -> None:
+        super().__init__(*args)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class TransientError(IntegrationError):
+    """The provider is down, slow or unreachable for now: try again later."""
+
+
+class RateLimited(TransientError):
+    """The provider asked us to slow down; ``retry_after`` (seconds) is its wait when it said one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds
+
+
+class PreconditionFailed(IntegrationError):
+    """The write's guard failed: the record changed since it was read, or its id is taken."""
 
 
 class PermanentError(IntegrationError):
     """Trying again will not help (invalid address, 4xx other than 429): a human must look."""
 
     retryable = False
+
+
+class NotFound(PermanentError):
+    """The record (or calendar, or database) does not exist, is gone, or is not shared with us."""
+
+
+class NotAuthorised(PermanentError):
+    """The provider refused our credentials, or they lack a permission the call needs."""
 
 
 class NotConfigured(PermanentError):

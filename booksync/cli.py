@@ -30,7 +30,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or env_int("PORT", 8000)
     workers = args.workers or env_int("WEB_WORKERS", 2)
     gunicorn = [sys.executable, "-m", "gunicorn", "booksync.wsgi:application", "--bind", f"{args.host}:{port}",
-                "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-"]
+                "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
+                # Manage and feed tokens redacted from access and error lines alike.
+                "--logger-class", "booksync.web.gunicorn_logging.RedactingLogger"]
     os.execv(sys.executable, gunicorn)
     return 0  # not reached
 
@@ -67,7 +69,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     print(f"Studio: {studio.name} ({studio.timezone})")
     print(f"Admin:  {settings.SITE_URL}/admin/  {_admin_login_hint()}")
-    print(f"Feed:   {settings.SITE_URL}/calendar/{studio.feed_token}.ics")
+    # The feed's address is a secret (it opens the diary): not printed where logs keep it.
+    print("Feed:   its address is on the sync dashboard (admin); `booksync feed rotate` replaces it")
     return 0
 
 
@@ -153,6 +156,31 @@ def cmd_notion_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notion_expect_verification(args: argparse.Namespace) -> int:
+    """Accept Notion's verification handshake for a few minutes (while creating the subscription)."""
+    _django()
+    from booksync.sync import notion_handshake
+
+    refused = notion_handshake.refusal(now=None)
+    if refused.startswith("Notion is not configured"):
+        print(f"booksync notion expect-verification: {refused}", file=sys.stderr)
+        return 2
+    until = notion_handshake.open_window(minutes=args.minutes)
+    print(f"Waiting for Notion's verification request until {until:%H:%M:%S} UTC. Create the webhook "
+          "subscription in Notion now; the token then shows on the sync dashboard.")
+    return 0
+
+
+def cmd_feed_rotate(args: argparse.Namespace) -> int:
+    """Give the studio's .ics feed a new secret address (the old one stops working)."""
+    _django()
+    from booksync.bookings.feed_token import rotate_feed_token
+
+    rotate_feed_token()
+    print("The calendar feed has a new address; find it on the sync dashboard.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _django()
     from booksync.bookings.demo import load_demo
@@ -207,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     notion_init.add_argument("--parent-page", required=True, help="id of a page shared with the integration")
     notion_init.add_argument("--title", default="Bookings")
     notion_init.set_defaults(func=cmd_notion_init)
+    expect = notion.add_parser("expect-verification",
+                               help="accept Notion's webhook verification handshake for a few minutes")
+    expect.add_argument("--minutes", type=int, help="how long (default NOTION_VERIFICATION_WINDOW_MINUTES)")
+    expect.set_defaults(func=cmd_notion_expect_verification)
+    feed = sub.add_parser("feed", help="the studio's .ics feed").add_subparsers(dest="feed_command", required=True)
+    feed.add_parser("rotate", help="give the feed a new secret address").set_defaults(func=cmd_feed_rotate)
     sub.add_parser("demo", help="load the demo studio").set_defaults(func=cmd_demo)
     sub.add_parser("createadmin", help="create or reset an admin login (BOOKSYNC_ADMIN_* or prompts)").set_defaults(
         func=cmd_createadmin)

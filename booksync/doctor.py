@@ -67,6 +67,23 @@ def _site() -> list[str]:
     return []
 
 
+@check("deployment")
+def _deployment() -> list[str]:
+    """With an https SITE_URL (production): Django's `check --deploy`, one problem per warning."""
+    if not settings.SITE_URL.startswith("https://"):
+        return []
+    from django.core import checks
+
+    found = [f"{m.id}: {m.msg.splitlines()[0]}"
+             for m in checks.run_checks(include_deployment_checks=True)
+             if m.level >= checks.WARNING and not m.is_silenced()]
+    if not settings.TRUSTED_PROXIES:
+        found.append("TRUSTED_PROXIES is not set: behind your reverse proxy every customer shares one "
+                     "rate-limit bucket and HTTPS is not detected. Fix: set it to the proxy's address "
+                     "(docs/operations.md).")
+    return found
+
+
 @check("invites")
 def _invites() -> list[str]:
     if settings.INVITES_VIA not in {"email", "calendar"}:

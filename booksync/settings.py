@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 
 from booksync.config import BASE_DIR, env, env_bool, env_int
+from booksync.files import keep_files_private
+from booksync.web.csp import PERMISSIONS, content_security_policy
 
 DATA_DIR = Path(env("DATA_DIR") or BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Everything booksync writes (SQLite, .eml files, the secret key) is for its own user only:
+# files 0600, folders 0700.
+keep_files_private(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -37,7 +42,31 @@ ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS").split(",") if h.strip()
     "127.0.0.1",
     "testserver",
 ]
-CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+HTTPS = SITE_URL.startswith("https://")
+CSRF_TRUSTED_ORIGINS = [SITE_URL] if HTTPS else []
+
+# --- reverse proxy and transport security (docs/operations.md, ADR 0009) -----------------------
+# Addresses or networks of the reverse proxies in front of gunicorn; only their X-Forwarded-For
+# and X-Forwarded-Proto are believed.
+TRUSTED_PROXIES = [p.strip() for p in env("TRUSTED_PROXIES").split(",") if p.strip()]
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Without a trusted proxy the scheme cannot be known behind one, and a redirect would loop.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS and bool(TRUSTED_PROXIES))
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD")
+# includeSubDomains and preload are the studio's choice (other sites may share its domain), so
+# leaving them off is not a deployment defect.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = content_security_policy()
+PERMISSIONS_POLICY = PERMISSIONS
 
 INSTALLED_APPS = [
     "booksync.bookings.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
@@ -48,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "anymail",
+    "ninja",  # serves /api/docs' Swagger UI from our own static files (the CDN copy breaks the CSP)
+    "axes",
     "csp",
     "booksync.bookings",
     "booksync.sync",
@@ -56,7 +87,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "booksync.web.request_log.RequestLogMiddleware",  # first, so its duration covers the rest
+    "booksync.web.bad_requests.BadRequestMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "booksync.web.privacy.NoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "booksync.web.language.CustomerLocaleMiddleware",  # Django's LocaleMiddleware + studio default
@@ -67,8 +102,20 @@ MIDDLEWARE = [
     "booksync.bookings.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "booksync.web.provider_errors.ProviderErrorMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
+
+# Admin login throttling: django-axes locks an address out after repeated failed logins.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "booksync.web.client_ip.client_ip"
+# django-ratelimit's "ip" key: the real client behind TRUSTED_PROXIES.
+RATELIMIT_IP_META_KEY = "booksync.web.client_ip.client_ip"
 
 ROOT_URLCONF = "booksync.urls"
 WSGI_APPLICATION = "booksync.wsgi.application"
@@ -83,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -123,10 +171,7 @@ USE_TZ = True
 # booking and manage pages, which the studio's own sites in EMBED_ALLOWED_ORIGINS may frame
 # (booksync/web/embedding.py).
 EMBED_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in env("EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
-# Only framing here (django-csp would add default-src 'self', which the pages' inline script and
-# brand style need nonces for; the site-wide policy with them is the security work's).
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": None, "frame-ancestors": ["'none'"]}}
-X_FRAME_OPTIONS = "DENY"
+# The policy itself (frame-ancestors 'none' among the rest) is CONTENT_SECURITY_POLICY above.
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -141,15 +186,34 @@ MEDIA_URL = "/media/"
 
 CACHES = {
     "default": {
-        # Shared by every web and worker process of one machine (rate limits,
+        # Shared by every web and worker process of one machine (the sync lock,
         # busy-time cache); a scale-out across machines can point this at Redis.
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "booksync_cache",
-    }
+    },
+    # Rate-limit counters (django-ratelimit): their own table, never culled, increments atomic.
+    "ratelimit": {
+        "BACKEND": "booksync.web.counter_cache.CounterCache",
+        "LOCATION": "booksync_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- booksync -------------------------------------------------------------------------
 ADMIN_API_TOKEN = env("ADMIN_API_TOKEN")
+# Abuse limits (ADR 0009): rates are django-ratelimit's "count/period".
+BOOKING_RATE_PER_CLIENT = env("BOOKING_RATE_PER_CLIENT", "6/h")
+BOOKING_RATE_PER_EMAIL = env("BOOKING_RATE_PER_EMAIL", "3/h")
+BOOKING_ACTIVE_PER_EMAIL = env_int("BOOKING_ACTIVE_PER_EMAIL", 5)
+EMAILS_PER_RECIPIENT_PER_HOUR = env_int("EMAILS_PER_RECIPIENT_PER_HOUR", 5)
+PAGE_POST_RATE = env("PAGE_POST_RATE", "10/m")
+WEBHOOK_FAILURE_RATE = env("WEBHOOK_FAILURE_RATE", "20/h")
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 14)
+NOTION_VERIFICATION_WINDOW_MINUTES = env_int("NOTION_VERIFICATION_WINDOW_MINUTES", 15)
+CALENDAR_FEED_DETAILS = env("CALENDAR_FEED_DETAILS", "busy")
+# Bodies above this get 413 (Django's own limit would answer with an HTML 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 INVITES_VIA = env("INVITES_VIA", "email")
 SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 5)
 DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
@@ -243,14 +307,17 @@ Q_CLUSTER = {
     "label": "Worker",
 }
 
+LOG_FORMAT = env("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
                    "json": {"()": "booksync.logging.JsonFormatter"}},
     # LOG_FORMAT=json in production (one object per line); text reads better in a terminal.
-    "handlers": {"console": {"class": "logging.StreamHandler",
-                             "formatter": "json" if env("LOG_FORMAT", "text") == "json" else "line"}},
+    # Tokens are redacted from every line; text lines get their control characters escaped.
+    "filters": {"redact": {"()": "booksync.redaction.RedactingFilter", "escape": LOG_FORMAT == "text"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

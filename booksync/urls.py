@@ -9,7 +9,7 @@ urlpatterns = [
     path("admin/email-preview/", include("booksync.bookings.email_preview")),
     path("admin/diary/", include("booksync.bookings.diary")),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("booksync.web.mail_webhooks")),
     path("api/", api.urls),
     # Unprefixed customer pages negotiate their language (Accept-Language, the studio's default)…
     path("", include("booksync.web.urls")),

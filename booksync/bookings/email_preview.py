@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
@@ -51,6 +52,8 @@ def _kind(kind: str) -> str:
     return kind
 
 
+# The index's layout uses style attributes; the site-wide policy allows none.
+@csp_update({"style-src-attr": ["'unsafe-inline'"]})
 def index(request):
     studio = Studio.load()
     previews = [

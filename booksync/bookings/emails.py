@@ -28,6 +28,7 @@ from booksync.integrations.ports import PermanentError
 
 from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
+from .mail_limits import check_recipient
 from .models import Studio
 from .tokens import manage_url
 
@@ -217,5 +218,7 @@ def deliver(outbox_message) -> str | None:
             delivery_status="skipped", delivery_detail=reason
         )
         return None
+    # Over the per-recipient hourly limit the email waits (HeldBack); it is never dropped.
+    check_recipient(booking.email)
     return mail.send(build_message(booking, kind, sequence=_recorded_sequence(outbox_message),
                                    was=previous_time(outbox_message.payload or {})))

@@ -76,8 +76,12 @@ def booking_ics(booking, studio, method: str = "REQUEST") -> bytes:
     return cal.to_ical()
 
 
-def feed_ics(studio, bookings, blocks) -> bytes:
-    """The studio's busy time as a subscribable feed (customers' details left out)."""
+def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
+    """The studio's busy time as a subscribable feed.
+
+    Each booking reads only "Booked" unless ``with_names`` (CALENDAR_FEED_DETAILS=names):
+    whoever holds the feed's address must not learn customers' names by default.
+    """
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", studio.name)
     cal.add("x-wr-timezone", studio.timezone)
@@ -90,7 +94,7 @@ def feed_ics(studio, bookings, blocks) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", booking.start.astimezone(tz))
         event.add("dtend", booking.end.astimezone(tz))
-        event.add("summary", f"{booking.service_name}: {booking.name}")
+        event.add("summary", f"{booking.service_name}: {booking.name}" if with_names else "Booked")
         event.add("status", "CONFIRMED")
         cal.add_component(event)
     for block in blocks:

@@ -38,7 +38,8 @@ def _sendgrid_problems() -> list[str]:
                         "event will be refused. Fix: copy the verification key from SendGrid's "
                         "Mail Settings → Event Webhook page.")
     if not settings.ANYMAIL_WEBHOOK_SECRET and not key:
-        problems.append("the delivery-status webhook accepts anyone's events. Fix: set ANYMAIL_WEBHOOK_SECRET "
+        problems.append("the delivery-status webhook is closed (401) because it has no secret, so bounces "
+                        "are not recorded. Fix: set ANYMAIL_WEBHOOK_SECRET "
                         "to user:password and use https://user:password@<host>/anymail/sendgrid/tracking/ "
                         "as SendGrid's Event Webhook URL.")
     return problems

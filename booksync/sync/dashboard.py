@@ -9,14 +9,20 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from booksync.bookings.feed_token import feed_url, rotate_feed_token
+from booksync.bookings.mail_limits import held_back_emails
+from booksync.bookings.models import Studio
+
+from . import notion_handshake
 from .calendar_recheck import open_clashes
 from .models import AuditEntry, OutboxMessage, OutboxState, SyncRun, SyncState, WebhookDelivery
-from .notion_webhooks import TOKEN_STATE
+from .notion_handshake import TOKEN_STATE
 
 
 def dashboard(request):
     from booksync.bookings.sentences import change_sentence
     from booksync.bookings.studio_time import studio_zone
+    from booksync.integrations.registry import notion_enabled
 
     from . import dashboard_problems as plain
     from .liveness import last_successes
@@ -47,6 +53,10 @@ def dashboard(request):
         "notion_token": SyncState.get(TOKEN_STATE),
         "failed": [m for m in open_messages if m.state == OutboxState.FAILED],
         "calendar_clashes": open_clashes(),
+        "notion_enabled": notion_enabled(),
+        "notion_window_until": notion_handshake.window_closes_at(),
+        "held_back": held_back_emails(),
+        "feed_url": feed_url(Studio.load()),
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
 
@@ -85,6 +95,26 @@ def clear_notion_token(request):
     return redirect("admin:sync-dashboard")
 
 
+@require_POST
+def expect_notion_verification(request):
+    from booksync.integrations.registry import notion_enabled
+
+    if not notion_enabled():
+        messages.error(request, "Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID first.")
+        return redirect("admin:sync-dashboard")
+    until = notion_handshake.open_window()
+    messages.success(request, f"Waiting for Notion's verification request until {until:%H:%M} UTC: "
+                              "create the webhook subscription in Notion now.")
+    return redirect("admin:sync-dashboard")
+
+
+@require_POST
+def rotate_feed(request):
+    rotate_feed_token()
+    messages.success(request, "The calendar feed has a new address; the old one no longer works.")
+    return redirect("admin:sync-dashboard")
+
+
 def urls() -> list:
     wrap = admin.site.admin_view
     return [
@@ -92,4 +122,7 @@ def urls() -> list:
         path("dashboard/sync-now/", wrap(sync_now), name="sync-now"),
         path("dashboard/retry/", wrap(retry_failed), name="sync-retry-failed"),
         path("dashboard/clear-notion-token/", wrap(clear_notion_token), name="sync-clear-notion-token"),
+        path("dashboard/expect-notion-verification/", wrap(expect_notion_verification),
+             name="sync-expect-notion-verification"),
+        path("dashboard/rotate-feed/", wrap(rotate_feed), name="sync-rotate-feed"),
     ]

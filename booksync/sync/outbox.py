@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from booksync.bookings.mail_limits import HeldBack
 from booksync.integrations.ports import IntegrationError, RateLimited
 
 from . import claims
@@ -149,6 +150,15 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
     try:
         with claims.heartbeat(message.pk):
             provider_id = _handler(message.topic)(message)
+    except HeldBack as exc:
+        # Not a failure: the message waits for room under the recipient's hourly limit,
+        # without spending one of its delivery attempts.
+        message.state, message.not_before, message.claimed_at = OutboxState.PENDING, exc.until, None
+        message.attempts = max(message.attempts - 1, 0)
+        message.last_error = str(exc)
+        message.save(update_fields=["state", "not_before", "claimed_at", "attempts", "last_error", "updated_at"])
+        log.info("outbox %s held back until %s", message.key, exc.until, extra=_log_fields(message, "held_back"))
+        return False
     except Exception as exc:
         now = now or timezone.now()
         retryable = getattr(exc, "retryable", not isinstance(exc, IntegrationError) or exc.retryable)

@@ -15,6 +15,7 @@ def wanted() -> dict[str, tuple[str, int]]:
         "booksync: daily full reconcile": ("booksync.sync.tasks.daily_sync_if_due", 15),
         "booksync: reminders": ("booksync.sync.tasks.send_due_reminders", 5),
         "booksync: renew calendar push channels": ("booksync.sync.tasks.renew_calendar_channels", 60),
+        "booksync: prune webhook records": ("booksync.sync.notion_webhooks.prune", 24 * 60),
     }
 
 

@@ -24,6 +24,7 @@ from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
 from booksync.scheduling import Interval
 
+from .booking_limits import check_booking_allowed
 from .schemas import (
     MAX_YEAR,
     MIN_YEAR,
@@ -112,6 +113,21 @@ def _resolve_length(service_slug: str | None, duration: int | None) -> tuple[Ser
     raise BookingError("Give a service or a duration in minutes.", code="missing_duration", field="duration")
 
 
+def _bookable_length(request: HttpRequest, service_slug: str | None,
+                     duration: int | None) -> tuple[Service | None, timedelta]:
+    """What a new booking is for. The public books a service (or a duration one has);
+    only the admin may book an arbitrary length."""
+    service, length = _resolve_length(service_slug, duration)
+    if service is not None or is_admin(request):
+        return service, length
+    service = Service.objects.filter(active=True, duration_minutes=duration).order_by("pk").first()
+    if service is None:
+        offered = sorted(set(Service.objects.filter(active=True).values_list("duration_minutes", flat=True)))
+        raise BookingError(f"Book a service, or a duration one of them has ({', '.join(map(str, offered))} min).",
+                           code="unknown_duration", field="duration")
+    return service, service.duration
+
+
 def _check_dates(days: list[date], field: str) -> None:
     # Dates near year 1 or 9999 validate but overflow the busy-time window around them.
     if any(not MIN_YEAR <= day.year <= MAX_YEAR for day in days):
@@ -197,27 +213,33 @@ def ping(request):
 
 @api.get("/health", response={200: dict, 503: dict}, tags=["operations"])
 def health(request):
-    """Database, worker and integrations at a glance."""
+    """``{"status": "ok" | "degraded"}``; with the admin token, the database, worker and integrations."""
     from booksync.sync.health import health_report
 
     report = health_report()
-    return api.create_response(request, report, status=200 if report["status"] == "ok" else 503)
+    healthy = report["status"] == "ok"
+    if not is_admin(request):
+        # Paths, backends and backlog are for the studio only.
+        report = {"status": "ok" if healthy else "degraded"}
+    return api.create_response(request, report, status=200 if healthy else 503)
 
 
 # --- bookings ----------------------------------------------------------------------------------
-@api.post("/bookings",
-          response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem, 503: Problem},
-          tags=["bookings"])
+@api.post("/bookings", response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem,
+                                   429: Problem, 503: Problem}, tags=["bookings"])
 def create_booking(request, payload: BookingIn):
     """Book a slot. Send an ``Idempotency-Key`` header to make retries safe.
 
+    Limited per client address and per email address (429); the admin token lifts the limits.
     While the studio's calendar cannot be read, CALENDAR_OUTAGE_POLICY decides: ``accept`` books against
     the calendar's last known busy time; ``refuse`` answers 503 ``calendar_unavailable`` with Retry-After.
     """
-    service, length = _resolve_length(payload.service, payload.duration)
+    service, length = _bookable_length(request, payload.service, payload.duration)
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if len(key) > 255:
         raise BookingError("Idempotency-Key must be at most 255 characters.", field="Idempotency-Key")
+    if not is_admin(request):
+        check_booking_allowed(request, payload.email)
     result = services.book(
         services.BookingRequest(
             start=payload.start, name=payload.name, email=payload.email, service=service,
@@ -260,6 +282,14 @@ def cancel_managed(request, token: str, payload: CancelIn | None = None):
 
 
 # --- admin ---------------------------------------------------------------------------------------
+def is_admin(request: HttpRequest) -> bool:
+    """Does the request carry the admin API token? (Compared in constant time.)"""
+    expected = settings.ADMIN_API_TOKEN
+    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
+        supplied.strip().encode(), expected.encode())
+
+
 def require_admin_token(request: HttpRequest) -> None:
     expected = settings.ADMIN_API_TOKEN
     if not expected:

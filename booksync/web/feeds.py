@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 
 from booksync.bookings.models import Block, Booking, Studio
@@ -15,9 +16,10 @@ def studio_feed(request, feed_token: str) -> HttpResponse:
     studio = Studio.load()
     if not hmac.compare_digest(feed_token.encode(), studio.feed_token.encode()):
         raise Http404("Unknown feed")
-    body = feed_ics(studio, Booking.objects.active(), Block.objects.all())
+    body = feed_ics(studio, Booking.objects.active(), Block.objects.all(),
+                    with_names=settings.CALENDAR_FEED_DETAILS == "names")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{studio.feed_token[:8]}.ics"'
+    response["Content-Disposition"] = 'inline; filename="studio.ics"'
     return response
 
 

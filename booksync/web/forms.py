@@ -7,7 +7,8 @@ from datetime import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from booksync.web.schemas import clean_text
+from booksync.bookings.addresses import RefusedAddress, clean_address
+from booksync.web.schemas import MAX_YEAR, MIN_YEAR, clean_text
 
 # The honeypot's name looks like something a form-filling bot would gladly complete.
 HONEYPOT_FIELD = "website"
@@ -35,6 +36,9 @@ class SlotField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
         if start.utcoffset() is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # Years near 1 or 9999 parse, but the slot arithmetic around them overflows.
+        if not MIN_YEAR <= start.year <= MAX_YEAR:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return start
 
 
@@ -43,6 +47,11 @@ class SlotForm(forms.Form):
     # The studio date whose slots were on screen, so a re-shown form shows the same day.
     date = forms.DateField(required=False)
     timezone = forms.CharField(required=False, max_length=64)
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
+        # A day outside the bookable years shows today's slots instead of failing.
+        return day if day and MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 class BookingForm(SlotForm):
@@ -55,6 +64,12 @@ class BookingForm(SlotForm):
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
     idempotency_key = forms.CharField(max_length=64, required=False)
     website = forms.CharField(required=False)
+
+    def clean_email(self) -> str:
+        try:
+            return clean_address(self.cleaned_data["email"])
+        except RefusedAddress as exc:
+            raise forms.ValidationError(f"We cannot send email to that address: {exc}") from exc
 
     def clean_name(self) -> str:
         name = clean_text(self.cleaned_data["name"], keep_newlines=False)

@@ -16,6 +16,8 @@ def _messages() -> dict[str, str]:
         "not_on_slot": _("Sessions start on the studio's slot times; pick one of the offered slots."),
         "slot_unavailable": _("That time is no longer available."),
         "changes_closed": _("Online changes are closed for this booking. Please contact the studio."),
+        "too_many_bookings": _("Many bookings were just made with these details or from your connection. "
+                               "Please try again later or contact the studio."),
         "calendar_unavailable": _("The studio's calendar cannot be reached right now, so we cannot confirm "
                                   "this time. Please try again in a few minutes."),
     }

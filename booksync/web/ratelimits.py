@@ -1,4 +1,8 @@
-"""Per-address limits on the pages' POSTs (django-ratelimit), answered with a friendly 429 page."""
+"""Per-address limits (django-ratelimit): the pages' POSTs, and refused webhook calls.
+
+Addresses are the real client's behind TRUSTED_PROXIES (``RATELIMIT_IP_META_KEY``
+points at web/client_ip.py).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,15 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
-# Generous for a person, tight for a script. A deployment can change it with PAGE_POST_RATE.
-DEFAULT_RATE = "10/m"
+WEBHOOK_FAILURES = "webhook-failures"
 
 
 def post_rate(group: str, request: HttpRequest) -> str:
     # Read on every request so tests and operators can change it without a restart of the module.
-    return getattr(settings, "PAGE_POST_RATE", DEFAULT_RATE)
+    return settings.PAGE_POST_RATE
 
 
 def limit_posts(group: str, on_limited: Callable[[HttpRequest], HttpResponse]):
@@ -32,3 +36,34 @@ def limit_posts(group: str, on_limited: Callable[[HttpRequest], HttpResponse]):
         return wrapped
 
     return decorator
+
+
+def _failure_rate(group: str, request: HttpRequest) -> str:
+    return settings.WEBHOOK_FAILURE_RATE
+
+
+def webhook_client_blocked(request: HttpRequest) -> bool:
+    """Has this address used up its refused webhook calls? (Counts nothing itself.)"""
+    usage = get_usage(request, group=WEBHOOK_FAILURES, key="ip", rate=_failure_rate, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def note_webhook_failure(request: HttpRequest) -> None:
+    is_ratelimited(request, group=WEBHOOK_FAILURES, key="ip", rate=_failure_rate, increment=True)
+
+
+def guard_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A client whose webhook calls keep failing (guessing signatures or secrets) gets 429 for a while."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        from .bad_requests import problem
+
+        if webhook_client_blocked(request):
+            return problem(429, "Too many refused webhook calls from this address; try again later.")
+        response = view(request, *args, **kwargs)
+        if response.status_code in (400, 401, 403):
+            note_webhook_failure(request)
+        return response
+
+    return wrapped

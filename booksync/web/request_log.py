@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from .client_ip import client_ip
+
 log = logging.getLogger("booksync.request")
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -39,6 +41,7 @@ class RequestLogMiddleware:
             return response
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            # The path is redacted (manage and feed tokens) and escaped by the log filter.
             log.info("%s %s %s %.1f ms", request.method, request.path, status, duration_ms,
                      extra={"request_id": request.request_id, "method": request.method, "path": request.path,
-                            "status": status, "duration_ms": duration_ms})
+                            "client": client_ip(request), "status": status, "duration_ms": duration_ms})

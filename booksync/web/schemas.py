@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import Field, field_validator
+
+from booksync.bookings.addresses import RefusedAddress, clean_address
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -105,12 +105,10 @@ class BookingIn(Schema):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        value = value.strip()
         try:
-            validate_email(value)
-        except DjangoValidationError as exc:
-            raise ValueError("email is not a valid address") from exc
-        return value
+            return clean_address(value)
+        except RefusedAddress as exc:
+            raise ValueError(f"email is not an address we can send to: {exc}") from exc
 
     @field_validator("phone")
     @classmethod

@@ -32,6 +32,7 @@ from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 
 from . import form_guard
+from .booking_limits import check_booking_allowed
 from .branding import brand
 from .embedding import allowed_origins, embeddable
 from .forms import HONEYPOT_FIELD, BookingForm, CancelForm, SlotForm
@@ -165,6 +166,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone, language=options["locale"],
     )
     try:
+        check_booking_allowed(request, data["email"])  # the same limits as the API's
         result = services.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
         alternatives = nearest_slots(service.duration, data["start"], picker.zone, **options)
@@ -179,7 +181,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         page["Retry-After"] = str(exc.retry_after)
         return page
     except BookingError as exc:
-        return _booking_page(request, service, form, picker, status=422, problem=problem_text(exc))
+        return _booking_page(request, service, form, picker, status=exc.status, problem=problem_text(exc))
     return redirect("booking-confirmed", token=result.token)
 
 

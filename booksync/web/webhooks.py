@@ -7,6 +7,9 @@ changed", and the worker reads the source of truth.
 from __future__ import annotations
 
 from ninja import Router
+from ninja.decorators import decorate_view
+
+from .ratelimits import guard_webhook
 
 router = Router(tags=["webhooks"])
 
@@ -19,8 +22,11 @@ _PROBLEM = {"content": {"application/json": {"schema": {"$ref": "#/components/sc
 _GOOGLE_DOC = {
     "parameters": _headers("X-Goog-Channel-ID", "X-Goog-Channel-Token", "X-Goog-Resource-ID",
                            "X-Goog-Resource-State", "X-Goog-Message-Number"),
-    "responses": {"200": {"description": "Verified: busy-time cache dropped, worker woken."},
-                  "401": {"description": "Unknown channel or wrong channel token."}},
+    # Integer status keys: ninja's own are integers, and a string "200" beside them would be
+    # a duplicate key in openapi.json (Swagger UI then refuses the whole document).
+    "responses": {200: {"description": "Verified: busy-time cache dropped, worker woken."},
+                  "401": {"description": "Unknown channel or wrong channel token."},
+                  "429": {"description": "Too many refused calls from this address.", **_PROBLEM}},
 }
 _NOTION_DOC = {
     "parameters": _headers("X-Notion-Signature", "Authorization"),
@@ -29,11 +35,14 @@ _NOTION_DOC = {
         "description": "A handshake {verification_token}, an event {id, type, entity} or an automation {data}."}}}},
     "responses": {"400": {"description": "Not a JSON object, or an event without its ids.", **_PROBLEM},
                   "401": {"description": "Neither a valid signature nor the automation bearer secret.", **_PROBLEM},
-                  "409": {"description": "A different verification token is already stored.", **_PROBLEM}},
+                  "403": {"description": "A handshake nobody expected (Notion not configured, or no "
+                                         "verification window open).", **_PROBLEM},
+                  "429": {"description": "Too many refused calls from this address.", **_PROBLEM}},
 }
 
 
 @router.post("/google", summary="Google Calendar push notification", openapi_extra=_GOOGLE_DOC)
+@decorate_view(guard_webhook)
 def google_push(request):
     """Google Calendar push notification: 200 when verified (cache dropped, worker woken), else 401."""
     from django.http import HttpResponse
@@ -45,6 +54,7 @@ def google_push(request):
 
 @router.post("/notion", summary="Notion webhook (integration events or database automation)",
              openapi_extra=_NOTION_DOC)
+@decorate_view(guard_webhook)
 def notion_webhook(request):
     """Handshake, signed integration events (X-Notion-Signature) or automations (Bearer secret)."""
     from booksync.sync.notion_webhooks import receive

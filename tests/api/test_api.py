@@ -185,9 +185,10 @@ def test_admin_sync_delivers_owed_email(studio, monday, api_client, settings, tm
     assert (second["created"], second["updated"], second["deleted"]) == (0, 0, 0)
 
 
-def test_services_health_and_openapi(studio, api_client):
+def test_services_health_and_openapi(studio, api_client, settings):
     assert [s["slug"] for s in api_client.get("/api/services").json()] == ["portrait", "family", "mini"]
-    health = api_client.get("/api/health").json()
+    settings.ADMIN_API_TOKEN = "health-admin-token"
+    health = api_client.get("/api/health", headers={"Authorization": "Bearer health-admin-token"}).json()
     assert health["status"] == "ok" and health["database"] == "ok" and health["outbox_backlog"] == 0
     spec = api_client.get("/api/openapi.json").json()
     for path in ("/api/calendar/availability", "/api/calendar/availability-batch", "/api/admin/sync", "/api/bookings"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by
@@ -29,6 +29,7 @@ def rate_limit_cache(db):
     """pytest-django builds tables from migrations only; the cache table comes from createcachetable."""
     call_command("createcachetable", verbosity=0)
     cache.clear()
+    caches["ratelimit"].clear()  # the rate-limit counters' own table (a flush keeps cache tables)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import london
-from tests.liveserver import running_server
+from tests.liveserver import NO_BOOKING_LIMITS, running_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,9 +64,13 @@ def product(studio, monday):
     booking = services.book(services.BookingRequest(
         start=london(monday, 10), name="Ann", email="ann@example.com",
         service=Service.objects.get(slug="portrait"))).booking
+    # The fuzz must reach the code behind the abuse limits (they have their own tests, tests/security).
     with running_server(workers=2, ADMIN_API_TOKEN=ADMIN_TOKEN, NOTION_WEBHOOK_SECRET=NOTION_SECRET,
-                        PAGE_POST_RATE="100000/m") as url:
+                        WEBHOOK_FAILURE_RATE="1000000/m", **NO_BOOKING_LIMITS) as url:
         yield url, token_for(booking)
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()  # the rate-limit counters live in a cache table, which a flush keeps
 
 
 def _fuzz(operation, mode: GenerationMode, client: httpx.Client, real_token: str) -> None:
@@ -147,9 +151,14 @@ def test_rescheduling_to_a_start_at_the_end_of_the_calendar_is_refused(studio, m
     assert (response.status_code, response.json()["field"]) == (422, "start")
 
 
-def test_a_handshake_token_with_a_nul_is_refused_and_not_stored(db, api_client):
+def test_a_handshake_token_with_a_nul_is_refused_and_not_stored(db, api_client, settings):
     from booksync.sync.models import SyncState
+    from booksync.sync.notion_handshake import open_window
     from booksync.sync.notion_webhooks import TOKEN_STATE
+
+    # An expected handshake (Notion configured, window open), so the token itself is judged.
+    settings.NOTION_API_KEY, settings.NOTION_BOOKINGS_DATABASE_ID = "secret_key", "db-id"
+    open_window()
 
     response = _post(api_client, "/api/webhooks/notion", {"verification_token": "secret_\x00"})
     assert response.status_code == 400

@@ -22,6 +22,9 @@ def post(client, message):
 
 
 def handshake(client, emu):
+    from booksync.sync.notion_handshake import open_window
+
+    open_window()  # the admin expects Notion's verification (dashboard button / CLI)
     response = post(client, emu.build_verification())
     assert response.status_code == 200
     assert SyncState.get(TOKEN_STATE) == emu.webhook_verification_token
@@ -30,7 +33,7 @@ def handshake(client, emu):
 def test_handshake_stores_the_token_once(both, emu, client):
     handshake(client, emu)
     other = client.post(URL, '{"verification_token": "attacker"}', content_type="application/json")
-    assert other.status_code == 409
+    assert other.status_code == 403  # the window closed with the first handshake
     assert SyncState.get(TOKEN_STATE) == emu.webhook_verification_token
 
 

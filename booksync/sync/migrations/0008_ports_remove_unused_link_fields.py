@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0005_cache_table"),
+        ("sync", "0007_sec_ratelimit_cache_table"),
     ]
 
     operations = [

@@ -1,0 +1,16 @@
+"""gunicorn's access and error logs through the same redaction as Django's (``booksync serve`` uses it)."""
+
+from __future__ import annotations
+
+from gunicorn.glogging import Logger
+
+from booksync.config import env
+from booksync.redaction import RedactingFilter
+
+
+class RedactingLogger(Logger):
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        redacting = RedactingFilter(escape=env("LOG_FORMAT", "text") != "json")
+        for log in (self.error_log, self.access_log):
+            log.addFilter(redacting)

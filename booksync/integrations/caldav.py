@@ -34,18 +34,21 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-import caldav
+from caldav.calendarobjectresource import Event as DAVEvent
+from caldav.collection import Calendar as DAVCalendar
+from caldav.davclient import DAVClient
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booksync.scheduling import Interval
 
-from . import busy_days
+from . import busy_days, studio
 from .caldav_http import FINDING_THE_CALENDAR, call
-from .event_links import description_link
 from .ports import (
+    BookingView,
     ChangeBatch,
+    ExternalRef,
     NotConfigured,
     NotFound,
     PermanentError,
@@ -77,7 +80,7 @@ def _client() -> Any:
     key = (settings.CALDAV_URL, settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD)
     held = getattr(_clients, "held", None)
     if held is None or held[0] != key:
-        client = caldav.DAVClient(
+        client = DAVClient(
             url=settings.CALDAV_URL, username=settings.CALDAV_USERNAME or None,
             password=settings.CALDAV_PASSWORD or None, timeout=TIMEOUT,
             # Credentials with the first request, as calendar apps send them: without auth_type the
@@ -98,9 +101,7 @@ def resource_name(booking_id: Any) -> str:
 
 
 def _studio_zone() -> ZoneInfo:
-    from booksync.bookings.models import Studio
-
-    return ZoneInfo(Studio.load().timezone)
+    return ZoneInfo(studio.current().zone)
 
 
 def _instant(value: Any, zone: ZoneInfo) -> datetime:
@@ -154,7 +155,7 @@ class CalDAVCalendar:
     @property
     def calendar(self) -> Any:
         if self._calendar is None:
-            self._calendar = caldav.Calendar(client=_client(), url=self._calendar_url())
+            self._calendar = DAVCalendar(client=_client(), url=self._calendar_url())
         return self._calendar
 
     def _calendar_url(self) -> str:
@@ -194,7 +195,7 @@ class CalDAVCalendar:
         return f"caldav:{hashlib.sha256(where).hexdigest()[:16]}"
 
     # -- busy time -------------------------------------------------------------------------
-    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+    def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         zone = _studio_zone()
         return busy_days.busy(self.cache_namespace, window, zone, lambda span: self._search(span, zone), live=live)
 
@@ -209,7 +210,7 @@ class CalDAVCalendar:
                     intervals.append(Interval(start, end))
         return intervals
 
-    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
         """Opaque events overlapping ``window`` that booksync did not write (no X-BOOKSYNC-BOOKING-ID)."""
         zone = _studio_zone()
         found = _on_the_calendar("search", lambda: self.calendar.search(start=window.start, end=window.end,
@@ -228,25 +229,19 @@ class CalDAVCalendar:
         busy_days.invalidate(self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
-    def _ical(self, booking: Any) -> str:
-        from booksync.bookings.models import Studio
-
-        studio = Studio.load()
+    def _ical(self, booking: BookingView) -> str:
         event = Event()
-        event.add("UID", f"{booking.pk}@booksync")
+        event.add("UID", f"{booking.booking_id}@booksync")
         event.add("DTSTAMP", timezone.now())
         event.add("DTSTART", booking.start.astimezone(UTC))
         event.add("DTEND", booking.end.astimezone(UTC))
         event.add("SEQUENCE", booking.sequence)
-        event.add("SUMMARY", f"{booking.service_name or 'Session'} – {booking.name}")
-        event.add("DESCRIPTION", "\n".join(filter(None, [
-            f"Customer: {booking.name}", booking.email, booking.phone, booking.notes,
-            # CalDAV servers invite nobody: the event is the studio's alone.
-            description_link(booking, customer_invited=False)])))
-        if studio.address:
-            event.add("LOCATION", studio.address)
+        event.add("SUMMARY", booking.title)
+        event.add("DESCRIPTION", booking.description)  # CalDAV servers invite nobody: the studio's text
+        if booking.studio.address:
+            event.add("LOCATION", booking.studio.address)
         event.add("TRANSP", "OPAQUE")
-        event.add(BOOKING_PROPERTY, str(booking.pk))
+        event.add(BOOKING_PROPERTY, booking.booking_id)
         calendar = Calendar()
         calendar.add("PRODID", "-//booksync//EN")
         calendar.add("VERSION", "2.0")
@@ -254,27 +249,27 @@ class CalDAVCalendar:
         return calendar.to_ical().decode()
 
     def _object(self, name: str, data: str | None = None) -> Any:
-        return caldav.Event(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
+        return DAVEvent(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
                             parent=self.calendar)
 
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
         """PUT the booking's event at its fixed name (creates or overwrites: idempotent)."""
-        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
+        name = ref.external_id or resource_name(booking.booking_id)
         obj = self._object(name, self._ical(booking))
         # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.
         _on_the_calendar("saving an event", lambda: obj.save(increase_seqno=False))
         self.forget_busy()
         return WriteResult(name, obj.etag or "", 0)
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """DELETE the booking's event; already gone counts as removed."""
-        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
+        name = ref.external_id or resource_name(booking.booking_id)
         with contextlib.suppress(NotFound):  # already gone
             call("deleting an event", lambda: self._object(name).delete())
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> RemoteBooking | None:
         try:
             obj = call("reading an event", lambda: self._object(external_id).load())
         except NotFound:
@@ -302,7 +297,7 @@ class CalDAVCalendar:
             extra={"uid": str(vevent.get("UID", "")), "sequence": int(vevent.get("SEQUENCE", 0))},
         )
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything.
 
         Two requests whatever the number of events: the sync-collection REPORT (names and etags),

@@ -84,7 +84,7 @@ class OutboxFolderBackend(BaseEmailBackend):
 
 
 def backend_name() -> str:
-    backend = settings.EMAIL_BACKEND
+    backend = str(settings.EMAIL_BACKEND)
     return {
         "booksync.integrations.mail.OutboxFolderBackend": f"outbox folder ({settings.EMAIL_OUTBOX_DIR})",
         "anymail.backends.sendgrid.EmailBackend": f"SendGrid via django-anymail ({settings.SENDGRID_API_BASE_URL})",
@@ -122,7 +122,7 @@ def add_invite(message: EmailMultiAlternatives, ics: bytes, method: str) -> None
         }
         extra = dict(getattr(message, "esp_extra", None) or {})
         extra["attachments"] = [*extra.get("attachments", []), attachment]
-        message.esp_extra = extra
+        message.esp_extra = extra  # pyright: ignore[reportAttributeAccessIssue]  (anymail's attribute)
     elif settings.EMAIL_BACKEND.startswith("anymail."):
         message.attach(INVITE_FILENAME, ics, "text/calendar")
     else:
@@ -178,17 +178,20 @@ def _api_error(exc: AnymailAPIError) -> IntegrationError:
 
 
 def _retry_after(exc: AnymailAPIError) -> float | None:
+    value = getattr(exc.response, "headers", {}).get("Retry-After")
     try:
-        return max(float(exc.response.headers.get("Retry-After")), 0.0)
-    except (AttributeError, TypeError, ValueError):
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
         return None
 
 
 def _provider_reason(exc: AnymailAPIError) -> str:
     """The messages of a SendGrid-style error body (``{"errors": [{"message": …}]}``)."""
+    if exc.response is None:
+        return ""
     try:
         body = exc.response.json()
-    except (AttributeError, ValueError):
+    except ValueError:
         return ""
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):

@@ -2,12 +2,12 @@
 
 What the sync engine calls:
 
-- ``upsert(booking, link)`` – create the booking's page, or update only the
+- ``upsert(booking, ref)`` – create the booking's page, or update only the
   properties that differ from the page. Before creating, the page is looked
-  up by ``link.notion_page_id`` and then by a ``Booking ID equals <uuid>``
-  query, so a create retried after a crash or a lost answer never makes a
-  second page.
-- ``remove(booking, link)`` – set Status to Cancelled. Pages are never
+  up by ``ref.external_id`` (the ledger's page id) and then by a ``Booking ID
+  equals <uuid>`` query, so a create retried after a crash or a lost answer
+  never makes a second page.
+- ``remove(booking, ref)`` – set Status to Cancelled. Pages are never
   trashed or deleted by booksync; a page already in the trash counts as gone.
 - ``fetch(page_id)`` – one page as a ``RemoteBooking`` (``None`` if gone).
 - ``changes(cursor)`` – pages edited since the cursor, or all pages when the
@@ -43,7 +43,16 @@ from .notion_pages import (
     write_value,
 )
 from .notion_schema import Schema, property_names
-from .ports import NOTION_FIELDS, ChangeBatch, NotFound, PermanentError, RemoteBooking, WriteResult
+from .ports import (
+    NOTION_FIELDS,
+    BookingView,
+    ChangeBatch,
+    ExternalRef,
+    NotFound,
+    PermanentError,
+    RemoteBooking,
+    WriteResult,
+)
 
 log = logging.getLogger("booksync.notion")
 
@@ -123,48 +132,49 @@ class NotionBookings:
         return record
 
     # ------------------------------------------------------------------ writes
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
         """Make the booking's page show the booking (idempotent; see the module docstring)."""
-        desired = _desired(booking, link)
+        desired = _desired(booking)
+        zone = ZoneInfo(booking.studio.zone)
         schema = self.schema()
-        page = self._find(booking, link)
+        page = self._find(booking, ref)
         if page is None:
-            properties = booking_properties(desired, changed_fields(None, desired), schema, _studio_zone())
-            created = call(f"creating the page of booking {booking.pk}", self.client.pages.create,
+            properties = booking_properties(desired, changed_fields(None, desired), schema, zone)
+            created = call(f"creating the page of booking {booking.booking_id}", self.client.pages.create,
                            repeatable=False, parent={"data_source_id": schema.data_source_id},
                            properties=properties)
             return WriteResult(created["id"])
         current = self._record(page)
         if current.deleted:
-            if not booking.is_active:
+            if not booking.active:
                 return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
             raise PermanentError(
-                f"The Notion page of booking {booking.pk} is in the trash. Fix: restore it in Notion "
+                f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."
             )
-        properties = booking_properties(desired, changed_fields(current, desired), schema, _studio_zone())
+        properties = booking_properties(desired, changed_fields(current, desired), schema, zone)
         if properties:
-            self._update(current.external_id, properties, f"updating the page of booking {booking.pk}")
+            self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Mark the booking's page Cancelled (never trashed). No page, or a trashed one, is already gone."""
-        page = self._find(booking, link)
+        page = self._find(booking, ref)
         if page is None:
             return
         current = self._record(page)
         schema = self.schema()
-        if current.deleted or current.status == "cancelled" or schema.column("status") is None:
-            return
         column, kind = schema.column("status"), schema.type_of("status")
+        if current.deleted or current.status == "cancelled" or column is None or kind is None:
+            return
         self._update(current.external_id, {column: write_value(kind, "Cancelled")},
-                     f"cancelling the page of booking {booking.pk}")
+                     f"cancelling the page of booking {booking.booking_id}")
 
-    def report_problem(self, page_id: str, message: str) -> bool:
+    def report_problem(self, page_id: str, message: str, /) -> bool:
         """Write ``message`` to the page's Sync Error property. Returns False when nothing needed writing."""
         return self._set_text("sync_error", page_id, message, "reporting a problem on page")
 
-    def clear_problem(self, page_id: str) -> bool:
+    def clear_problem(self, page_id: str, /) -> bool:
         """Empty the page's Sync Error property once the page reads as a booking again."""
         return self._set_text("sync_error", page_id, "", "clearing the problem on page")
 
@@ -185,7 +195,7 @@ class NotionBookings:
         return call(what, self.client.pages.update, page_id=page_id, properties=properties)
 
     # ------------------------------------------------------------------ reads
-    def fetch(self, page_id: str) -> RemoteBooking | None:
+    def fetch(self, page_id: str, /) -> RemoteBooking | None:
         """One page as a booking record; ``None`` when it does not exist or is no longer shared."""
         try:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
@@ -197,7 +207,7 @@ class NotionBookings:
             return _with_problem(record, "This page is not in the bookings database.")
         return record
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Pages edited since ``cursor``, or every page when it is ``None`` (or unreadable).
 
         The cursor is JSON: ``since`` (ISO time this poll started, by
@@ -245,39 +255,36 @@ class NotionBookings:
             if not answer.get("has_more") or not start_cursor:
                 return
 
-    def _find(self, booking: Any, link: Any) -> dict[str, Any] | None:
+    def _find(self, booking: BookingView, ref: ExternalRef) -> dict[str, Any] | None:
         """The booking's page: by the link ledger, else by its Booking ID (a create retried after a crash)."""
-        page_id = getattr(link, "notion_page_id", "") if link is not None else ""
+        page_id = ref.external_id
         if page_id:
             try:
                 return call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
             except NotFound:
-                log.warning("Notion page %s of booking %s is gone; looking it up by Booking ID", page_id, booking.pk)
+                log.warning("Notion page %s of booking %s is gone; looking it up by Booking ID", page_id,
+                            booking.booking_id)
         column = self.schema().column("booking_id")
         if column is None:
             return None
-        flt = {"property": column, "rich_text": {"equals": str(booking.pk)}}
-        answer = call(f"looking up booking {booking.pk}", self.client.data_sources.query,
+        flt = {"property": column, "rich_text": {"equals": booking.booking_id}}
+        answer = call(f"looking up booking {booking.booking_id}", self.client.data_sources.query,
                       data_source_id=self.data_source_id(), filter=flt, page_size=PAGE_SIZE,
                       sorts=[{"timestamp": "created_time", "direction": "ascending"}])
         results = answer.get("results") or []
         if len(results) > 1:
-            log.warning("booking %s has %d Notion pages; using the oldest", booking.pk, len(results))
+            log.warning("booking %s has %d Notion pages; using the oldest", booking.booking_id, len(results))
         return results[0] if results else None
 
 
-def _desired(booking: Any, link: Any) -> RemoteBooking:
-    """What the page should show: the push handler's view of the booking, plus the calendar event id."""
-    from booksync.sync.snapshot import local_record
-
-    event_id = getattr(link, "calendar_event_id", "") if link is not None else ""
-    return replace(local_record(booking), extra={"calendar_event_id": event_id or ""})
-
-
-def _studio_zone() -> ZoneInfo:
-    from booksync.bookings.models import Studio
-
-    return ZoneInfo(Studio.load().timezone)
+def _desired(booking: BookingView) -> RemoteBooking:
+    """What the page should show: the booking's Notion fields, plus the calendar event id."""
+    return RemoteBooking(
+        external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
+        status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
+        notes=booking.notes, service=booking.service, source=booking.source,
+        extra={"calendar_event_id": booking.calendar_event_id},
+    )
 
 
 def _with_problem(record: RemoteBooking, problem: str) -> RemoteBooking:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from booksync.doctor import check
-
 from .notion_http import call, make_client
 from .notion_schema import PropertyNamesError, Schema, property_names, schema_problems
 from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError
 
 
-@check("notion")
 def notion_problems() -> list[str]:
     if not settings.NOTION_API_KEY and not settings.NOTION_BOOKINGS_DATABASE_ID:
         return []  # Notion is off; nothing to check

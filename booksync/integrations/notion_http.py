@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, cast
 
 import httpx
 from django.conf import settings
@@ -38,7 +38,6 @@ log = logging.getLogger("booksync.notion")
 
 NOTION_VERSION = "2025-09-03"
 RETRY_DELAYS = (0.3, 1.0)  # in-call retries stay short: a worker (or the doctor) is waiting
-T = TypeVar("T")
 
 
 def shared_bucket() -> SharedBucket | DatabaseBucket:
@@ -112,12 +111,13 @@ def translate(exc: HTTPResponseError, what: str) -> IntegrationError:
     return PermanentError(f"{detail}. Fix: correct the value or the database schema (`booksync doctor`).")
 
 
-def call(what: str, func: Callable[..., T], *args: Any, repeatable: bool = True, **kwargs: Any) -> T:
-    """Run one SDK call. ``repeatable=False`` (a page create) is never retried here:
-    the caller looks the page up again before creating it a second time."""
+def call(what: str, func: Callable[..., Any], *args: Any, repeatable: bool = True, **kwargs: Any) -> dict[str, Any]:
+    """Run one SDK call; its answer, a JSON object. ``repeatable=False`` (a page create) is never
+    retried here: the caller looks the page up again before creating it a second time."""
     for delay in (*RETRY_DELAYS, None):
         try:
-            return func(*args, **kwargs)
+            # The sync client answers a dict; the SDK types it SyncAsync[Any] for its async twin.
+            return cast(dict[str, Any], func(*args, **kwargs))
         except HTTPResponseError as exc:
             error = translate(exc, what)
         except RequestTimeoutError:

@@ -122,7 +122,7 @@ class CalendarChannel(models.Model):
     """A Google Calendar push channel (events.watch) that tells us when the calendar changed.
 
     Its secret token is derived from the channel id and SECRET_KEY
-    (integrations/google_push.py), so it is never stored.
+    (integrations/google_push.py, sync/calendar_channels.py), so it is never stored.
     """
 
     channel_id = models.CharField(max_length=64, unique=True)

@@ -279,8 +279,9 @@ def page_id_of(booking):
 
 
 def test_google_push_wakes_the_calendar_to_notion_direction(both, emu, gcal, monday, client):
-    from booksync.integrations.google_push import channel_token, watch
+    from booksync.integrations.google_push import channel_token
     from booksync.sync import tasks
+    from booksync.sync.calendar_channels import watch
 
     booking = book_on_website(monday, 10)
     deliver_due()

@@ -71,3 +71,9 @@ def api_client():
     from django.test import Client
 
     return Client()
+
+
+def csp_directive(response, name: str) -> str:
+    """One directive's sources from the response's Content-Security-Policy (the rest is the site-wide policy)."""
+    directives = dict(part.strip().partition(" ")[::2] for part in response["Content-Security-Policy"].split(";"))
+    return directives[name]

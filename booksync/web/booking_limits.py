@@ -19,8 +19,14 @@ from booksync.bookings.models import Booking
 
 
 class TooManyBookings(BookingError):
+    """Over a booking limit; ``reason`` (active, email, client) says which, for the pages' wording."""
+
     status = 429
     code = "too_many_bookings"
+
+    def __init__(self, message: str, *, reason: str, field: str | None = None):
+        super().__init__(message, field=field)
+        self.reason = reason
 
 
 def _client_rate(group: str, request: HttpRequest) -> str:
@@ -38,11 +44,11 @@ def check_booking_allowed(request: HttpRequest, email: str) -> None:
     if active >= settings.BOOKING_ACTIVE_PER_EMAIL:
         raise TooManyBookings(
             f"This email address already has {active} upcoming bookings, the most we take online. "
-            "Contact the studio to book more.", field="email")
+            "Contact the studio to book more.", reason="active", field="email")
     if is_ratelimited(request, group="bookings-per-email", key=lambda group, request: address,
                       rate=_email_rate, increment=True):
         raise TooManyBookings("Many bookings were just made for this email address; try again later "
-                              "or contact the studio.", field="email")
+                              "or contact the studio.", reason="email", field="email")
     if is_ratelimited(request, group="bookings-per-client", key="ip", rate=_client_rate, increment=True):
         raise TooManyBookings("Many bookings were just made from your connection; try again later "
-                              "or contact the studio.")
+                              "or contact the studio.", reason="client")

@@ -16,12 +16,19 @@ def _messages() -> dict[str, str]:
         "not_on_slot": _("Sessions start on the studio's slot times; pick one of the offered slots."),
         "slot_unavailable": _("That time is no longer available."),
         "changes_closed": _("Online changes are closed for this booking. Please contact the studio."),
-        "too_many_bookings": _("Many bookings were just made with these details or from your connection. "
-                               "Please try again later or contact the studio."),
+        "too_many_bookings:active": _("This email address already has the most upcoming bookings we take "
+                                      "online. Contact the studio to book more."),
+        "too_many_bookings:email": _("Many bookings were just made for this email address; try again later "
+                                     "or contact the studio."),
+        "too_many_bookings:client": _("Many bookings were just made from your connection; try again later "
+                                      "or contact the studio."),
         "calendar_unavailable": _("The studio's calendar cannot be reached right now, so we cannot confirm "
                                   "this time. Please try again in a few minutes."),
     }
 
 
 def problem_text(error: BookingError) -> str:
-    return _messages().get(error.code, _("That did not work. Please try again or contact the studio."))
+    messages = _messages()
+    reason = getattr(error, "reason", None)  # a refusal with several causes words each one
+    text = messages.get(f"{error.code}:{reason}") if reason else None
+    return text or messages.get(error.code, _("That did not work. Please try again or contact the studio."))

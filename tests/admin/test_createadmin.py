@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest  # django-axes needs the request a login comes with
 
 from tests.liveserver import product_env
 
@@ -19,10 +20,10 @@ def test_from_environment_variables(db, monkeypatch, client):
     call_command("createadmin")
     user = get_user_model().objects.get(username="owner")
     assert user.is_staff and user.is_superuser and user.email == "owner@studio.example"
-    assert client.login(username="owner", password="correct horse battery")
+    assert client.login(request=HttpRequest(), username="owner", password="correct horse battery")
     monkeypatch.setenv("BOOKSYNC_ADMIN_PASSWORD", "a new long password")  # run again: resets the password
     call_command("createadmin")
-    assert client.login(username="owner", password="a new long password")
+    assert client.login(request=HttpRequest(), username="owner", password="a new long password")
     assert get_user_model().objects.count() == 1
 
 

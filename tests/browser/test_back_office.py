@@ -20,11 +20,11 @@ from booksync.bookings.models import Booking, Service
 from tests.admin.conftest import summer_weekday
 from tests.conftest import london
 
+from .axe import serious_axe_violations
 from .conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-password-for-tests"
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 
 @pytest.fixture
@@ -39,10 +39,8 @@ def shot(page, name: str, width: int) -> None:
 
 
 def serious_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+            for v in serious_axe_violations(page)]
 
 
 def test_back_office(site, studio, studio_emails, owner, open_page, outbox, width):

@@ -15,10 +15,11 @@ from booksync.bookings.models import Booking, Service
 from booksync.web.picker import slot_value
 from tests.conftest import london
 
+from .axe import serious_axe_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "tests" / "browser" / "vendor" / "axe.min.js"
 ARTIFACTS = ROOT / "var" / "artifacts" / "i18n"
 LANGUAGES = [code for code, _name in django_settings.LANGUAGES]
 BROWSER_LOCALE = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
@@ -156,10 +157,7 @@ def test_axe_finds_no_serious_violation_on_any_customer_page_in_any_language(sit
             page.goto(f"{site}/{language}{path}")
             if name in ("book", "reschedule"):
                 _month_ready(page)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-            serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
-                       if v["impact"] in ("serious", "critical")]
+            serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in serious_axe_violations(page)]
             assert page.locator("html").get_attribute("lang") == language
             if serious:
                 found[f"{language} {name}"] = serious

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from pathlib import Path
 
@@ -141,9 +142,7 @@ def test_var_files_are_private(booked, settings, tmp_path):
     assert stat.S_IMODE(Path(settings.DATA_DIR).stat().st_mode) == 0o700
     if connection.vendor == "sqlite":
         assert stat.S_IMODE(Path(connection.settings_dict["NAME"]).stat().st_mode) == 0o600
-    for eml in Path(settings.EMAIL_OUTBOX_DIR).glob("*"):
-        eml.unlink()
-    Path(settings.EMAIL_OUTBOX_DIR).rmdir()
+    shutil.rmtree(settings.EMAIL_OUTBOX_DIR)
 
 
 def test_health_tells_strangers_only_ok_or_degraded(studio, settings, api_client):

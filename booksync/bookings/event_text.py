@@ -6,7 +6,8 @@ login, for staff reading the studio calendar; where the calendar itself invites 
 customer (Google with INVITES_VIA=calendar), the customer reads the event too, and the
 last line is their manage link instead: that link lets whoever holds it reschedule or
 cancel, so it goes only where the customer reads. The customer's own invite (.ics
-attached to emails) is ``customer_invite``, in the customer's language.
+attached to emails) is ``customer_invite``, in the customer's language; its title is
+also the "Add to calendar" links' (calendar_links.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ def with_link(lines: list[str], *, manage_url: str = "", admin_url: str = "") ->
     return "\n".join([*lines, "", last])
 
 
+def customer_event_title(service: str, studio_name: str) -> str:
+    """The title of the event in the customer's own calendar (the .ics invite, "Add to calendar" links)."""
+    return f"{service} · {studio_name}"
+
+
 def customer_invite(service: str, studio_name: str, name: str, manage_url: str) -> tuple[str, str]:
     """(summary, description) of the customer's invite, in the active language."""
     description = _("Booking for %(name)s.\nManage or cancel: %(url)s") % {"name": name, "url": manage_url}
-    return f"{service} · {studio_name}", description
+    return customer_event_title(service, studio_name), description

@@ -121,8 +121,21 @@ def _report_problem(side: str, external_id: str, message: str, report: Report) -
     if side == NOTION:
         try:
             notion_store().report_problem(external_id, message)
-        except (IntegrationError, AttributeError) as exc:
+        except IntegrationError as exc:
             log.warning("could not write the problem to Notion page %s: %s", external_id, exc)
+
+
+def _clear_fixed_pages(records: list[RemoteBooking], report: Report) -> None:
+    """Empty the Sync Error of pages that read as bookings again and got no new error in this run
+    (an admin fixed the page). The store skips a write when the page already shows none."""
+    flagged = {error["id"] for error in report.errors if error["side"] == NOTION}
+    for record in records:
+        if record.extra.get("sync_error") and not (record.problem or record.deleted) \
+                and record.external_id not in flagged:
+            try:
+                notion_store().clear_problem(record.external_id)
+            except IntegrationError as exc:
+                log.warning("could not clear the problem of Notion page %s: %s", record.external_id, exc)
 
 
 def _apply(plan: Plan, report: Report) -> None:
@@ -333,6 +346,7 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
         with claims.collecting() as recorded:
             _apply(plan, report)
         report.owed[:0] = recorded
+        _clear_fixed_pages(reported.get(NOTION, []), report)
         progress("delivering to Notion, the calendar and email", steps)
         _deliver(report, owed_before)
         for action in report.actions:  # one line per action, findable by booking id

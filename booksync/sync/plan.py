@@ -150,14 +150,9 @@ Action = UpdateLocal | CreateLocal | Push | Remember | Problem
 class Plan:
     actions: list[Action] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    skipped: int = 0
 
     def of(self, kind: type) -> list:
         return [a for a in self.actions if isinstance(a, kind)]
-
-    @property
-    def writes(self) -> list[Action]:
-        return [a for a in self.actions if isinstance(a, UpdateLocal | CreateLocal | Push)]
 
 
 @dataclass(frozen=True)
@@ -291,8 +286,7 @@ def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) ->
             plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
-        elif not incoming[side]:
-            plan.skipped += 1  # an echo of our own write, already remembered
+        # else: an echo of our own write, already remembered
 
 
 def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:
@@ -318,14 +312,12 @@ def _booking_changes(side: str, incoming: Mapping[str, Any]) -> dict[str, Any]:
 def _new_record(side: str, record: RemoteBooking, settings: Settings, plan: Plan) -> None:
     if side == NOTION:
         if record.deleted:
-            plan.skipped += 1  # a page trashed before we ever saw it
-            return
+            return  # a page trashed before we ever saw it
         plan.actions.append(CreateLocal(NOTION, record))
         return
     if record.deleted or record.transparent or record.booking_id:
         # Cancelled or "free" events take no time; an event carrying a booking id we do not
         # know belongs to another installation (or a booking deleted from our database).
-        plan.skipped += 1
         return
     plan.actions.append(CreateLocal(CALENDAR, record, as_block=settings.calendar_import == "block"))
 
@@ -388,6 +380,4 @@ def plan_local(links: Iterable[Link], sides: Iterable[str]) -> Plan:
                 continue  # a cancelled booking that never had an event needs none
             if not link.external_id(side) or dict(link.base(side) or {}) != wanted:
                 plan.actions.append(Push(side, link.booking_id))
-            else:
-                plan.skipped += 1
     return plan

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0007_sec_ratelimit_cache_table"),
+        ("sync", "0008_ports_remove_unused_link_fields"),
     ]
 
     operations = [

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from booksync.bookings.models import Booking
+from django.db.models import Q
 
-from .models import BookingLink
+from booksync.bookings.models import ACTIVE_STATUSES, Booking
+
+from .models import BookingLink, SyncState
 from .plan import CALENDAR, NOTION, Link, project
 from .snapshot import local_record
+
+# Where the last incremental look at local changes began (ISO time), and how far before it the
+# next one looks again: a row's updated_at is stamped when it is saved, but a transaction may
+# commit minutes later, and machines' clocks differ a little.
+LOCAL_SWEEP = "ledger:local-sweep"
+SETTLE = timedelta(minutes=10)
+_CHUNK = 500  # ids per IN (...) query: SQLite caps the parameters of one statement
 
 
 def snapshot_to_json(snapshot: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,16 +70,56 @@ def _as_uuid(text: Any) -> uuid.UUID | None:
         return None
 
 
-def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
-    """The links a few Notion records can match (by page id or Booking ID), without reading every booking."""
-    from django.db.models import Q
-
+def load_links_for_records(side: str, records: Iterable[Any]) -> list[Link]:
+    """The links records read from ``side`` can match (by their id there or a Booking ID),
+    without reading every booking."""
     records = list(records)
-    page_ids = [record.external_id for record in records]
+    id_field = "link__notion_page_id__in" if side == NOTION else "link__calendar_event_id__in"
+    external_ids = [record.external_id for record in records if record.external_id]
     # A Booking ID a person typed may be anything; only a UUID can name one of our bookings.
     booking_ids = [found for r in records if (found := _as_uuid(r.booking_id)) is not None]
-    wanted = Booking.objects.select_related("link").filter(Q(link__notion_page_id__in=page_ids) | Q(pk__in=booking_ids))
-    return load_links(wanted)
+    links: dict[str, Link] = {}
+    for offset in range(0, max(len(external_ids), len(booking_ids)), _CHUNK):
+        wanted = Q(**{id_field: external_ids[offset:offset + _CHUNK]}) | Q(pk__in=booking_ids[offset:offset + _CHUNK])
+        for link in load_links(Booking.objects.select_related("link").filter(wanted)):
+            links[link.booking_id] = link
+    return list(links.values())
+
+
+def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
+    """The links a few Notion records can match (by page id or Booking ID)."""
+    return load_links_for_records(NOTION, records)
+
+
+def with_links_for(side: str, records: Iterable[Any], links: list[Link]) -> list[Link]:
+    """``links`` plus those the records read from ``side`` can match (each booking once)."""
+    known = {link.booking_id for link in links}
+    return links + [link for link in load_links_for_records(side, records) if link.booking_id not in known]
+
+
+def links_for_incremental(sides: Iterable[str]) -> list[Link]:
+    """The links whose booking may owe ``sides`` a push: changed since the last incremental look
+    (or their ledger row did), or never given a record there. Everything on the first run.
+
+    What an incremental run reads from the sides brings its own links (``with_links_for``);
+    the daily full run still compares every booking with the ledger.
+    """
+    mark = SyncState.get(LOCAL_SWEEP)
+    if mark is None:
+        return load_links()
+    since = datetime.fromisoformat(mark) - SETTLE
+    owed = Q(updated_at__gte=since) | Q(link__updated_at__gte=since)
+    sides = set(sides)
+    if NOTION in sides:
+        owed |= Q(link__isnull=True) | Q(link__notion_page_id="")
+    if CALENDAR in sides:
+        owed |= (Q(link__isnull=True) | Q(link__calendar_event_id="")) & Q(status__in=ACTIVE_STATUSES)
+    return load_links(Booking.objects.select_related("link").filter(owed))
+
+
+def mark_local_sweep(started_at: datetime) -> None:
+    """Every booking changed before ``started_at`` has been compared with what the sides were told."""
+    SyncState.put(LOCAL_SWEEP, started_at.isoformat())
 
 
 def remember(side: str, booking_id: str, external_id: str, snapshot: Mapping[str, Any]) -> None:
@@ -93,4 +142,5 @@ def remember_written(side: str, booking: Booking) -> dict[str, Any]:
     return snapshot
 
 
-__all__ = ["CALENDAR", "NOTION", "link_of", "load_links", "remember", "remember_written"]
+__all__ = ["CALENDAR", "NOTION", "link_of", "links_for_incremental", "load_links", "load_links_for_records",
+           "mark_local_sweep", "remember", "remember_written", "with_links_for"]

@@ -78,10 +78,12 @@ def load_links_for_records(side: str, records: Iterable[Any]) -> list[Link]:
     external_ids = [record.external_id for record in records if record.external_id]
     # A Booking ID a person typed may be anything; only a UUID can name one of our bookings.
     booking_ids = [found for r in records if (found := _as_uuid(r.booking_id)) is not None]
+    # Two lookups, each by its own index: an OR across the join makes the database scan every booking.
+    wanted = [Q(**{id_field: external_ids[i:i + _CHUNK]}) for i in range(0, len(external_ids), _CHUNK)]
+    wanted += [Q(pk__in=booking_ids[i:i + _CHUNK]) for i in range(0, len(booking_ids), _CHUNK)]
     links: dict[str, Link] = {}
-    for offset in range(0, max(len(external_ids), len(booking_ids)), _CHUNK):
-        wanted = Q(**{id_field: external_ids[offset:offset + _CHUNK]}) | Q(pk__in=booking_ids[offset:offset + _CHUNK])
-        for link in load_links(Booking.objects.select_related("link").filter(wanted)):
+    for condition in wanted:
+        for link in load_links(Booking.objects.select_related("link").filter(condition)):
             links[link.booking_id] = link
     return list(links.values())
 
@@ -99,22 +101,28 @@ def with_links_for(side: str, records: Iterable[Any], links: list[Link]) -> list
 
 def links_for_incremental(sides: Iterable[str]) -> list[Link]:
     """The links whose booking may owe ``sides`` a push: changed since the last incremental look
-    (or their ledger row did), or never given a record there. Everything on the first run.
+    (or their ledger row did), or linked without a record on a side. Everything on the first run.
 
-    What an incremental run reads from the sides brings its own links (``with_links_for``);
-    the daily full run still compares every booking with the ledger.
+    What an incremental run reads from the sides brings its own links (``with_links_for``); the
+    daily full run still compares every booking with the ledger, and finds a booking that never got
+    a ledger row and did not change since (its first push is the outbox's to retry meanwhile).
+    Each question is asked on its own index: an OR across the join would scan every booking.
     """
     mark = SyncState.get(LOCAL_SWEEP)
     if mark is None:
         return load_links()
     since = datetime.fromisoformat(mark) - SETTLE
-    owed = Q(updated_at__gte=since) | Q(link__updated_at__gte=since)
     sides = set(sides)
+    ids = set(Booking.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+    ids.update(BookingLink.objects.filter(updated_at__gte=since).values_list("booking_id", flat=True))
     if NOTION in sides:
-        owed |= Q(link__isnull=True) | Q(link__notion_page_id="")
+        ids.update(BookingLink.objects.filter(notion_page_id="").values_list("booking_id", flat=True))
     if CALENDAR in sides:
-        owed |= (Q(link__isnull=True) | Q(link__calendar_event_id="")) & Q(status__in=ACTIVE_STATUSES)
-    return load_links(Booking.objects.select_related("link").filter(owed))
+        ids.update(BookingLink.objects.filter(calendar_event_id="", booking__status__in=ACTIVE_STATUSES)
+                   .values_list("booking_id", flat=True))
+    ordered = sorted(ids)
+    return [link for i in range(0, len(ordered), _CHUNK)
+            for link in load_links(Booking.objects.select_related("link").filter(pk__in=ordered[i:i + _CHUNK]))]
 
 
 def mark_local_sweep(started_at: datetime) -> None:

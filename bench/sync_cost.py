@@ -278,6 +278,11 @@ class Bench:
             links.append(link)
             self.rows.append((str(booking.pk), page_id, event_id))
         BookingLink.objects.bulk_create(links, batch_size=500)
+        # Seeded rows stand for history: last touched an hour before the syncs that follow (as their
+        # Notion pages are), not "changed a moment ago", which an incremental sync would rightly read.
+        hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        Booking.objects.filter(updated_at__gt=hour_ago).update(updated_at=hour_ago)
+        BookingLink.objects.filter(updated_at__gt=hour_ago).update(updated_at=hour_ago)
         return time.perf_counter() - began
 
     def move_by_person(self, index: int) -> tuple[str, str, datetime]:

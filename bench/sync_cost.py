@@ -214,7 +214,7 @@ class Bench:
         began = time.perf_counter()
         studio = Studio.load()
         services = list(Service.objects.order_by("position"))
-        latest = Booking.objects.order_by("-end").values_list("end", flat=True).first()
+        latest = Booking.objects.order_by("-end").values_list("end", flat=True).first() or datetime.now(UTC)
         first = (latest + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
         bookings = []
         for i in range(count):

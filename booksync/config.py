@@ -65,7 +65,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("NOTION_API_BASE_URL", "https://api.notion.com", "Notion API host."),
     Variable("NOTION_PROPERTY_NAMES", "(default column names)", 'JSON object mapping booksync fields to your column names, e.g. {"name": "Client"}.'),
     Variable("NOTION_HTTP_TIMEOUT", "20", "Seconds before a Notion request counts as hung."),
-    Variable("NOTION_REQUESTS_PER_SECOND", "2.5", "Notion request budget shared by all processes (Notion allows 3/s)."),
+    Variable("NOTION_REQUESTS_PER_SECOND", "2.85", "Notion request budget shared by all processes (Notion allows 3/s on average)."),
     Variable("NOTION_MAX_WAIT_SECONDS", "30", "Longest a call waits for Notion's rate limit before the outbox retries later."),
     Variable("NOTION_RATE_FILE", "var/notion-rate.json", "State file of the shared Notion rate budget on SQLite (on PostgreSQL the budget is a `sync_syncstate` row, shared across machines)."),
     Variable("GOOGLE_CLIENT_ID", "", "OAuth client id; with the next two enables Google Calendar."),

@@ -235,7 +235,7 @@ NOTION_API_BASE_URL = env("NOTION_API_BASE_URL", "https://api.notion.com")
 # so `booksync doctor` can report bad JSON instead of the site failing to start).
 NOTION_PROPERTY_NAMES = env("NOTION_PROPERTY_NAMES")
 NOTION_HTTP_TIMEOUT = float(env("NOTION_HTTP_TIMEOUT", "20"))  # seconds; a hung call must end
-NOTION_REQUESTS_PER_SECOND = float(env("NOTION_REQUESTS_PER_SECOND", "2.5"))  # Notion allows 3 on average
+NOTION_REQUESTS_PER_SECOND = float(env("NOTION_REQUESTS_PER_SECOND", "2.85"))  # Notion allows 3 on average
 NOTION_MAX_WAIT_SECONDS = float(env("NOTION_MAX_WAIT_SECONDS", "30"))  # longer Retry-After: retry later
 NOTION_RATE_FILE = env("NOTION_RATE_FILE") or str(DATA_DIR / "notion-rate.json")
 

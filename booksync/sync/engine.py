@@ -32,7 +32,14 @@ from booksync.integrations.registry import (
 from booksync.outbox import claims, delivery, effects, liveness
 from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 
-from .ledger import load_links, load_links_for_pages, remember
+from .ledger import (
+    links_for_incremental,
+    load_links,
+    load_links_for_pages,
+    mark_local_sweep,
+    remember,
+    with_links_for,
+)
 from .lock import acquire, release
 from .models import BookingLink, SyncRun, SyncState
 from .plan import (
@@ -103,7 +110,7 @@ def _read_side(side: str, store, links: list[Link], full: bool, page_ids: list[s
         # list; absence alone proves nothing, so each missing linked record is looked at
         # before anything is concluded (else a deletion read first by a full sync is lost).
         listed = {r.external_id for r in records}
-        for link in links:
+        for link in links if full else load_links():  # an incremental run holds only the links it needs
             external_id = link.external_id(side)
             if external_id and external_id not in listed and link.local.status != "cancelled":
                 try:
@@ -302,7 +309,9 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
     # backoff); an incremental or webhook run delivers only what it produced itself.
     owed_before = set() if targeted or not full else set(OutboxMessage.objects.filter(
         state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).values_list("pk", flat=True))
-    links = [] if targeted else load_links()
+    # An incremental run reads the links of recent local changes now and those its records can
+    # match after each read, so its work follows what changed, not how many bookings exist.
+    links = [] if targeted else (load_links() if full else links_for_incremental(sides))
     plan = Plan()
     cursors: dict[str, str] = {}
     read_errors: list[dict] = []
@@ -322,6 +331,8 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
             liveness.record_success(side)
         if targeted:
             links = load_links_for_pages(records)
+        elif not full:
+            links = with_links_for(side, records, links)
         reported[side] = records
         if cursor:
             cursors[side] = cursor
@@ -355,9 +366,11 @@ def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
                 "booking_id": action.get("booking") or action.get("booking_id") or action.get("id") or ""})
         for side, cursor in cursors.items():
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
+        if notion_page_ids is None and set(sides) == set(enabled_sides()):
+            mark_local_sweep(run.started_at)
     report.errors[:0] = read_errors
     touched = {a.get("booking") or a.get("booking_id") or a.get("id") for a in report.actions}
-    total = Booking.objects.count() if targeted else len(links) + report.counts["imported"]
+    total = len(links) + report.counts["imported"] if full and not targeted else Booking.objects.count()
     summary = {
         "total": total,
         "created": report.counts["created"],

@@ -22,7 +22,7 @@ class BookingLink(models.Model):
     notion_snapshot = models.JSONField(null=True, blank=True)
     calendar_snapshot = models.JSONField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # "changed since" (incremental syncs)
 
     def __str__(self) -> str:
         return f"link {self.booking_id}"

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0008_ports_remove_unused_link_fields"),
+        ("sync", "0009_perf_link_updated_at_index"),
     ]
 
     operations = [

@@ -14,11 +14,12 @@ from .plan import CALENDAR, NOTION, Link, project
 from .snapshot import local_record
 
 
-def snapshot_to_json(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in snapshot.items()}
+def base_to_json(base: Mapping[str, Any]) -> dict[str, Any]:
+    """A base as the ledger stores it (JSON: times as ISO text)."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in base.items()}
 
 
-def snapshot_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def base_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
     out = dict(data)
@@ -31,12 +32,12 @@ def snapshot_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def link_of(booking: Booking, link: BookingLink | None) -> Link:
     return Link(
         booking_id=str(booking.pk),
-        local=local_record(booking),
-        local_edited_at=booking.updated_at,
+        booking=local_record(booking),
+        booking_edited_at=booking.updated_at,
         notion_id=link.notion_page_id if link else "",
-        notion_base=snapshot_from_json(link.notion_snapshot) if link else None,
+        notion_base=base_from_json(link.notion_snapshot) if link else None,
         calendar_id=link.calendar_event_id if link else "",
-        calendar_base=snapshot_from_json(link.calendar_snapshot) if link else None,
+        calendar_base=base_from_json(link.calendar_snapshot) if link else None,
     )
 
 
@@ -73,24 +74,25 @@ def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
     return load_links(wanted)
 
 
-def remember(side: str, booking_id: str, external_id: str, snapshot: Mapping[str, Any]) -> None:
-    """Record that ``side`` shows ``snapshot`` for the booking (the base of the next three-way merge)."""
+def remember(side: str, booking_id: str, external_id: str, base: Mapping[str, Any]) -> None:
+    """Record that ``side`` shows ``base`` for the booking (the base of the next three-way merge)."""
     link, _ = BookingLink.objects.get_or_create(booking_id=booking_id)
     if side == NOTION:
         link.notion_page_id = external_id or link.notion_page_id
-        link.notion_snapshot = snapshot_to_json(snapshot)
+        link.notion_snapshot = base_to_json(base)
     else:
         link.calendar_event_id = external_id or link.calendar_event_id
-        link.calendar_snapshot = snapshot_to_json(snapshot)
+        link.calendar_snapshot = base_to_json(base)
     link.save()
 
 
 def remember_written(side: str, booking: Booking) -> dict[str, Any]:
     """After a push: the side now shows the booking exactly as booksync holds it."""
-    snapshot = snapshot_to_json(project(side, local_record(booking)))
+    base = base_to_json(project(side, local_record(booking)))
+    # The model's fields keep their first name ("snapshot"); they hold each side's base.
     field = "notion_snapshot" if side == NOTION else "calendar_snapshot"
-    BookingLink.objects.filter(booking=booking).update(**{field: snapshot})
-    return snapshot
+    BookingLink.objects.filter(booking=booking).update(**{field: base})
+    return base
 
 
 __all__ = ["CALENDAR", "NOTION", "link_of", "load_links", "remember", "remember_written"]

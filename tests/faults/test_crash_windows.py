@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from booksync.bookings.models import Booking
-from booksync.sync import engine, lock
+from booksync.sync import apply, lock
 from booksync.sync.engine import run_sync
 from booksync.sync.outbox import deliver_due
 from tests.conftest import london
@@ -47,7 +47,7 @@ def _made_in_calendar(emu, notion_db, gcal, monday) -> str:
 @pytest.mark.parametrize("make_record", [_made_in_notion, _made_in_calendar], ids=["notion", "calendar"])
 def test_import_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch, make_record):
     name = make_record(emu, notion_db, gcal, monday)
-    monkeypatch.setattr(engine, "remember", _die)
+    monkeypatch.setattr(apply, "remember", _die)
     with pytest.raises(Killed):
         run_sync(trigger="admin", full=True)
     monkeypatch.undo()

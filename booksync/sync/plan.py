@@ -239,26 +239,11 @@ def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) ->
     edited = {side: view.record.edited_at for side, view in views.items()}
     edited[LOCAL] = link.booking_edited_at
     incoming: dict[str, dict[str, Any]] = {side: {} for side in views}
-    groups = list(dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side)))
+    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side))
     for group in groups:
-        values: dict[str, tuple] = {}
-        local_changed = False
-        carriers = [view for side, view in views.items() if all(name in view.remote for name in group)]
-        ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
-        for side in (NOTION, CALENDAR):
-            view = views.get(side)
-            if view is None or view not in carriers:
-                continue
-            theirs = tuple(view.remote[name] for name in group)
-            agreed = tuple(view.base.get(name) for name in group)
-            if theirs in (ours, agreed):
-                continue  # the side did not change it, or already agrees with us
-            values[side] = theirs
-            local_changed |= ours != agreed  # booksync changed it too since this side last agreed
+        values = _changed_values(group, views)
         if not values:
             continue
-        if local_changed:
-            values[LOCAL] = ours
         if len(set(values.values())) == 1:
             winner = next(side for side in (NOTION, CALENDAR) if side in values)
         else:
@@ -267,28 +252,52 @@ def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) ->
                                            {party: edited.get(party) for party in values}, winner))
         if winner != LOCAL:
             incoming[winner].update(zip(group, values[winner], strict=True))
-    merged = dict(project(NOTION, link.booking))
-    for side in (NOTION, CALENDAR):
-        changes = incoming.get(side)
-        if not changes:
-            continue
-        if side == CALENDAR and "present" in changes:
-            # A deleted event cancels the booking (its times no longer matter); a restored
-            # event does not revive a cancelled booking: the push below removes it again.
-            changes = {"present": False} if changes["present"] is False else {
-                k: v for k, v in changes.items() if k != "present"}
-            incoming[side] = changes
-        if changes:
-            booking_changes = _booking_changes(side, changes)
-            merged.update(booking_changes)
-            plan.actions.append(UpdateBooking(link.booking_id, side, booking_changes))
+    merged = _take_incoming(link, incoming, plan)
     for side, view in views.items():
-        wanted = _wanted(side, merged)
-        if not _same(side, wanted, view.remote):
+        if not _same(side, _wanted(side, merged), view.remote):
             plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
         # else: an echo of our own write, already remembered
+
+
+def _changed_values(group: tuple[str, ...], views: Mapping[str, _View]) -> dict[str, tuple]:
+    """Each party's value of ``group`` where it changed since it last agreed: the sides that
+    changed it, and booksync (``LOCAL``) too when it changed it since one of those sides agreed."""
+    values: dict[str, tuple] = {}
+    local_changed = False
+    carriers = [view for view in views.values() if all(name in view.remote for name in group)]
+    ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
+    for side in (NOTION, CALENDAR):
+        view = views.get(side)
+        if view is None or view not in carriers:
+            continue
+        theirs = tuple(view.remote[name] for name in group)
+        agreed = tuple(view.base.get(name) for name in group)
+        if theirs in (ours, agreed):
+            continue  # the side did not change it, or already agrees with us
+        values[side] = theirs
+        local_changed |= ours != agreed  # booksync changed it too since this side last agreed
+    if values and local_changed:
+        values[LOCAL] = ours
+    return values
+
+
+def _take_incoming(link: Link, incoming: Mapping[str, dict[str, Any]], plan: Plan) -> dict[str, Any]:
+    """Plan the winning sides' changes into the booking; the booking as it will then be."""
+    merged = dict(project(NOTION, link.booking))
+    for side in (NOTION, CALENDAR):
+        changes = incoming.get(side)
+        if changes and side == CALENDAR and "present" in changes:
+            # A deleted event cancels the booking (its times no longer matter); a restored
+            # event does not revive a cancelled booking: the push below removes it again.
+            changes = {"present": False} if changes["present"] is False else {
+                k: v for k, v in changes.items() if k != "present"}
+        if changes:
+            booking_changes = _booking_changes(side, changes)
+            merged.update(booking_changes)
+            plan.actions.append(UpdateBooking(link.booking_id, side, booking_changes))
+    return merged
 
 
 def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:

@@ -260,8 +260,8 @@ class Bench:
             link = BookingLink(
                 booking=booking, notion_page_id=page_id, calendar_event_id=event_id, calendar_generation=0,
                 calendar_etag=etags.get(event_id, ""), calendar_written_hash=fingerprint(CALENDAR, booking),
-                notion_snapshot=base_to_json(project(NOTION, local_record(booking))),
-                calendar_snapshot=base_to_json(project(CALENDAR, local_record(booking))),
+                notion_base=base_to_json(project(NOTION, local_record(booking))),
+                calendar_base=base_to_json(project(CALENDAR, local_record(booking))),
             )
             link.notion_written_hash = _notion_hash(booking, link)
             links.append(link)

@@ -35,9 +35,9 @@ def link_of(booking: Booking, link: BookingLink | None) -> Link:
         booking=local_record(booking),
         booking_edited_at=booking.updated_at,
         notion_id=link.notion_page_id if link else "",
-        notion_base=base_from_json(link.notion_snapshot) if link else None,
+        notion_base=base_from_json(link.notion_base) if link else None,
         calendar_id=link.calendar_event_id if link else "",
-        calendar_base=base_from_json(link.calendar_snapshot) if link else None,
+        calendar_base=base_from_json(link.calendar_base) if link else None,
     )
 
 
@@ -79,18 +79,17 @@ def remember(side: str, booking_id: str, external_id: str, base: Mapping[str, An
     link, _ = BookingLink.objects.get_or_create(booking_id=booking_id)
     if side == NOTION:
         link.notion_page_id = external_id or link.notion_page_id
-        link.notion_snapshot = base_to_json(base)
+        link.notion_base = base_to_json(base)
     else:
         link.calendar_event_id = external_id or link.calendar_event_id
-        link.calendar_snapshot = base_to_json(base)
+        link.calendar_base = base_to_json(base)
     link.save()
 
 
 def remember_written(side: str, booking: Booking) -> dict[str, Any]:
     """After a push: the side now shows the booking exactly as booksync holds it."""
     base = base_to_json(project(side, local_record(booking)))
-    # The model's fields keep their first name ("snapshot"); they hold each side's base.
-    field = "notion_snapshot" if side == NOTION else "calendar_snapshot"
+    field = "notion_base" if side == NOTION else "calendar_base"
     BookingLink.objects.filter(booking=booking).update(**{field: base})
     return base
 

@@ -91,7 +91,7 @@ def test_push_dies_between_the_hash_and_the_snapshot(world, emu, notion_db, gcal
     deliver_due()
     run_sync(trigger="admin", full=True)
     # What a kill right after the written-hash UPDATE leaves: the snapshot of an older state.
-    BookingLink.objects.filter(booking=booking).update(**{f"{side}_snapshot": {}})
+    BookingLink.objects.filter(booking=booking).update(**{f"{side}_base": {}})
     run_sync(trigger="admin", full=True)
     again = run_sync(trigger="admin", full=True)["summary"]
     assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)

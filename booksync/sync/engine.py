@@ -21,19 +21,14 @@ from django.utils import timezone
 
 from booksync.bookings.models import Booking
 from booksync.integrations.ports import ChangeBatch, IntegrationError, RemoteBooking
-from booksync.integrations.registry import (
-    calendar_provider,
-    calendar_store,
-    notion_enabled,
-    notion_store,
-)
+from booksync.integrations.registry import calendar_store, notion_store, remote_topics
 
 from . import liveness, outbox
 from .apply import apply, preview
 from .ledger import load_links, load_links_for_pages
 from .lock import acquire, release
 from .models import OutboxMessage, OutboxState, SyncRun, SyncState
-from .plan import CALENDAR, NOTION, Link, Plan, Push, Settings, plan_local, plan_sync
+from .plan import NOTION, Link, Plan, Push, Settings, plan_local, plan_sync
 from .tally import CANCELLED, CREATED, UPDATED, Outcome, Tally, error
 
 log = logging.getLogger("booksync.sync")
@@ -42,12 +37,8 @@ Progress = Callable[[str, int], None]
 
 
 def enabled_sides() -> list[str]:
-    sides = []
-    if notion_enabled():
-        sides.append(NOTION)  # first: Notion is the source of truth
-    if calendar_provider() != "local":
-        sides.append(CALENDAR)
-    return sides
+    """The sides this installation syncs, Notion first (the source of truth)."""
+    return remote_topics()  # the registry's name for the same list (ADR 0013 renames it)
 
 
 def store_for(side: str):

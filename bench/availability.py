@@ -1,11 +1,16 @@
 """Availability latency with 500 busy intervals, as a ratio to a trivial endpoint; and the slot race.
 
 Runs the real product (gunicorn, 1 worker so requests are not parallel) on a throwaway SQLite
-database, or on PostgreSQL when DATABASE_URL is set. Usage: .venv/bin/python bench/availability.py
+database, or on PostgreSQL when DATABASE_URL is set. Measures, in ``--rounds`` rounds that each
+take the /api/ping floor again: one day with 500 busy intervals, warm and cold (a block saved
+before each request, what any booking does), and the month the booking page loads
+(``availability-batch``, 31 dates, the page's service) with 500 busy intervals spread over it,
+warm and cold. Usage: .venv/bin/python bench/availability.py [--rounds 3] [--requests 300]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -24,6 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path(tempfile.mkdtemp(prefix="booksync-bench-"))
 os.environ.setdefault("DATA_DIR", str(DATA))
+
+
+def _fresh_postgres_database(server_url: str, name: str = "booksync_bench_availability") -> str:
+    """A new, empty database on the PostgreSQL server DATABASE_URL names (earlier runs leave bookings)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(server_url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    os.environ["DATABASE_URL"] = _fresh_postgres_database(os.environ["DATABASE_URL"])
 os.environ["DJANGO_SETTINGS_MODULE"] = "booksync.settings"
 os.environ["OUTBOX_WAKE_WORKER"] = "0"
 
@@ -36,7 +58,9 @@ from tests.liveserver import NO_BOOKING_LIMITS, free_port, product_env, wait_unt
 
 REQUESTS = 300
 BUSY_INTERVALS = 500
+MONTH_DAYS = 31
 RACERS = 50
+ZONE = ZoneInfo("Europe/London")
 
 
 def next_monday() -> date:
@@ -44,6 +68,11 @@ def next_monday() -> date:
     while day.weekday() != 0:
         day += timedelta(days=1)
     return day
+
+
+def month_days(day: date) -> list[date]:
+    # Apart from the busy day (its blocks stay out of the month's search window).
+    return [day + timedelta(days=3 + n) for n in range(MONTH_DAYS)]
 
 
 def prepare(day: date) -> None:
@@ -54,7 +83,7 @@ def prepare(day: date) -> None:
     call_command("createcachetable", verbosity=0)
     load_demo()
     Block.objects.all().delete()
-    zone = ZoneInfo("Europe/London")
+    zone = ZONE
     start = datetime(day.year, day.month, day.day, tzinfo=zone)
     # 500 short blocks over the day except 13:00-17:00, so the afternoon still has free slots:
     # many small intervals are the expensive case for reading and merging busy time.
@@ -65,35 +94,54 @@ def prepare(day: date) -> None:
               end=start + timedelta(minutes=busy_minutes[int(i * step)] + 1), reason="bench")
         for i in range(BUSY_INTERVALS)
     )
+    # The month: 500 blocks of 10 to 40 minutes spread over 31 days at varied times of day,
+    # inside and outside opening hours; 12:00-16:00 stays free so every open day has slots.
+    days = month_days(day)
+    busy_minutes = [m for m in range(24 * 60) if not 12 * 60 <= m < 16 * 60]
+    Block.objects.bulk_create(
+        Block(start=(begin := datetime.combine(days[i % MONTH_DAYS], datetime.min.time(), zone)
+                     + timedelta(minutes=busy_minutes[(i * 397) % len(busy_minutes)])),
+              end=begin + timedelta(minutes=10 + (i * 7) % 31), reason="bench month")
+        for i in range(BUSY_INTERVALS)
+    )
+    # Saved before each cold request: a change far from the measured days.
+    far = start + timedelta(days=200)
+    Block.objects.create(start=far, end=far + timedelta(hours=1), reason="bench change")
 
 
-def timed_get(url: str) -> float:
+def timed_get(url: str, body: bytes | None = None) -> float:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     began = time.perf_counter()
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
     return time.perf_counter() - began
 
 
-def median_ms(url: str, before_each=None) -> float:
+def median_ms(url: str, body: bytes | None = None, before_each=None, requests: int = REQUESTS) -> float:
     for _ in range(20):  # warm up
-        timed_get(url)
-    samples = []
-    for _ in range(REQUESTS):
         if before_each:
             before_each()
-        samples.append(timed_get(url))
+        timed_get(url, body)
+    samples = []
+    for _ in range(requests):
+        if before_each:
+            before_each()
+        samples.append(timed_get(url, body))
     return statistics.median(samples) * 1000
 
 
-def invalidate_picker_cache() -> None:
-    """What any booking or rules change does: every process must read busy time again."""
-    import uuid
+def change_a_block() -> None:
+    """What any booking does: a saved row bumps the busy-time version once the write commits,
+    so the server's next request reads busy time again (its rules stay cached where they can)."""
+    from booksync.bookings.models import Block
 
-    from django.core.cache import cache
+    block = Block.objects.get(reason="bench change")
+    block.end += timedelta(seconds=1)
+    block.save()
 
-    from booksync.bookings.busy_cache import VERSION_KEY
 
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})"
 
 
 def race(base: str, day: date) -> Counter:
@@ -116,6 +164,10 @@ def race(base: str, day: date) -> Counter:
 def main() -> None:
     import subprocess
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3, help="each figure is measured once per round")
+    parser.add_argument("--requests", type=int, default=REQUESTS, help="requests per figure per round")
+    args = parser.parse_args()
     day = next_monday()
     prepare(day)
     port = free_port()
@@ -128,18 +180,47 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_up(base, process=server)
-        baseline = median_ms(base + "/api/ping")
-        availability = median_ms(f"{base}/api/calendar/availability?date={day}&duration=60")
-        cold = median_ms(f"{base}/api/calendar/availability?date={day}&duration=60",
-                         before_each=invalidate_picker_cache)
-        slots = json.loads(urllib.request.urlopen(f"{base}/api/calendar/availability?date={day}&duration=60").read())
-        print(f"database: {'PostgreSQL' if 'postgres' in env['DATABASE_URL'] else 'SQLite'}")
-        print(f"busy intervals on the day: {BUSY_INTERVALS}; free slots found: {len(slots['slots'])}")
-        print(f"baseline GET /api/ping median: {baseline:.2f} ms over {REQUESTS} requests")
-        print(f"GET /api/calendar/availability median: {availability:.2f} ms over {REQUESTS} requests")
-        print(f"ratio availability / baseline: {availability / baseline:.2f}x (goal <= 1.5x)")
-        print(f"after a change (picker cache invalidated before each request): {cold:.2f} ms, "
-              f"{cold / baseline:.2f}x the baseline")
+        day_url = f"{base}/api/calendar/availability?date={day}&duration=60"
+        month_url = f"{base}/api/calendar/availability-batch"
+        month_body = json.dumps({"dates": [d.isoformat() for d in month_days(day)], "service": "portrait"}).encode()
+        names = ("ping", "day warm", "day cold", "month warm", "month cold")
+        figures: dict[str, list[float]] = {name: [] for name in names}
+        ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
+        n = args.requests
+        for _ in range(args.rounds):
+            measured = {
+                "ping": median_ms(base + "/api/ping", requests=n),
+                "day warm": median_ms(day_url, requests=n),
+                "day cold": median_ms(day_url, before_each=change_a_block, requests=n),
+                "month warm": median_ms(month_url, month_body, requests=n),
+                "month cold": median_ms(month_url, month_body, before_each=change_a_block, requests=n),
+            }
+            for name, value in measured.items():
+                figures[name].append(value)
+                if name != "ping":
+                    ratios[name].append(value / measured["ping"])
+        slots = json.loads(urllib.request.urlopen(day_url).read())
+        month = json.loads(urllib.request.urlopen(urllib.request.Request(
+            month_url, data=month_body, headers={"Content-Type": "application/json"})).read())
+        month_slots = sum(len(d["slots"]) for d in month["days"])
+        goals = {"day warm": 1.5, "day cold": 2.5, "month warm": 2.0, "month cold": 4.0}
+        what = {
+            "day warm": f"GET availability, one day, {BUSY_INTERVALS} busy intervals",
+            "day cold": "  the same day after a change (a block saved before each request)",
+            "month warm": f"POST availability-batch, {MONTH_DAYS} dates, {BUSY_INTERVALS} busy intervals",
+            "month cold": "  the same month after a change",
+        }
+        print(f"database: {'PostgreSQL' if 'postgres' in env['DATABASE_URL'] else 'SQLite'}; "
+              f"{args.rounds} rounds of {n} requests per figure; medians per round, "
+              f"shown as median of rounds (min, max)")
+        print(f"day: {BUSY_INTERVALS} busy intervals, {len(slots['slots'])} free slots; month: "
+              f"{BUSY_INTERVALS} busy intervals over {MONTH_DAYS} days, {month_slots} free slots")
+        print(f"{'GET /api/ping (the floor)':<68} {spread(figures['ping'])} ms")
+        for name in names[1:]:
+            goal = goals[name]
+            verdict = "ok" if statistics.median(ratios[name]) <= goal else "MISSED"
+            print(f"{what[name]:<68} {spread(figures[name])} ms = {spread(ratios[name])}x the floor "
+                  f"[goal <= {goal}x {verdict}]")
         outcome = race(base, day)
         print(f"race: {RACERS} concurrent bookings of one slot -> {dict(sorted(outcome.items()))} "
               f"(goal: exactly one 201, the rest 409)")

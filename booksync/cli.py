@@ -143,11 +143,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_notion_init(args: argparse.Namespace) -> int:
     """Create a Notion bookings database under a page and print the variable that points at it."""
     _django()
+    from booksync.bookings.models import Service
     from booksync.integrations.notion_setup import create_bookings_database
     from booksync.integrations.ports import IntegrationError
 
+    # The Service options are the studio's active services (Notion adds new options on first use anyway).
+    services = list(Service.objects.filter(active=True).values_list("name", flat=True))
     try:
-        database_id, _ = create_bookings_database(args.parent_page, title=args.title)
+        database_id, _ = create_bookings_database(args.parent_page, services, title=args.title)
     except IntegrationError as exc:
         print(f"Could not create the database: {exc}", file=sys.stderr)
         return 1

@@ -93,7 +93,7 @@ VARIABLES: tuple[Variable, ...] = (
     _var("NOTION_API_BASE_URL", "https://api.notion.com", "Notion API host."),
     _var("NOTION_PROPERTY_NAMES", "", 'JSON object mapping booksync fields to your column names, e.g. {"name": "Client"}.', shown="(default column names)"),
     _float("NOTION_HTTP_TIMEOUT", "20", "Seconds before a Notion request counts as hung."),
-    _float("NOTION_REQUESTS_PER_SECOND", "2.5", "Notion request budget shared by all processes (Notion allows 3/s)."),
+    _float("NOTION_REQUESTS_PER_SECOND", "2.85", "Notion request budget shared by all processes (Notion allows 3/s on average)."),
     _float("NOTION_MAX_WAIT_SECONDS", "30", "Longest a call waits for Notion's rate limit before the outbox retries later."),
     _var("NOTION_RATE_FILE", "", "State file of the shared Notion rate budget on SQLite (on PostgreSQL the budget is a `sync_syncstate` row, shared across machines).", shown="$DATA_DIR/notion-rate.json"),
     _var("GOOGLE_CLIENT_ID", "", "OAuth client id; with the next two enables Google Calendar."),

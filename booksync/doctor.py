@@ -11,7 +11,7 @@ CHECKS: list[tuple[str, Check]] = []
 
 
 def check(name: str) -> Callable[[Check], Check]:
-    """Register a check; integrations add theirs (Notion, Google, CalDAV, mail)."""
+    """Register a check of this module (the integrations' checks are listed by ``integration_checks``)."""
 
     def register(func: Check) -> Check:
         CHECKS.append((name, func))
@@ -105,12 +105,11 @@ def run_doctor(echo: Callable[[str], None] = print) -> int:
     from booksync.integrations.mail import backend_name
     from booksync.integrations.registry import notion_enabled
 
-    _load_integration_checks()
     echo(f"email: {backend_name()}")
     echo(f"calendar: {describe_calendar()}")
     echo(f"notion: {'enabled' if notion_enabled() else 'not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)'}")
     problems = 0
-    for name, func in CHECKS:
+    for name, func in [*CHECKS, *integration_checks()]:
         try:
             found = func()
         except Exception as exc:  # a check must never crash the doctor
@@ -122,17 +121,19 @@ def run_doctor(echo: Callable[[str], None] = print) -> int:
     return 1 if problems else 0
 
 
-def _load_integration_checks() -> None:
-    """Import the modules that register checks for configured integrations."""
-    import importlib
+def integration_checks() -> list[tuple[str, Check]]:
+    """The adapters' checks (plain functions in integrations/*_doctor.py, which sit below this module)."""
+    from booksync.integrations.calendar_doctor import caldav_problems, google_problems
+    from booksync.integrations.mail_doctor import email_problems
+    from booksync.integrations.notion_doctor import notion_problems
+    from booksync.sync.calendar_channels import no_channel_problem
 
-    for module in ("booksync.integrations.notion_doctor", "booksync.integrations.calendar_doctor",
-                   "booksync.integrations.mail_doctor"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    return [
+        ("notion", notion_problems),
+        ("google calendar", lambda: google_problems(once_connected=no_channel_problem)),
+        ("caldav", caldav_problems),
+        ("email", email_problems),
+    ]
 
 
 @check("outbox claims")

@@ -7,8 +7,12 @@ class BookingsConfig(AppConfig):
     verbose_name = "Studio and bookings"
 
     def ready(self) -> None:
+        from booksync.integrations import studio
+
         from . import delivery_status
+        from .booking_view import studio_view
         from .busy_cache import connect_signals
 
         connect_signals()
         delivery_status.connect()
+        studio.provide(studio_view)  # the adapters read the studio's zone through this

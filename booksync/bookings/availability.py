@@ -7,10 +7,19 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from booksync.integrations.registry import busy_source
-from booksync.scheduling import Interval, StudioRules, check_slot, day_bounds, free_slots
+from booksync.scheduling import (
+    EpochBusy,
+    Interval,
+    StudioRules,
+    check_slot,
+    day_bounds,
+    free_slot_starts,
+    merge_epochs,
+)
 
 from .busy_cache import Snapshot
 from .calendar_outage import remote_busy
+from .epochs import interval_span, local_busy_spans
 from .models import Block, Booking
 
 
@@ -25,19 +34,31 @@ def local_busy(window: Interval, *, exclude_booking_id=None) -> list[Interval]:
     return busy
 
 
-def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None,
-             snapshot: Snapshot | None = None) -> list[Interval]:
+def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None) -> list[Interval]:
+    """Busy time as intervals, for checking one slot (booking and rescheduling)."""
     # Our own bookings come back from the remote calendar too; overlapping
     # intervals are harmless because the core merges them.
+    return local_busy(window, exclude_booking_id=exclude_booking_id) + remote_busy(window, live=live)
+
+
+def busy_spans(window: Interval, *, exclude_booking_id=None, snapshot: Snapshot | None = None) -> EpochBusy:
+    """Busy time over ``window`` as merged epoch seconds: one database read (kept in ``snapshot``)."""
+    def read(span: Interval) -> EpochBusy:
+        return merge_epochs(local_busy_spans(span, exclude_booking_id=exclude_booking_id))
+
     if snapshot is not None and exclude_booking_id is None:
-        local = snapshot.busy(window, local_busy)
+        local = snapshot.busy(window, read)
     else:
-        local = local_busy(window, exclude_booking_id=exclude_booking_id)
-    return local + remote_busy(window, live=live)
+        local = read(window)
+    # During a calendar outage: its last known busy time (labelled stale in the answers).
+    remote = remote_busy(window, live=False)
+    if not remote:
+        return local
+    return merge_epochs([*zip(*local, strict=True), *map(interval_span, remote)])
 
 
 def picker_rules(snapshot: Snapshot | None = None) -> StudioRules:
-    """The studio's rules for the slot picker (cached per process until anything changes)."""
+    """The studio's rules for the slot picker (cached per process until they change)."""
     from .rules import studio_rules
 
     return (snapshot or Snapshot()).rules(studio_rules)
@@ -51,28 +72,40 @@ def _search_window(rules: StudioRules, days: list[date]) -> Interval:
     return Interval(first.start - margin, last.end + margin)
 
 
-def slots_for_days(
+def slot_starts_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
     snapshot: Snapshot | None = None, exclude_booking_id=None,
-) -> dict[date, list[Interval]]:
-    """Free slots per day, reading busy time once for the whole range.
+) -> dict[date, list[int]]:
+    """Free slot starts (epoch seconds) per day, from one read of busy time for the whole range.
 
-    With a ``snapshot`` (the slot picker) local busy time and results are cached
-    per process until anything changes; "now" counts to the minute there.
+    With a ``snapshot`` (the slot picker) busy time and results are kept per
+    process until anything changes; "now" counts to the minute there.
     ``exclude_booking_id`` leaves one booking's own time free (rescheduling it).
     """
     now = now or timezone.now()
     if not days:
         return {}
 
-    def compute() -> dict[date, list[Interval]]:
-        busy = busy_for(_search_window(rules, days), snapshot=snapshot, exclude_booking_id=exclude_booking_id)
-        return {day: free_slots(rules, day, duration, busy, now) for day in days}
+    def compute() -> dict[date, list[int]]:
+        busy = busy_spans(_search_window(rules, days), snapshot=snapshot, exclude_booking_id=exclude_booking_id)
+        return free_slot_starts(rules, days, duration, busy, now)
 
     if snapshot is None or not picker_cacheable() or exclude_booking_id is not None:
         return compute()
     minute = now.replace(second=0, microsecond=0)
     return snapshot.memo(("slots", rules, tuple(days), duration, minute), compute)
+
+
+def slots_for_days(
+    rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
+    snapshot: Snapshot | None = None, exclude_booking_id=None,
+) -> dict[date, list[Interval]]:
+    """Free slots per day as intervals in the studio's zone (see :func:`slot_starts_for_days`)."""
+    by_day = slot_starts_for_days(rules, days, duration, now, snapshot=snapshot,
+                                  exclude_booking_id=exclude_booking_id)
+    tz, length = rules.tz, duration
+    return {day: [Interval.from_duration(datetime.fromtimestamp(start, tz), length) for start in starts]
+            for day, starts in by_day.items()}
 
 
 def picker_cacheable() -> bool:

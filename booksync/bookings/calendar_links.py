@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
 
+from .event_text import customer_event_title
 from .tokens import manage_url
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
@@ -19,7 +20,7 @@ OUTLOOK_COMPOSE_URL = "https://outlook.live.com/calendar/0/deeplink/compose"
 
 
 def _title(booking, studio) -> str:
-    return f"{booking.service_name} · {studio.name}"
+    return customer_event_title(booking.service_name, studio.name)
 
 
 def _details(booking) -> str:

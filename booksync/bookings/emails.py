@@ -23,11 +23,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from booksync.integrations import mail
-from booksync.integrations.invites import booking_ics
 from booksync.integrations.ports import PermanentError
 
 from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
+from .ics import booking_ics
 from .mail_limits import check_recipient
 from .models import Studio
 from .tokens import manage_url

@@ -262,7 +262,8 @@ class Booking(models.Model):
     # Rises with every change at all; outbox idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: an incremental sync asks which bookings changed since its last look.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = BookingQuerySet.as_manager()
 

@@ -17,33 +17,40 @@
   credentials with its first request (no unauthenticated probe answered 401),
   and the calendar found once per process (no discovery at all when
   CALDAV_CALENDAR is a URL).
-* A refused password is retryable like any outage: someone fixes it, and the
-  outbox delivers what waited.
+* Errors: every library call goes through ``caldav_http.call``, which names
+  its failure (``NotFound``, ``NotAuthorised``, ``RateLimited``, …). A refused
+  password is retryable like any outage: someone fixes it, and the outbox
+  delivers what waited.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-import caldav
-from caldav.lib import error as caldav_error
+from caldav.calendarobjectresource import Event as DAVEvent
+from caldav.collection import Calendar as DAVCalendar
+from caldav.davclient import DAVClient
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from booksync.scheduling import Interval
 
-from . import busy_days
-from .event_links import description_link
+from . import busy_days, studio
+from .caldav_http import FINDING_THE_CALENDAR, call
 from .ports import (
+    BookingView,
     ChangeBatch,
-    IntegrationError,
+    ExternalRef,
     NotConfigured,
+    NotFound,
     PermanentError,
     RemoteBooking,
     WriteResult,
@@ -52,6 +59,7 @@ from .ports import (
 BOOKING_PROPERTY = "X-BOOKSYNC-BOOKING-ID"
 CURSOR_VERSION = "c1:"
 TIMEOUT = 15
+T = TypeVar("T")
 
 # Per process: the calendar URL found for (server, user, CALDAV_CALENDAR), so discovery runs once.
 _found: dict[tuple[str, str, str], str] = {}
@@ -72,7 +80,7 @@ def _client() -> Any:
     key = (settings.CALDAV_URL, settings.CALDAV_USERNAME, settings.CALDAV_PASSWORD)
     held = getattr(_clients, "held", None)
     if held is None or held[0] != key:
-        client = caldav.DAVClient(
+        client = DAVClient(
             url=settings.CALDAV_URL, username=settings.CALDAV_USERNAME or None,
             password=settings.CALDAV_PASSWORD or None, timeout=TIMEOUT,
             # Credentials with the first request, as calendar apps send them: without auth_type the
@@ -93,9 +101,7 @@ def resource_name(booking_id: Any) -> str:
 
 
 def _studio_zone() -> ZoneInfo:
-    from booksync.bookings.models import Studio
-
-    return ZoneInfo(Studio.load().timezone)
+    return ZoneInfo(studio.current().zone)
 
 
 def _instant(value: Any, zone: ZoneInfo) -> datetime:
@@ -126,15 +132,14 @@ def _blocks(vevent: Any) -> bool:
         str(vevent.get("STATUS", "")).upper() != "CANCELLED"
 
 
-def _translate(exc: Exception, what: str) -> IntegrationError:
-    if isinstance(exc, caldav_error.NotFoundError):
-        _found.clear()  # the calendar may have moved or been renamed: find it again next time
-    if isinstance(exc, caldav_error.AuthorizationError):
-        # Retryable on every path: a rotated password is fixed by a person, then what waited goes out.
-        return IntegrationError(f"CalDAV {what}: the server refused CALDAV_USERNAME/CALDAV_PASSWORD")
-    if isinstance(exc, caldav_error.NotFoundError) and what == "finding the calendar":
-        return PermanentError(f"CalDAV {what}: nothing at CALDAV_URL {settings.CALDAV_URL}")
-    return IntegrationError(f"CalDAV {what}: {type(exc).__name__}: {exc}")
+def _on_the_calendar(what: str, func: Callable[[], T]) -> T:
+    """One call on the calendar. Not found, the calendar may have moved or been renamed: it is
+    found again next time."""
+    try:
+        return call(what, func)
+    except NotFound:
+        _found.clear()
+        raise
 
 
 class CalDAVCalendar:
@@ -150,7 +155,7 @@ class CalDAVCalendar:
     @property
     def calendar(self) -> Any:
         if self._calendar is None:
-            self._calendar = caldav.Calendar(client=_client(), url=self._calendar_url())
+            self._calendar = DAVCalendar(client=_client(), url=self._calendar_url())
         return self._calendar
 
     def _calendar_url(self) -> str:
@@ -164,12 +169,10 @@ class CalDAVCalendar:
 
     def _discover(self, wanted: str) -> str:
         """The URL of the account's calendar named ``wanted`` (display name or id; empty: the first)."""
-        try:
-            # current-user-principal, calendar-home-set, then the home's calendars with their display
-            # names in the same listing (get_display_name reads it from there: no request per calendar).
-            named = [(str(c.url), c.get_display_name() or _name_of(c.url)) for c in _client().principal().calendars()]
-        except Exception as exc:
-            raise _translate(exc, "finding the calendar") from exc
+        # current-user-principal, calendar-home-set, then the home's calendars with their display
+        # names in the same listing (get_display_name reads it from there: no request per calendar).
+        named = _on_the_calendar(FINDING_THE_CALENDAR, lambda: [
+            (str(c.url), c.get_display_name() or _name_of(c.url)) for c in _client().principal().calendars()])
         for url, name in named:
             if not wanted or wanted in {_name_of(url), name}:
                 return url
@@ -177,19 +180,13 @@ class CalDAVCalendar:
 
     def check(self) -> str:
         """Read the calendar's name from the server (proves URL, credentials and calendar)."""
-        try:
-            return self.calendar.get_display_name() or ""
-        except IntegrationError:
-            raise
-        except Exception as exc:
-            raise _translate(exc, "reading the calendar") from exc
+        calendar = self.calendar  # finding it fails with its own error
+        return _on_the_calendar("reading the calendar", calendar.get_display_name) or ""
 
     def count_events(self) -> int:
         """How many resources the calendar holds (one sync-collection listing, no event data)."""
-        try:
-            return len(list(self.calendar.get_objects_by_sync_token(load_objects=False)))
-        except Exception as exc:
-            raise _translate(exc, "listing the calendar") from exc
+        return _on_the_calendar("listing the calendar", lambda: len(list(
+            self.calendar.get_objects_by_sync_token(load_objects=False))))
 
     @property
     def cache_namespace(self) -> str:
@@ -198,15 +195,13 @@ class CalDAVCalendar:
         return f"caldav:{hashlib.sha256(where).hexdigest()[:16]}"
 
     # -- busy time -------------------------------------------------------------------------
-    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+    def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         zone = _studio_zone()
         return busy_days.busy(self.cache_namespace, window, zone, lambda span: self._search(span, zone), live=live)
 
     def _search(self, span: Interval, zone: ZoneInfo) -> list[Interval]:
-        try:
-            found = self.calendar.search(start=span.start, end=span.end, event=True, expand=True)
-        except Exception as exc:
-            raise _translate(exc, "search") from exc
+        found = _on_the_calendar("search", lambda: self.calendar.search(start=span.start, end=span.end, event=True,
+                                                                        expand=True))
         intervals = []
         for obj in found:
             for vevent in obj.icalendar_instance.walk("VEVENT"):
@@ -215,13 +210,11 @@ class CalDAVCalendar:
                     intervals.append(Interval(start, end))
         return intervals
 
-    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
         """Opaque events overlapping ``window`` that booksync did not write (no X-BOOKSYNC-BOOKING-ID)."""
         zone = _studio_zone()
-        try:
-            found = self.calendar.search(start=window.start, end=window.end, event=True, expand=True)
-        except Exception as exc:
-            raise _translate(exc, "search") from exc
+        found = _on_the_calendar("search", lambda: self.calendar.search(start=window.start, end=window.end,
+                                                                        event=True, expand=True))
         records = []
         for obj in found:
             for vevent in obj.icalendar_instance.walk("VEVENT"):
@@ -236,25 +229,19 @@ class CalDAVCalendar:
         busy_days.invalidate(self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
-    def _ical(self, booking: Any) -> str:
-        from booksync.bookings.models import Studio
-
-        studio = Studio.load()
+    def _ical(self, booking: BookingView) -> str:
         event = Event()
-        event.add("UID", f"{booking.pk}@booksync")
+        event.add("UID", f"{booking.booking_id}@booksync")
         event.add("DTSTAMP", timezone.now())
         event.add("DTSTART", booking.start.astimezone(UTC))
         event.add("DTEND", booking.end.astimezone(UTC))
         event.add("SEQUENCE", booking.sequence)
-        event.add("SUMMARY", f"{booking.service_name or 'Session'} – {booking.name}")
-        event.add("DESCRIPTION", "\n".join(filter(None, [
-            f"Customer: {booking.name}", booking.email, booking.phone, booking.notes,
-            # CalDAV servers invite nobody: the event is the studio's alone.
-            description_link(booking, customer_invited=False)])))
-        if studio.address:
-            event.add("LOCATION", studio.address)
+        event.add("SUMMARY", booking.title)
+        event.add("DESCRIPTION", booking.description)  # CalDAV servers invite nobody: the studio's text
+        if booking.studio.address:
+            event.add("LOCATION", booking.studio.address)
         event.add("TRANSP", "OPAQUE")
-        event.add(BOOKING_PROPERTY, str(booking.pk))
+        event.add(BOOKING_PROPERTY, booking.booking_id)
         calendar = Calendar()
         calendar.add("PRODID", "-//booksync//EN")
         calendar.add("VERSION", "2.0")
@@ -262,40 +249,31 @@ class CalDAVCalendar:
         return calendar.to_ical().decode()
 
     def _object(self, name: str, data: str | None = None) -> Any:
-        return caldav.Event(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
+        return DAVEvent(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
                             parent=self.calendar)
 
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
         """PUT the booking's event at its fixed name (creates or overwrites: idempotent)."""
-        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
+        name = ref.external_id or resource_name(booking.booking_id)
         obj = self._object(name, self._ical(booking))
-        try:
-            # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.
-            obj.save(increase_seqno=False)
-        except Exception as exc:
-            raise _translate(exc, "saving an event") from exc
+        # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.
+        _on_the_calendar("saving an event", lambda: obj.save(increase_seqno=False))
         self.forget_busy()
         return WriteResult(name, obj.etag or "", 0)
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """DELETE the booking's event; already gone counts as removed."""
-        name = (link.calendar_event_id if link is not None else "") or resource_name(booking.pk)
-        try:
-            self._object(name).delete()
-        except caldav_error.NotFoundError:
-            pass
-        except Exception as exc:
-            raise _translate(exc, "deleting an event") from exc
+        name = ref.external_id or resource_name(booking.booking_id)
+        with contextlib.suppress(NotFound):  # already gone
+            call("deleting an event", lambda: self._object(name).delete())
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> RemoteBooking | None:
         try:
-            obj = self._object(external_id).load()
-        except caldav_error.NotFoundError:
+            obj = call("reading an event", lambda: self._object(external_id).load())
+        except NotFound:
             return None
-        except Exception as exc:
-            raise _translate(exc, "reading an event") from exc
         return self._record(obj, _studio_zone())
 
     def _record(self, obj: Any, zone: ZoneInfo) -> RemoteBooking:
@@ -315,25 +293,18 @@ class CalDAVCalendar:
             deleted=str(vevent.get("STATUS", "")).upper() == "CANCELLED",
             problem=problem,
             transparent=str(vevent.get("TRANSP", "")).upper() == "TRANSPARENT",
-            etag=obj.etag or "",
             edited_at=_edited_at(vevent),
             extra={"uid": str(vevent.get("UID", "")), "sequence": int(vevent.get("SEQUENCE", 0))},
         )
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything.
 
         Two requests whatever the number of events: the sync-collection REPORT (names and etags),
         then one calendar-multiget REPORT for the data of the changed ones.
         """
         token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
-        try:
-            found = self.calendar.get_objects_by_sync_token(sync_token=token, load_objects=False)
-            deleted = {str(url) for url in found.deleted_urls}
-            present = [obj for obj in found if str(obj.url.canonical()) not in deleted]
-            loaded = self._load(present)
-        except Exception as exc:
-            raise _translate(exc, "sync-collection") from exc
+        found, deleted, present, loaded = _on_the_calendar("sync-collection", lambda: self._sync_collection(token))
         zone = _studio_zone()
         records = [RemoteBooking(external_id=_name_of(obj.url), deleted=True) for obj in found
                    if str(obj.url.canonical()) in deleted]
@@ -353,6 +324,13 @@ class CalDAVCalendar:
             full=token is None or emulated,
             complete=not found.truncated,
         )
+
+    def _sync_collection(self, token: str | None) -> tuple[Any, set[str], list[Any], dict[str, Any]]:
+        """(the listing, URLs deleted, objects present, their data by name) since ``token``."""
+        found = self.calendar.get_objects_by_sync_token(sync_token=token, load_objects=False)
+        deleted = {str(url) for url in found.deleted_urls}
+        present = [obj for obj in found if str(obj.url.canonical()) not in deleted]
+        return found, deleted, present, self._load(present)
 
     def _load(self, objects: list[Any]) -> dict[str, Any]:
         """The objects with their data by resource name: one calendar-multiget for those not loaded yet."""

@@ -12,24 +12,9 @@ from __future__ import annotations
 import base64
 import uuid
 
-# 16 bytes always encode to 26 characters, so whatever follows them is the generation.
-BASE_LENGTH = 26
-
 
 def event_id_for(booking_id: uuid.UUID | str, generation: int = 0) -> str:
     """The event id of generation ``generation`` of a booking (26 characters for generation 0)."""
     raw = uuid.UUID(str(booking_id)).bytes
     base = base64.b32hexencode(raw).decode().rstrip("=").lower()
     return base if generation == 0 else f"{base}{generation}"
-
-
-def booking_id_from(event_id: str) -> str | None:
-    """The booking UUID an id made by ``event_id_for`` encodes, or None for a foreign id."""
-    base, generation = event_id[:BASE_LENGTH], event_id[BASE_LENGTH:]
-    if len(base) != BASE_LENGTH or not (generation == "" or generation.isdigit()):
-        return None
-    try:
-        raw = base64.b32hexdecode(base.upper() + "======")
-    except ValueError:
-        return None
-    return str(uuid.UUID(bytes=raw)) if len(raw) == 16 else None

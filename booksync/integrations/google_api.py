@@ -1,11 +1,14 @@
 """The HTTP edge of the Google Calendar adapter: building the client and running one call.
 
-``execute`` is the only place that sees status codes. It retries what is
-worth retrying a few times within the call (429, 5xx, 403 rate limits,
-connection errors and timeouts), then gives up with ``IntegrationError`` so
-the outbox retries later with its own, longer backoff; anything else becomes
-``PermanentError``. Callers that treat a status as an answer (409 "exists",
-404/410 "gone", 412 "changed") pass it in ``expect`` and get a ``GoogleStatus``.
+``execute`` is the only place that sees status codes (``google_error`` maps
+them to the ports' named errors). It retries what is worth retrying a few times
+within the call (429, 5xx, 403 rate limits, connection errors and timeouts),
+then gives up with ``TransientError``/``RateLimited`` so the outbox retries
+later with its own, longer backoff. An answer is raised at once as
+``NotFound`` (404, 410: a deleted event, an expired sync token),
+``PreconditionFailed`` (409: the id exists; 412: If-Match failed),
+``NotAuthorised`` (401, other 403s, a revoked refresh token) or
+``PermanentError``; callers that take one as an answer catch that class.
 """
 
 from __future__ import annotations
@@ -19,21 +22,21 @@ from typing import Any
 import httplib2
 from django.conf import settings
 
-from .ports import IntegrationError, PermanentError
+from .ports import (
+    IntegrationError,
+    NotAuthorised,
+    NotFound,
+    PermanentError,
+    PreconditionFailed,
+    RateLimited,
+    TransientError,
+)
 
 log = logging.getLogger("booksync.google")
 
 # In-call retries stay short: a web request may be waiting on them.
 RETRY_DELAYS = (0.2, 0.6)
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
-
-
-class GoogleStatus(Exception):
-    """An expected non-2xx answer (``expect``) that the caller handles itself."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(f"{status} {reason}")
-        self.status, self.reason = status, reason
 
 
 def build_service(credentials: Any) -> Any:
@@ -62,39 +65,64 @@ def error_reason(exc: Any) -> str:
         return ""
 
 
-def _retryable(status: int, reason: str) -> bool:
-    return status == 429 or status >= 500 or (status == 403 and reason in RATE_LIMIT_REASONS)
+def _retry_after(exc: Any) -> float | None:
+    try:
+        return max(float(exc.resp.get("retry-after")), 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
-def execute(request: Any, what: str, *, expect: tuple[int, ...] = ()) -> Any:
-    """Run one prepared googleapiclient request, translating failures into the ports' exceptions."""
+def google_error(exc: Any, what: str) -> IntegrationError:
+    """A googleapiclient ``HttpError`` as one of the ports' named errors."""
+    status, reason = exc.resp.status, error_reason(exc)
+    text = f"Google Calendar {what}: {status} {reason or exc.reason}"
+    if status in (404, 410):
+        return NotFound(text)
+    if status in (409, 412):
+        return PreconditionFailed(text)
+    if status == 429 or (status == 403 and reason in RATE_LIMIT_REASONS):
+        return RateLimited(f"Google Calendar {what}: {status} {reason}", _retry_after(exc))
+    if status == 403 and reason == "quotaExceeded":
+        # The daily quota: in-call retries cannot help, the outbox's backoff may.
+        return RateLimited(f"Google Calendar {what}: daily quota exceeded")
+    if status >= 500:
+        return TransientError(f"Google Calendar {what}: {status} {reason}")
+    if status in (401, 403):
+        return NotAuthorised(text)
+    return PermanentError(text)
+
+
+def execute(request: Any, what: str) -> Any:
+    """Run one prepared googleapiclient request, translating failures into the ports' named errors."""
     from google.auth.exceptions import RefreshError, TransportError
     from googleapiclient.errors import HttpError
 
+    error: IntegrationError | None = None
     for attempt in range(len(RETRY_DELAYS) + 1):
         try:
             return request.execute()
         except HttpError as exc:
-            status, reason = exc.resp.status, error_reason(exc)
-            if status in expect:
-                raise GoogleStatus(status, reason) from None
-            if status == 403 and reason == "quotaExceeded":
-                # The daily quota: in-call retries cannot help, the outbox's backoff may.
-                raise IntegrationError(f"Google Calendar {what}: daily quota exceeded") from None
-            if not _retryable(status, reason):
-                raise PermanentError(f"Google Calendar {what}: {status} {reason or exc.reason}") from None
-            failure = f"{status} {reason}"
+            error = google_error(exc, what)
+            if not isinstance(error, TransientError) or error_reason(exc) == "quotaExceeded":
+                raise error from None
         except RefreshError as exc:
-            if getattr(exc, "retryable", False):  # the token endpoint itself had a hiccup
-                failure = f"token refresh: {exc}"
-            else:
+            if not getattr(exc, "retryable", False):
                 # invalid_grant / invalid_client: the refresh token or client was revoked.
-                raise PermanentError(f"Google refused the credentials ({exc.args[0] if exc.args else exc}); "
-                                     "run `booksync google auth` again.") from None
+                raise NotAuthorised(f"Google refused the credentials ({exc.args[0] if exc.args else exc}); "
+                                    "run `booksync google auth` again.") from None
+            error = TransientError(f"token refresh: {exc}")  # the token endpoint itself had a hiccup
         except (TransportError, OSError, httplib2.HttpLib2Error) as exc:  # OSError covers timeouts
-            failure = f"{type(exc).__name__}: {exc}"
+            error = TransientError(f"{type(exc).__name__}: {exc}")
         if attempt < len(RETRY_DELAYS):
             delay = RETRY_DELAYS[attempt] * random.uniform(0.8, 1.2)
-            log.info("Google Calendar %s failed (%s); retrying in %.1f s", what, failure, delay)
+            log.info("Google Calendar %s failed (%s); retrying in %.1f s", what, _failure(error, what), delay)
             time.sleep(delay)
-    raise IntegrationError(f"Google Calendar {what}: {failure} (after {len(RETRY_DELAYS) + 1} attempts)")
+    assert error is not None
+    failure = f"Google Calendar {what}: {_failure(error, what)} (after {len(RETRY_DELAYS) + 1} attempts)"
+    if isinstance(error, RateLimited):
+        raise RateLimited(failure, error.retry_after)
+    raise TransientError(failure)
+
+
+def _failure(error: IntegrationError, what: str) -> str:
+    return str(error).removeprefix(f"Google Calendar {what}: ")

@@ -22,12 +22,22 @@ from django.conf import settings
 
 from booksync.scheduling import Interval
 
-from . import busy_days
+from . import busy_days, studio
 from .event_ids import event_id_for
-from .google_api import GoogleStatus, build_service, execute
+from .google_api import build_service, execute
 from .google_auth import credentials
 from .google_events import event_body, send_updates, to_record
-from .ports import ChangeBatch, IntegrationError, PermanentError, RemoteBooking, WriteResult
+from .ports import (
+    BookingView,
+    ChangeBatch,
+    ExternalRef,
+    NotFound,
+    PermanentError,
+    PreconditionFailed,
+    RemoteBooking,
+    TransientError,
+    WriteResult,
+)
 
 # Stored in front of the sync token: a change of format (or of the list query) forces one full resync.
 CURSOR_VERSION = "g1:"
@@ -65,7 +75,7 @@ class GoogleCalendar:
         """The calendar's own time zone (all-day events are days of this zone)."""
         if self._zone is None:
             found = execute(self.service.calendars().get(calendarId=self.calendar_id), "read calendar")
-            self._zone = found.get("timeZone") or "UTC"
+            self._zone = str(found.get("timeZone") or "UTC")
         return self._zone
 
     @property
@@ -73,11 +83,9 @@ class GoogleCalendar:
         return f"google:{self.calendar_id}"
 
     # -- busy time -------------------------------------------------------------------------
-    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+    def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         """Busy intervals overlapping ``window`` (cached per studio day unless ``live``)."""
-        from booksync.bookings.models import Studio
-
-        zone = ZoneInfo(Studio.load().timezone)
+        zone = ZoneInfo(studio.current().zone)
         return busy_days.busy(self.cache_namespace, window, zone, self._free_busy, live=live)
 
     def _free_busy(self, span: Interval) -> list[Interval]:
@@ -88,11 +96,11 @@ class GoogleCalendar:
         if found.get("errors"):
             reason = found["errors"][0].get("reason", "unknown")
             if reason == "notFound":
-                raise PermanentError(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
-            raise IntegrationError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
+                raise NotFound(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
+            raise TransientError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
         return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
 
-    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
         """Opaque, live events overlapping ``window`` that booksync did not write (a person's, another app's)."""
         args = {"calendarId": self.calendar_id, "timeMin": _rfc3339(window.start), "timeMax": _rfc3339(window.end),
                 "singleEvents": True, "maxResults": PAGE_SIZE}
@@ -107,38 +115,35 @@ class GoogleCalendar:
         busy_days.invalidate(self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
         """Make the booking's event match the booking; safe to repeat after any failure."""
-        result = self._write(booking, link)
+        result = self._write(booking, ref)
         self.forget_busy()  # a moved event frees its old time
         return result
 
-    def _write(self, booking: Any, link: Any) -> WriteResult:
-        from booksync.bookings.models import Studio
-
-        body = event_body(booking, Studio.load())
-        generation = link.calendar_generation if link is not None else 0
-        known = link.calendar_event_id if link is not None else ""
-        if known:
-            event = self._patch_known(known, body, getattr(link, "calendar_etag", ""))
+    def _write(self, booking: BookingView, ref: ExternalRef) -> WriteResult:
+        body = event_body(booking)
+        generation = ref.generation
+        if ref.external_id:
+            event = self._patch_known(ref.external_id, body, ref.etag)
             if event is not None:
                 return WriteResult(event["id"], event.get("etag", ""), generation)
             generation += 1  # the event was deleted over there: its id is spent
         for _ in range(MAX_GENERATIONS):
-            event_id = event_id_for(booking.pk, generation)
+            event_id = event_id_for(booking.booking_id, generation)
             event = self._insert_or_adopt(event_id, body)
             if event is not None:
                 return WriteResult(event["id"], event.get("etag", ""), generation)
             generation += 1
-        raise PermanentError(f"booking {booking.pk}: {MAX_GENERATIONS} event ids in a row were deleted")
+        raise PermanentError(f"booking {booking.booking_id}: {MAX_GENERATIONS} event ids in a row were deleted")
 
     def _insert_or_adopt(self, event_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """Insert the event; if the id exists already (a retry), patch it. None when the id is spent."""
         try:
             return execute(self.events.insert(calendarId=self.calendar_id, body={**body, "id": event_id},
-                                              sendUpdates=send_updates()), "insert event", expect=(409,))
-        except GoogleStatus:
-            pass  # maybe our own earlier attempt got through: look
+                                              sendUpdates=send_updates()), "insert event")
+        except PreconditionFailed:
+            pass  # the id exists: maybe our own earlier attempt got through, look
         current = self._get(event_id)
         if current is None or current.get("status") == "cancelled":
             return None
@@ -152,11 +157,11 @@ class GoogleCalendar:
             if etag:
                 request.headers["If-Match"] = etag
             try:
-                event = execute(request, "patch event", expect=(404, 410, 412))
-            except GoogleStatus as answer:
-                if answer.status in (404, 410):
-                    return None
-                current = self._get(event_id)  # 412: someone changed it; re-read and write again
+                event = execute(request, "patch event")
+            except NotFound:
+                return None
+            except PreconditionFailed:
+                current = self._get(event_id)  # someone changed it: re-read and write again
                 if current is None or current.get("status") == "cancelled":
                     return None
                 etag = current.get("etag", "")
@@ -164,36 +169,34 @@ class GoogleCalendar:
             if event.get("status") == "cancelled":
                 return None
             return event
-        raise IntegrationError(f"event {event_id} kept changing under us (412 three times)")
+        raise PreconditionFailed(f"event {event_id} kept changing under us (412 three times)")
 
     def _get(self, event_id: str) -> dict[str, Any] | None:
         try:
-            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event",
-                           expect=(404, 410))
-        except GoogleStatus:
+            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event")
+        except NotFound:
             return None
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Delete the booking's event; an event that is already gone counts as removed."""
-        event_id = (link.calendar_event_id if link is not None else "") or event_id_for(
-            booking.pk, link.calendar_generation if link is not None else 0)
-        with contextlib.suppress(GoogleStatus):
+        event_id = ref.external_id or event_id_for(booking.booking_id, ref.generation)
+        with contextlib.suppress(NotFound):
             execute(self.events.delete(calendarId=self.calendar_id, eventId=event_id, sendUpdates=send_updates()),
-                    "delete event", expect=(404, 410))
+                    "delete event")
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> RemoteBooking | None:
         event = self._get(external_id)
         return None if event is None else to_record(event, self.calendar_zone())
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Events changed since ``cursor`` (a stored sync token); ``None`` or an expired one lists all."""
         token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
         if token:
             try:
                 return self._list(token)
-            except GoogleStatus:  # 410 fullSyncRequired: the token expired
+            except NotFound:  # 410 fullSyncRequired: the token expired
                 pass
         return self._list(None)
 
@@ -206,7 +209,7 @@ class GoogleCalendar:
                 args.update(syncToken=sync_token, showDeleted=True)
             if page_token:
                 args["pageToken"] = page_token
-            page = execute(self.events.list(**args), "list events", expect=(410,) if sync_token else ())
+            page = execute(self.events.list(**args), "list events")
             zone = page.get("timeZone") or "UTC"
             records.extend(to_record(event, zone) for event in page.get("items", []))
             page_token = page.get("nextPageToken")

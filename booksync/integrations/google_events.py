@@ -1,4 +1,4 @@
-"""Translation between bookings and Google Calendar event resources (no HTTP here)."""
+"""Translation between booking views and Google Calendar event resources (no HTTP here)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .event_links import description_link
-from .ports import RemoteBooking
+from .ports import BookingView, RemoteBooking
 
 BOOKING_ID_PROPERTY = "bookingId"
 ORIGIN_PROPERTY = "booksync"  # marks events booksync wrote, whatever their id
@@ -28,25 +27,21 @@ def _stamp(value: datetime, zone: str) -> dict[str, str]:
     return {"dateTime": value.astimezone(ZoneInfo(zone)).isoformat(), "timeZone": zone}
 
 
-def event_body(booking: Any, studio: Any) -> dict[str, Any]:
+def event_body(booking: BookingView) -> dict[str, Any]:
     """The event for ``booking``: what, where, when, and who is invited (per INVITES_VIA)."""
-    service = booking.service_name or "Session"
-    lines = [f"{service} at {studio.name}", "", f"Customer: {booking.name}"]
-    lines += [f"Email: {booking.email}"] if booking.email else []
-    lines += [f"Phone: {booking.phone}"] if booking.phone else []
-    lines += ["", booking.notes] if booking.notes else []
-    # The attendee reads this description: the manage link only when the customer is invited here.
-    lines += ["", description_link(booking, customer_invited=invites_by_calendar() and bool(booking.email))]
+    invited = invites_by_calendar() and bool(booking.email)
+    zone = booking.studio.zone
     body: dict[str, Any] = {
-        "summary": f"{service} – {booking.name}",
-        "description": "\n".join(lines),
-        "start": _stamp(booking.start, studio.timezone),
-        "end": _stamp(booking.end, studio.timezone),
-        "extendedProperties": {"private": {BOOKING_ID_PROPERTY: str(booking.pk), ORIGIN_PROPERTY: "1"}},
+        "summary": booking.title,
+        # The attendee reads this description: the manage link only when the customer is invited here.
+        "description": booking.shared_description if invited else booking.description,
+        "start": _stamp(booking.start, zone),
+        "end": _stamp(booking.end, zone),
+        "extendedProperties": {"private": {BOOKING_ID_PROPERTY: booking.booking_id, ORIGIN_PROPERTY: "1"}},
         "transparency": "opaque",
     }
-    if studio.address:
-        body["location"] = studio.address
+    if booking.studio.address:
+        body["location"] = booking.studio.address
     # With email invites the customer must not be an attendee, or they would get two invitations.
     body["attendees"] = (
         [{"email": booking.email, "displayName": booking.name}] if invites_by_calendar() and booking.email else []
@@ -92,11 +87,8 @@ def to_record(event: dict[str, Any], calendar_zone: str) -> RemoteBooking:
         source="calendar",
         deleted=deleted,
         edited_at=datetime.fromisoformat(updated.replace("Z", "+00:00")) if updated else None,
-        # Echoes of our own writes are recognised by the ledger's hashes, not here.
-        edited_by_us=False,
         problem=problem,
         transparent=event.get("transparency") == "transparent",
-        etag=event.get("etag", ""),
         extra={"summary": event.get("summary", ""), "all_day": bool((event.get("start") or {}).get("date")),
                "ours": private.get(ORIGIN_PROPERTY) == "1"},
     )

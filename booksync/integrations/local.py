@@ -12,5 +12,5 @@ from booksync.scheduling import Interval
 class LocalCalendar:
     name = "local"
 
-    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+    def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         return []

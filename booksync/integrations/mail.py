@@ -1,7 +1,8 @@
 """Mail delivery: the outbox-folder backend (the embedded default) and sending through any backend.
 
 ``send`` is the one place that knows provider errors: it turns them into the
-outbox's retry-or-park exceptions. ``add_invite`` knows how each backend can
+ports' named errors (``RateLimited``, ``NotAuthorised``, ``TransientError``,
+``PermanentError``), which the outbox retries or parks. ``add_invite`` knows how each backend can
 carry a calendar invitation.
 """
 
@@ -25,7 +26,14 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from .ports import IntegrationError, NotConfigured, PermanentError
+from .ports import (
+    IntegrationError,
+    NotAuthorised,
+    NotConfigured,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 
 
 class OutboxFolderBackend(BaseEmailBackend):
@@ -76,7 +84,7 @@ class OutboxFolderBackend(BaseEmailBackend):
 
 
 def backend_name() -> str:
-    backend = settings.EMAIL_BACKEND
+    backend = str(settings.EMAIL_BACKEND)
     return {
         "booksync.integrations.mail.OutboxFolderBackend": f"outbox folder ({settings.EMAIL_OUTBOX_DIR})",
         "anymail.backends.sendgrid.EmailBackend": f"SendGrid via django-anymail ({settings.SENDGRID_API_BASE_URL})",
@@ -114,7 +122,7 @@ def add_invite(message: EmailMultiAlternatives, ics: bytes, method: str) -> None
         }
         extra = dict(getattr(message, "esp_extra", None) or {})
         extra["attachments"] = [*extra.get("attachments", []), attachment]
-        message.esp_extra = extra
+        message.esp_extra = extra  # pyright: ignore[reportAttributeAccessIssue]  (anymail's attribute)
     elif settings.EMAIL_BACKEND.startswith("anymail."):
         message.attach(INVITE_FILENAME, ics, "text/calendar")
     else:
@@ -125,9 +133,10 @@ def add_invite(message: EmailMultiAlternatives, ics: bytes, method: str) -> None
 def send(message: EmailMessage) -> str | None:
     """Send ``message``; return the provider's message id (or the outbox file name).
 
-    Provider errors become ``PermanentError`` when sending again cannot help
-    (refused address, a 4xx other than 429, bad configuration) and
-    ``IntegrationError`` (retried with backoff) otherwise.
+    Provider errors become a ``PermanentError`` when sending again cannot help
+    (refused address, refused credentials, a 4xx other than 429, bad
+    configuration) and ``TransientError``/``RateLimited`` (retried with backoff)
+    otherwise.
     """
     try:
         message.send(fail_silently=False)
@@ -140,12 +149,13 @@ def send(message: EmailMessage) -> str | None:
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentError(f"the SMTP server refused the address: {exc.recipients}") from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise NotConfigured(f"SMTP login failed ({exc.smtp_code}); check EMAIL_HOST_USER and EMAIL_HOST_PASSWORD") from exc
+        raise NotAuthorised(f"SMTP login failed ({exc.smtp_code}); check EMAIL_HOST_USER and EMAIL_HOST_PASSWORD") from exc
     except smtplib.SMTPResponseException as exc:
-        error = IntegrationError if 400 <= exc.smtp_code < 500 else PermanentError
+        # 4xx is SMTP's "try again later" (busy, greylisted, too many messages); 5xx is final.
+        error = TransientError if 400 <= exc.smtp_code < 500 else PermanentError
         raise error(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
     except (OSError, smtplib.SMTPException) as exc:
-        raise IntegrationError(f"could not reach the mail server: {exc}") from exc
+        raise TransientError(f"could not reach the mail server: {exc}") from exc
     status = getattr(message, "anymail_status", None)
     if status is not None and status.message_id:
         return str(status.message_id)
@@ -155,19 +165,33 @@ def send(message: EmailMessage) -> str | None:
 def _api_error(exc: AnymailAPIError) -> IntegrationError:
     status = exc.status_code
     if status is None:  # timeout or connection error: nothing was accepted
-        return IntegrationError(f"{exc.esp_name or 'the provider'} did not answer: {_first_line(exc)}")
+        return TransientError(f"{exc.esp_name or 'the provider'} did not answer: {_first_line(exc)}")
     reason = _provider_reason(exc) or _first_line(exc)
     text = f"{exc.esp_name or 'the provider'} answered HTTP {status}: {reason}"
-    if status == 429 or status >= 500:
-        return IntegrationError(text)
+    if status == 429:
+        return RateLimited(text, _retry_after(exc))
+    if status >= 500:
+        return TransientError(text)
+    if status in (401, 403):
+        return NotAuthorised(text)
     return PermanentError(text)
+
+
+def _retry_after(exc: AnymailAPIError) -> float | None:
+    value = getattr(exc.response, "headers", {}).get("Retry-After")
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _provider_reason(exc: AnymailAPIError) -> str:
     """The messages of a SendGrid-style error body (``{"errors": [{"message": …}]}``)."""
+    if exc.response is None:
+        return ""
     try:
         body = exc.response.json()
-    except (AttributeError, ValueError):
+    except ValueError:
         return ""
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):

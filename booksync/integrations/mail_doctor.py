@@ -8,14 +8,11 @@ import socket
 
 from django.conf import settings
 
-from booksync.doctor import check
-
 from .mail import uses_sendgrid
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
-@check("email")
 def email_problems() -> list[str]:
     if uses_sendgrid():
         return _sendgrid_problems()

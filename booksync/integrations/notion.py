@@ -2,22 +2,21 @@
 
 What the sync engine calls:
 
-- ``upsert(booking, link)`` – create the booking's page, or update only the
+- ``upsert(booking, ref)`` – create the booking's page, or update only the
   properties that differ from the page. Before creating, the page is looked
-  up by ``link.notion_page_id`` and then by a ``Booking ID equals <uuid>``
-  query, so a create retried after a crash or a lost answer never makes a
-  second page.
-- ``remove(booking, link)`` – set Status to Cancelled. Pages are never
+  up by ``ref.external_id`` (the ledger's page id) and then by a ``Booking ID
+  equals <uuid>`` query, so a create retried after a crash or a lost answer
+  never makes a second page.
+- ``remove(booking, ref)`` – set Status to Cancelled. Pages are never
   trashed or deleted by booksync; a page already in the trash counts as gone.
 - ``fetch(page_id)`` – one page as a ``RemoteBooking`` (``None`` if gone).
 - ``changes(cursor)`` – pages edited since the cursor, or all pages when the
   cursor is ``None`` (``full=True``). See ``changes`` for the overlap window.
-- ``report_problem`` / ``clear_problem`` / ``flag_problems`` – write the
-  Sync Error property of pages that cannot be read as bookings.
-- ``set_calendar_event_id(page_id, event_id)`` – fill the seed's column.
+- ``report_problem`` / ``clear_problem`` – write (or empty) the Sync Error
+  property of pages that cannot be read as bookings.
 
-Errors reach callers only as ``IntegrationError`` (retry later) or
-``PermanentError`` (a human must fix something), from ``notion_http.call``.
+Errors reach callers only as the ports' named errors (``NotFound``,
+``NotAuthorised``, ``RateLimited``, …), from ``notion_http.call``.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,7 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from .notion_http import NotionNotFound, call, make_client
+from .notion_http import call, make_client
 from .notion_pages import (
     booking_properties,
     changed_fields,
@@ -44,7 +43,16 @@ from .notion_pages import (
     write_value,
 )
 from .notion_schema import Schema, property_names
-from .ports import NOTION_FIELDS, ChangeBatch, PermanentError, RemoteBooking, WriteResult
+from .ports import (
+    NOTION_FIELDS,
+    BookingView,
+    ChangeBatch,
+    ExternalRef,
+    NotFound,
+    PermanentError,
+    RemoteBooking,
+    WriteResult,
+)
 
 log = logging.getLogger("booksync.notion")
 
@@ -55,7 +63,7 @@ OVERLAP = timedelta(minutes=2)
 CURSOR_VERSION = 1  # bump when the cursor's meaning changes: old cursors then force a full read
 PAGE_SIZE = 100
 SCHEMA_TTL = 600.0  # seconds a worker trusts the columns it read (admins do rename columns)
-DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id and our bot id stay cached
+DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id stays cached
 # What the dedup hash covers: the fingerprint fields plus what else a poll reports.
 _CHANGE_FIELDS = (*NOTION_FIELDS, "booking_id", "source", "problem")
 
@@ -79,7 +87,6 @@ class NotionBookings:
             f"{settings.NOTION_API_BASE_URL}|{settings.NOTION_API_KEY}|{database_id}".encode()
         ).hexdigest()[:16]
         self._data_source_id = ""
-        self._bot_id = ""
         self._schema: Schema | None = None
         self._schema_read_at = 0.0
         self._sync_errors: dict[str, str] = {}  # page id → Sync Error last seen or written (skips no-op writes)
@@ -104,17 +111,6 @@ class NotionBookings:
             self._data_source_id = found
         return self._data_source_id
 
-    def bot_id(self) -> str:
-        """Our integration's user id (``users/me``): pages it last edited are echoes of our writes."""
-        if not self._bot_id:
-            key = f"{self._cache_prefix}:bot"
-            found = cache.get(key)
-            if not found:
-                found = call("checking the Notion token", self.client.users.me)["id"]
-                cache.set(key, found, DISCOVERY_TTL)
-            self._bot_id = found
-        return self._bot_id
-
     def schema(self, *, fresh: bool = False) -> Schema:
         """The data source's columns (re-read every ``SCHEMA_TTL`` seconds)."""
         if fresh or self._schema is None or time.monotonic() - self._schema_read_at > SCHEMA_TTL:
@@ -131,72 +127,56 @@ class NotionBookings:
         return Schema(self._data_source_id, {f: (column, "") for f, column in self.names.items()})
 
     def _record(self, page: dict[str, Any]) -> RemoteBooking:
-        record = page_record(page, self._read_schema(), self.bot_id())
+        record = page_record(page, self._read_schema())
         self._sync_errors[record.external_id] = record.extra.get("sync_error", "")
         return record
 
     # ------------------------------------------------------------------ writes
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
         """Make the booking's page show the booking (idempotent; see the module docstring)."""
-        desired = _desired(booking, link)
+        desired = _desired(booking)
+        zone = ZoneInfo(booking.studio.zone)
         schema = self.schema()
-        page = self._find(booking, link)
+        page = self._find(booking, ref)
         if page is None:
-            properties = booking_properties(desired, changed_fields(None, desired), schema, _studio_zone())
-            created = call(f"creating the page of booking {booking.pk}", self.client.pages.create,
+            properties = booking_properties(desired, changed_fields(None, desired), schema, zone)
+            created = call(f"creating the page of booking {booking.booking_id}", self.client.pages.create,
                            repeatable=False, parent={"data_source_id": schema.data_source_id},
                            properties=properties)
             return WriteResult(created["id"])
         current = self._record(page)
         if current.deleted:
-            if not booking.is_active:
+            if not booking.active:
                 return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
             raise PermanentError(
-                f"The Notion page of booking {booking.pk} is in the trash. Fix: restore it in Notion "
+                f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."
             )
-        properties = booking_properties(desired, changed_fields(current, desired), schema, _studio_zone())
+        properties = booking_properties(desired, changed_fields(current, desired), schema, zone)
         if properties:
-            self._update(current.external_id, properties, f"updating the page of booking {booking.pk}")
+            self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Mark the booking's page Cancelled (never trashed). No page, or a trashed one, is already gone."""
-        page = self._find(booking, link)
+        page = self._find(booking, ref)
         if page is None:
             return
         current = self._record(page)
         schema = self.schema()
-        if current.deleted or current.status == "cancelled" or schema.column("status") is None:
-            return
         column, kind = schema.column("status"), schema.type_of("status")
+        if current.deleted or current.status == "cancelled" or column is None or kind is None:
+            return
         self._update(current.external_id, {column: write_value(kind, "Cancelled")},
-                     f"cancelling the page of booking {booking.pk}")
+                     f"cancelling the page of booking {booking.booking_id}")
 
-    def report_problem(self, page_id: str, message: str) -> bool:
+    def report_problem(self, page_id: str, message: str, /) -> bool:
         """Write ``message`` to the page's Sync Error property. Returns False when nothing needed writing."""
         return self._set_text("sync_error", page_id, message, "reporting a problem on page")
 
-    def clear_problem(self, page_id: str) -> bool:
+    def clear_problem(self, page_id: str, /) -> bool:
         """Empty the page's Sync Error property once the page reads as a booking again."""
         return self._set_text("sync_error", page_id, "", "clearing the problem on page")
-
-    def flag_problems(self, records: Iterable[RemoteBooking]) -> int:
-        """Report the problem of every unreadable record and clear fixed ones; returns the writes made."""
-        writes = 0
-        for record in records:
-            if record.deleted:
-                continue
-            if record.problem:
-                log.warning("Notion page %s cannot be read as a booking: %s", record.external_id, record.problem)
-                writes += self.report_problem(record.external_id, record.problem)
-            elif record.extra.get("sync_error"):
-                writes += self.clear_problem(record.external_id)
-        return writes
-
-    def set_calendar_event_id(self, page_id: str, event_id: str) -> bool:
-        """Fill the page's Calendar Event ID property (the seed's column)."""
-        return self._set_text("calendar_event_id", page_id, event_id, "setting the calendar event id of page")
 
     def _set_text(self, field_name: str, page_id: str, text: str, what: str) -> bool:
         schema = self.schema()
@@ -215,11 +195,11 @@ class NotionBookings:
         return call(what, self.client.pages.update, page_id=page_id, properties=properties)
 
     # ------------------------------------------------------------------ reads
-    def fetch(self, page_id: str) -> RemoteBooking | None:
+    def fetch(self, page_id: str, /) -> RemoteBooking | None:
         """One page as a booking record; ``None`` when it does not exist or is no longer shared."""
         try:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
-        except NotionNotFound:
+        except NotFound:
             return None
         record = self._record(page)
         parent = record.extra.get("data_source_id")
@@ -227,7 +207,7 @@ class NotionBookings:
             return _with_problem(record, "This page is not in the bookings database.")
         return record
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Pages edited since ``cursor``, or every page when it is ``None`` (or unreadable).
 
         The cursor is JSON: ``since`` (ISO time this poll started, by
@@ -275,39 +255,36 @@ class NotionBookings:
             if not answer.get("has_more") or not start_cursor:
                 return
 
-    def _find(self, booking: Any, link: Any) -> dict[str, Any] | None:
+    def _find(self, booking: BookingView, ref: ExternalRef) -> dict[str, Any] | None:
         """The booking's page: by the link ledger, else by its Booking ID (a create retried after a crash)."""
-        page_id = getattr(link, "notion_page_id", "") if link is not None else ""
+        page_id = ref.external_id
         if page_id:
             try:
                 return call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
-            except NotionNotFound:
-                log.warning("Notion page %s of booking %s is gone; looking it up by Booking ID", page_id, booking.pk)
+            except NotFound:
+                log.warning("Notion page %s of booking %s is gone; looking it up by Booking ID", page_id,
+                            booking.booking_id)
         column = self.schema().column("booking_id")
         if column is None:
             return None
-        flt = {"property": column, "rich_text": {"equals": str(booking.pk)}}
-        answer = call(f"looking up booking {booking.pk}", self.client.data_sources.query,
+        flt = {"property": column, "rich_text": {"equals": booking.booking_id}}
+        answer = call(f"looking up booking {booking.booking_id}", self.client.data_sources.query,
                       data_source_id=self.data_source_id(), filter=flt, page_size=PAGE_SIZE,
                       sorts=[{"timestamp": "created_time", "direction": "ascending"}])
         results = answer.get("results") or []
         if len(results) > 1:
-            log.warning("booking %s has %d Notion pages; using the oldest", booking.pk, len(results))
+            log.warning("booking %s has %d Notion pages; using the oldest", booking.booking_id, len(results))
         return results[0] if results else None
 
 
-def _desired(booking: Any, link: Any) -> RemoteBooking:
-    """What the page should show: the push handler's view of the booking, plus the calendar event id."""
-    from booksync.sync.snapshot import local_record
-
-    event_id = getattr(link, "calendar_event_id", "") if link is not None else ""
-    return replace(local_record(booking), extra={"calendar_event_id": event_id or ""})
-
-
-def _studio_zone() -> ZoneInfo:
-    from booksync.bookings.models import Studio
-
-    return ZoneInfo(Studio.load().timezone)
+def _desired(booking: BookingView) -> RemoteBooking:
+    """What the page should show: the booking's Notion fields, plus the calendar event id."""
+    return RemoteBooking(
+        external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
+        status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
+        notes=booking.notes, service=booking.service, source=booking.source,
+        extra={"calendar_event_id": booking.calendar_event_id},
+    )
 
 
 def _with_problem(record: RemoteBooking, problem: str) -> RemoteBooking:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from booksync.doctor import check
-
-from .notion_http import NotionNotFound, call, make_client
+from .notion_http import call, make_client
 from .notion_schema import PropertyNamesError, Schema, property_names, schema_problems
-from .ports import IntegrationError, PermanentError
+from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError
 
 
-@check("notion")
 def notion_problems() -> list[str]:
     if not settings.NOTION_API_KEY and not settings.NOTION_BOOKINGS_DATABASE_ID:
         return []  # Notion is off; nothing to check
@@ -32,10 +29,10 @@ def notion_problems() -> list[str]:
     client = make_client()
     try:
         call("checking the token", client.users.me, repeatable=False)
+    except NotAuthorised:
+        return ["Notion does not accept NOTION_API_KEY (401 unauthorized). Fix: copy the integration's "
+                "Internal Integration Secret from notion.so/my-integrations into NOTION_API_KEY."]
     except PermanentError as exc:
-        if "401" in str(exc):
-            return ["Notion does not accept NOTION_API_KEY (401 unauthorized). Fix: copy the integration's "
-                    "Internal Integration Secret from notion.so/my-integrations into NOTION_API_KEY."]
         return [_sentence(exc)]
     except IntegrationError as exc:
         return [f"cannot reach Notion at {settings.NOTION_API_BASE_URL} ({_short(exc)}). "
@@ -49,7 +46,7 @@ def notion_problems() -> list[str]:
             return [f"the bookings database {database_id} has no data source. Fix: check NOTION_BOOKINGS_DATABASE_ID."]
         data_source = call("reading the bookings database's columns", client.data_sources.retrieve,
                            data_source_id=sources[0]["id"], repeatable=False)
-    except NotionNotFound:
+    except NotFound:
         return [f"the bookings database {database_id} is not shared with the integration (or does not exist). "
                 "Fix: share the database with the integration (open it in Notion → ••• → Connections → add "
                 "the integration) and check NOTION_BOOKINGS_DATABASE_ID."]

@@ -82,7 +82,7 @@ def _read_date(value: dict[str, Any] | None, column: str) -> tuple[datetime | No
     return start, end, ""
 
 
-def page_record(page: dict[str, Any], schema: Schema, bot_id: str = "") -> RemoteBooking:
+def page_record(page: dict[str, Any], schema: Schema) -> RemoteBooking:
     """A Notion page as a booking record; ``problem`` says why it cannot be read as one.
 
     An unknown service is not a problem: its name is kept as text. A page
@@ -114,7 +114,6 @@ def page_record(page: dict[str, Any], schema: Schema, bot_id: str = "") -> Remot
         source=_SOURCE_BY_NAME.get(text("source").casefold(), ""),
         deleted=bool(page.get("in_trash", page.get("archived", False))),
         edited_at=_parse_time(edited) if edited else None,
-        edited_by_us=bool(bot_id) and (page.get("last_edited_by") or {}).get("id") == bot_id,
         problem=problem,
         extra={
             "sync_error": text("sync_error"),

@@ -31,12 +31,13 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
-from .ports import IntegrationError
+from .ports import RateLimited
 
 
-class RateLimitWait(IntegrationError):
-    """Notion asked us to wait longer than a caller may block; the outbox retries later."""
+class RateLimitWait(RateLimited):
+    """Notion asked us to wait longer than a caller may block; the outbox retries later (not sooner)."""
 
 
 def _reserve(state: dict[str, float], now: float, interval: float, burst: int, max_wait: float) -> float:
@@ -44,7 +45,7 @@ def _reserve(state: dict[str, float], now: float, interval: float, burst: int, m
     tat = max(state.get("tat", 0.0), now)
     send_at = max(now, tat - (burst - 1) * interval, state.get("hold", 0.0))
     if send_at - now > max_wait:
-        raise RateLimitWait(f"Notion asked us to wait {send_at - now:.0f} s; trying again later.")
+        raise RateLimitWait(f"Notion asked us to wait {send_at - now:.0f} s; trying again later.", send_at - now)
     state["tat"] = max(tat, send_at) + interval
     return send_at
 
@@ -134,7 +135,9 @@ class DatabaseBucket:
         own = default.in_atomic_block
         conn = connections.create_connection(self.using) if own else default
         try:
-            scope = _own_transaction(conn) if own else transaction.atomic(using=self.using)
+            # (atomic() is a decorator-or-context-manager Django does not type as the latter)
+            scope = _own_transaction(conn) if own else cast(
+                contextlib.AbstractContextManager[Any], transaction.atomic(using=self.using))
             with scope, conn.cursor() as cursor:
                 # The row exists from the first request on; a concurrent first insert is a no-op.
                 cursor.execute(f"INSERT INTO {table} (name, value, format_version, updated_at) "

@@ -6,15 +6,11 @@ from .notion_http import call, make_client
 from .notion_schema import database_properties, property_names
 
 
-def create_bookings_database(parent_page_id: str, title: str = "Bookings") -> tuple[str, str]:
+def create_bookings_database(parent_page_id: str, services: list[str], title: str = "Bookings") -> tuple[str, str]:
     """Create the database under ``parent_page_id`` (shared with the integration) → (database id, data source id).
 
-    Column names follow ``NOTION_PROPERTY_NAMES``; the Service options are the
-    studio's active services (Notion adds new options on first use anyway).
+    Column names follow ``NOTION_PROPERTY_NAMES``; ``services`` become the Service column's options.
     """
-    from booksync.bookings.models import Service
-
-    services = list(Service.objects.filter(active=True).values_list("name", flat=True))
     properties = database_properties(property_names(), [s for s in services if "," not in s])
     database = call(
         "creating the bookings database", make_client().databases.create, repeatable=False,

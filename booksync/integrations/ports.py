@@ -3,8 +3,10 @@
 The booking service and the sync engine depend on these Protocols and plain
 records only; each provider lives in its own module (local.py,
 google_calendar.py, caldav.py, notion.py, mail.py) and converts to and from its
-own types inside it. Provider errors are translated into the few exceptions at
-the bottom, so the sync loop never sees a status code.
+own types inside it. Adapters are shown a booking as a ``BookingView`` (built
+once, by ``bookings.booking_view``) and where it lives on their side as an
+``ExternalRef``; they never see a Django model. Provider errors are translated
+into the few exceptions at the bottom, so the sync loop never sees a status code.
 """
 
 from __future__ import annotations
@@ -16,6 +18,57 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from booksync.scheduling import Interval
+
+
+@dataclass(frozen=True)
+class StudioView:
+    """The studio as adapters need it."""
+
+    name: str
+    zone: str  # IANA name: the studio's wall clock
+    address: str = ""
+    contact_email: str = ""
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """One booking as every outside system is shown it. Built once, by ``bookings.booking_view``.
+
+    Text fields are cleaned of control characters; ``title`` and ``description`` are the
+    studio calendar's event (``bookings.event_text``); ``shared_description`` is the same
+    event text for a calendar that invites the customer (it carries the manage link in
+    place of the admin page).
+    """
+
+    booking_id: str  # our UUID as text
+    start: datetime  # aware
+    end: datetime
+    studio: StudioView
+    name: str
+    email: str
+    phone: str
+    notes: str
+    service: str  # the service's name as booked ("" when none)
+    status: str  # a BookingStatus value
+    active: bool  # still takes time (pending or confirmed)
+    source: str  # website, notion, calendar, admin
+    sequence: int  # iCalendar SEQUENCE
+    manage_url: str  # the customer's link: reschedule or cancel
+    admin_url: str  # the booking's admin page, behind the login
+    title: str
+    description: str
+    shared_description: str
+    language: str = ""  # the customer's language when known
+    calendar_event_id: str = ""  # shown on the Notion page (the seed's column); from the ledger
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    """Where the booking lives on one side, as the ledger knows it ("" = nowhere yet)."""
+
+    external_id: str = ""  # page id, event id or CalDAV resource name
+    generation: int = 0  # Google: event ids spent by deletions
+    etag: str = ""  # the guard of the last write
 
 
 @dataclass(frozen=True)
@@ -42,10 +95,8 @@ class RemoteBooking:
     source: str = ""  # Notion's Source property (website, notion, calendar, admin)
     deleted: bool = False  # page in trash / event cancelled or deleted
     edited_at: datetime | None = None
-    edited_by_us: bool = False  # the last edit was made by booksync's own integration
     problem: str = ""
     transparent: bool = False  # calendar: "show as free" events do not block time
-    etag: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def fingerprint(self, fields: tuple[str, ...]) -> str:
@@ -100,7 +151,7 @@ class BusySource(Protocol):
 
     name: str
 
-    def busy(self, window: Interval, *, live: bool = False) -> list[Interval]:
+    def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         """Busy intervals overlapping ``window``.
 
         ``live=True`` asks the provider itself (used when a booking is made);
@@ -114,42 +165,98 @@ class RecordStore(Protocol):
 
     name: str
 
-    def upsert(self, booking: Any, link: Any) -> WriteResult:
-        """Create or update the record for ``booking`` (a bookings.Booking; ``link`` its BookingLink)."""
+    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
+        """Create or update the record of ``booking``; ``ref`` is where the ledger last saw it."""
         ...
 
-    def remove(self, booking: Any, link: Any) -> None:
+    def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Take the booking's time off this side (calendar: delete the event; Notion: mark Cancelled).
         Already gone counts as success."""
         ...
 
-    def fetch(self, external_id: str) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> RemoteBooking | None:
         """One record, or None if it does not exist (any more)."""
         ...
 
-    def changes(self, cursor: str | None) -> ChangeBatch:
+    def changes(self, cursor: str | None, /) -> ChangeBatch:
         """Records changed since ``cursor``; ``None`` (or an expired cursor) reads everything."""
+        ...
+
+
+class NotionStore(RecordStore, Protocol):
+    """The Notion database: a record store whose pages can also show why they were not synced."""
+
+    def report_problem(self, page_id: str, message: str, /) -> bool:
+        """Write ``message`` to the page's Sync Error property; False when nothing needed writing."""
+        ...
+
+    def clear_problem(self, page_id: str, /) -> bool:
+        """Empty the page's Sync Error property; False when it was empty already."""
         ...
 
 
 class CalendarStore(BusySource, RecordStore, Protocol):
     """A calendar: busy time plus the events of our bookings."""
 
-    def foreign_events(self, window: Interval) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
         """Events blocking time in ``window`` that booksync did not write, read live (no cache)."""
         ...
 
 
+# --- provider errors ----------------------------------------------------------------------------
+# Each adapter maps its provider's answers to these inside its HTTP edge (google_api.execute,
+# notion_http.call, caldav_http.call, mail.send); nothing outside an adapter sees a status code.
+#
+#   IntegrationError (retryable)
+#   ├── TransientError        5xx, timeouts, connection errors, a token endpoint hiccup
+#   │   └── RateLimited       429 and the providers' rate-limit answers; .retry_after in seconds
+#   ├── PreconditionFailed    the record changed under us, or its id exists already
+#   └── PermanentError (not retryable)
+#       ├── NotFound          not found or gone (404, 410, an expired sync token)
+#       ├── NotAuthorised     credentials refused or lacking a permission
+#       └── NotConfigured     a setting is missing
+
+
 class IntegrationError(Exception):
-    """An outside call failed. ``retryable`` tells the outbox whether to try again later."""
+    """An outside call failed. ``retryable`` tells the outbox whether to try again later
+    (each class has its default; an adapter may say otherwise for one answer)."""
 
     retryable = True
+
+    def __init__(self, *args: object, retryable: bool | None = None) -> None:
+        super().__init__(*args)
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class TransientError(IntegrationError):
+    """The provider is down, slow or unreachable for now: try again later."""
+
+
+class RateLimited(TransientError):
+    """The provider asked us to slow down; ``retry_after`` (seconds) is its wait when it said one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds
+
+
+class PreconditionFailed(IntegrationError):
+    """The write's guard failed: the record changed since it was read, or its id is taken."""
 
 
 class PermanentError(IntegrationError):
     """Trying again will not help (invalid address, 4xx other than 429): a human must look."""
 
     retryable = False
+
+
+class NotFound(PermanentError):
+    """The record (or calendar, or database) does not exist, is gone, or is not shared with us."""
+
+
+class NotAuthorised(PermanentError):
+    """The provider refused our credentials, or they lack a permission the call needs."""
 
 
 class NotConfigured(PermanentError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from .local import LocalCalendar
-from .ports import BusySource, CalendarStore, NotConfigured, RecordStore
+from .ports import BusySource, CalendarStore, NotConfigured, NotionStore
 
 
 def calendar_provider() -> str:
@@ -20,7 +20,7 @@ def notion_enabled() -> bool:
     return bool(settings.NOTION_API_KEY and settings.NOTION_BOOKINGS_DATABASE_ID)
 
 
-def notion_store() -> RecordStore:
+def notion_store() -> NotionStore:
     """The Notion bookings database (integrations/notion.py)."""
     if not notion_enabled():
         raise NotConfigured("Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID.")
@@ -32,14 +32,6 @@ def notion_store() -> RecordStore:
 def calendar_store() -> CalendarStore:
     """The outside calendar that holds booking events (Google or CalDAV)."""
     provider = calendar_provider()
-    if provider == "local":
-        raise NotConfigured("No outside calendar is configured (GOOGLE_* or CALDAV_* settings).")
-    return busy_source()  # type: ignore[return-value]
-
-
-def busy_source() -> BusySource:
-    """The calendar whose foreign events block availability."""
-    provider = calendar_provider()
     if provider == "google":
         from .google_calendar import google_calendar
 
@@ -48,7 +40,12 @@ def busy_source() -> BusySource:
         from .caldav import caldav_calendar
 
         return caldav_calendar()
-    return LocalCalendar()
+    raise NotConfigured("No outside calendar is configured (GOOGLE_* or CALDAV_* settings).")
+
+
+def busy_source() -> BusySource:
+    """The calendar whose foreign events block availability (the local one adds none)."""
+    return LocalCalendar() if calendar_provider() == "local" else calendar_store()
 
 
 def remote_topics() -> list[str]:

@@ -17,6 +17,7 @@ from .availability import (
     opening_intervals,
 )
 from .intervals import Interval, any_overlap, clip, merge, subtract, to_utc
+from .month import EpochBusy, free_slot_starts, merge_epochs, whole_seconds
 from .rules import OpeningRange, StudioRules
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "OUTSIDE_HOURS",
     "REASONS",
     "UNAVAILABLE",
+    "EpochBusy",
     "Interval",
     "OpeningRange",
     "StudioRules",
@@ -34,9 +36,12 @@ __all__ = [
     "check_slot",
     "clip",
     "day_bounds",
+    "free_slot_starts",
     "free_slots",
     "merge",
+    "merge_epochs",
     "opening_intervals",
     "subtract",
     "to_utc",
+    "whole_seconds",
 ]

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from booksync.bookings.errors import BookingError
 from booksync.bookings.models import Booking
-from booksync.integrations.ports import IntegrationError
+from booksync.integrations.ports import IntegrationError, RemoteBooking
 from booksync.integrations.registry import notion_store
 
 from . import claims
@@ -57,9 +57,22 @@ def _side_says(side: str, external_id: str, message: str) -> Outcome:
     if side == NOTION:
         try:
             notion_store().report_problem(external_id, message)
-        except (IntegrationError, AttributeError) as exc:
+        except IntegrationError as exc:
             log.warning("could not write the problem to Notion page %s: %s", external_id, exc)
     return error(side, message, external_id)
+
+
+def clear_fixed_pages(records: Iterable[RemoteBooking], outcomes: Iterable[Outcome]) -> None:
+    """Empty the Sync Error of pages that read as bookings again and got no new error in this run
+    (an admin fixed the page). The store skips a write when the page already shows none."""
+    flagged = {o.error["id"] for o in outcomes if o.error and o.error["side"] == NOTION}
+    for record in records:
+        if record.extra.get("sync_error") and not (record.problem or record.deleted) \
+                and record.external_id not in flagged:
+            try:
+                notion_store().clear_problem(record.external_id)
+            except IntegrationError as exc:
+                log.warning("could not clear the problem of Notion page %s: %s", record.external_id, exc)
 
 
 def _counted_change(changes) -> str:

@@ -24,8 +24,14 @@ from booksync.integrations.ports import ChangeBatch, IntegrationError, RemoteBoo
 from booksync.integrations.registry import calendar_store, notion_store, remote_topics
 
 from . import liveness, outbox
-from .apply import apply, preview
-from .ledger import load_links, load_links_for_pages
+from .apply import apply, clear_fixed_pages, preview
+from .ledger import (
+    links_for_incremental,
+    load_links,
+    load_links_for_pages,
+    mark_local_sweep,
+    with_links_for,
+)
 from .lock import acquire, release
 from .models import OutboxMessage, OutboxState, SyncRun, SyncState
 from .plan import NOTION, Link, Plan, Push, Settings, plan_local, plan_sync
@@ -91,16 +97,26 @@ def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False
 def _run(run: SyncRun, scope: Scope, progress: Progress) -> dict:
     steps = len(scope.sides) + 2
     owed_before = _owed_before(scope)
-    reading = read(scope, [] if scope.targeted else load_links(), progress, steps)
+    reading = read(scope, _first_links(scope), progress, steps)
     plan = make_plan(reading, scope)
     progress(f"{'planning' if scope.dry_run else 'applying'} {len(plan.actions)} actions", steps)
     if scope.dry_run:
         outcomes = preview(plan, reading.links) + _preview_owed(owed_before)
     else:
         outcomes, owed = apply(plan)
+        clear_fixed_pages(reading.records.get(NOTION, []), outcomes)
         progress("delivering to Notion, the calendar and email", steps)
         outcomes += deliver(owed, outcomes, owed_before)
     return record(run, scope, reading, plan, outcomes)
+
+
+def _first_links(scope: Scope) -> list[Link]:
+    """The links a run starts from. A full run compares every booking. An incremental run reads
+    the links of recent local changes now and those its records can match after each read, so
+    its work follows what changed, not how many bookings exist; a webhook's, only the latter."""
+    if scope.targeted:
+        return []
+    return load_links() if scope.full else links_for_incremental(scope.sides)
 
 
 # --- read ---------------------------------------------------------------------------------------
@@ -120,6 +136,8 @@ def read(scope: Scope, links: list[Link], progress: Progress, steps: int) -> Rea
             liveness.record_success(side)
         if scope.targeted:
             reading.links = load_links_for_pages(records)
+        elif not scope.full:
+            reading.links = with_links_for(side, records, reading.links)
         reading.records[side] = records
         if cursor:
             reading.cursors[side] = cursor
@@ -139,7 +157,7 @@ def _read_side(side: str, store, links: list[Link], full: bool,
         # list; absence alone proves nothing, so each missing linked record is looked at
         # before anything is concluded (else a deletion read first by a full sync is lost).
         listed = {r.external_id for r in records}
-        for link in links:
+        for link in links if full else load_links():  # an incremental run holds only the links it needs
             external_id = link.external_id(side)
             if external_id and external_id not in listed and link.booking.status != "cancelled":
                 try:
@@ -239,7 +257,10 @@ def record(run: SyncRun, scope: Scope, reading: Reading, plan: Plan, outcomes: l
                      extra={"sync_run": run.pk, "sync_action": line["action"], "booking_id": line["booking"]})
         for side, cursor in reading.cursors.items():
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
-    total = Booking.objects.count() if scope.targeted else len(reading.links) + tally.imported
+        if scope.notion_page_ids is None and set(scope.sides) == set(enabled_sides()):
+            mark_local_sweep(run.started_at)
+    full_count = scope.full and not scope.targeted
+    total = len(reading.links) + tally.imported if full_count else Booking.objects.count()
     summary = tally.summary(total)
     run.summary = {**summary, "conflicts": len(plan.conflicts), "sides": scope.sides,
                    "in_progress": len(tally.in_progress)}

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from django.db.models import Q
 
 from booksync.bookings.models import Booking
 
-from .models import BookingLink
+from .models import BookingLink, SyncState
 from .plan import CALENDAR, NOTION, Link, project
 from .snapshot import local_record
+
+# Where the last incremental look at local changes began (ISO time), and how far before it the
+# next one looks again: a row's updated_at is stamped when it is saved, but a transaction may
+# commit minutes later, and machines' clocks differ a little.
+LOCAL_SWEEP = "ledger:local-sweep"
+SETTLE = timedelta(minutes=10)
+_CHUNK = 500  # ids per IN (...) query: SQLite caps the parameters of one statement
 
 
 def base_to_json(base: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,16 +71,63 @@ def _as_uuid(text: Any) -> uuid.UUID | None:
         return None
 
 
-def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
-    """The links a few Notion records can match (by page id or Booking ID), without reading every booking."""
-    from django.db.models import Q
-
+def load_links_for_records(side: str, records: Iterable[Any]) -> list[Link]:
+    """The links records read from ``side`` can match (by their id there or a Booking ID),
+    without reading every booking."""
     records = list(records)
-    page_ids = [record.external_id for record in records]
+    id_field = "link__notion_page_id__in" if side == NOTION else "link__calendar_event_id__in"
+    external_ids = [record.external_id for record in records if record.external_id]
     # A Booking ID a person typed may be anything; only a UUID can name one of our bookings.
     booking_ids = [found for r in records if (found := _as_uuid(r.booking_id)) is not None]
-    wanted = Booking.objects.select_related("link").filter(Q(link__notion_page_id__in=page_ids) | Q(pk__in=booking_ids))
-    return load_links(wanted)
+    # Two lookups, each by its own index: an OR across the join makes the database scan every booking.
+    wanted = [Q(**{id_field: external_ids[i:i + _CHUNK]}) for i in range(0, len(external_ids), _CHUNK)]
+    wanted += [Q(pk__in=booking_ids[i:i + _CHUNK]) for i in range(0, len(booking_ids), _CHUNK)]
+    links: dict[str, Link] = {}
+    for condition in wanted:
+        for link in load_links(Booking.objects.select_related("link").filter(condition)):
+            links[link.booking_id] = link
+    return list(links.values())
+
+
+def load_links_for_pages(records: Iterable[Any]) -> list[Link]:
+    """The links a few Notion records can match (by page id or Booking ID)."""
+    return load_links_for_records(NOTION, records)
+
+
+def with_links_for(side: str, records: Iterable[Any], links: list[Link]) -> list[Link]:
+    """``links`` plus those the records read from ``side`` can match (each booking once)."""
+    known = {link.booking_id for link in links}
+    return links + [link for link in load_links_for_records(side, records) if link.booking_id not in known]
+
+
+def links_for_incremental(sides: Iterable[str]) -> list[Link]:
+    """The links whose booking may owe ``sides`` a push: changed since the last incremental look
+    (or their ledger row did), or linked without a Notion page. Everything on the first run.
+
+    What an incremental run reads from the sides brings its own links (``with_links_for``); the
+    daily full run still compares every booking with the ledger, and finds a booking that did not
+    change since but never reached a side (its push is the outbox's to retry meanwhile).
+    Each question is asked on its own index: an OR across the join would scan every booking.
+    """
+    mark = SyncState.get(LOCAL_SWEEP)
+    if mark is None:
+        return load_links()
+    since = datetime.fromisoformat(mark) - SETTLE
+    # order_by(): the models' default ordering would make the database walk another index.
+    ids = set(Booking.objects.filter(updated_at__gte=since).order_by().values_list("pk", flat=True))
+    ids.update(BookingLink.objects.filter(updated_at__gte=since).order_by().values_list("booking_id", flat=True))
+    if NOTION in set(sides):
+        # Every booking gets a page, so an empty page id is rare and the index finds it at once. (The
+        # calendar has no such question: cancelled bookings rightly have no event, and there are many.)
+        ids.update(BookingLink.objects.filter(notion_page_id="").order_by().values_list("booking_id", flat=True))
+    ordered = sorted(ids)
+    return [link for i in range(0, len(ordered), _CHUNK)
+            for link in load_links(Booking.objects.select_related("link").filter(pk__in=ordered[i:i + _CHUNK]))]
+
+
+def mark_local_sweep(started_at: datetime) -> None:
+    """Every booking changed before ``started_at`` has been compared with what the sides were told."""
+    SyncState.put(LOCAL_SWEEP, started_at.isoformat())
 
 
 def remember(side: str, booking_id: str, external_id: str, base: Mapping[str, Any]) -> None:
@@ -94,4 +150,5 @@ def remember_written(side: str, booking: Booking) -> dict[str, Any]:
     return base
 
 
-__all__ = ["CALENDAR", "NOTION", "link_of", "load_links", "remember", "remember_written"]
+__all__ = ["CALENDAR", "NOTION", "link_of", "links_for_incremental", "load_links", "load_links_for_records",
+           "mark_local_sweep", "remember", "remember_written", "with_links_for"]

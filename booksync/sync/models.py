@@ -55,18 +55,15 @@ class BookingLink(models.Model):
     booking = models.OneToOneField("bookings.Booking", on_delete=models.CASCADE, related_name="link")
     notion_page_id = models.CharField(max_length=64, blank=True, db_index=True)
     notion_written_hash = models.CharField(max_length=64, blank=True)
-    notion_read_hash = models.CharField(max_length=64, blank=True)
-    notion_last_edited = models.DateTimeField(null=True, blank=True)
     calendar_event_id = models.CharField(max_length=1024, blank=True, db_index=True)
     calendar_generation = models.PositiveIntegerField(default=0)
     calendar_etag = models.CharField(max_length=255, blank=True)
     calendar_written_hash = models.CharField(max_length=64, blank=True)
-    calendar_read_hash = models.CharField(max_length=64, blank=True)
     # What each side and booksync last agreed on (the three-way merge's base), JSON-encoded.
     notion_base = models.JSONField(null=True, blank=True)
     calendar_base = models.JSONField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # "changed since" (incremental syncs)
 
     def __str__(self) -> str:
         return f"link {self.booking_id}"
@@ -125,7 +122,7 @@ class CalendarChannel(models.Model):
     """A Google Calendar push channel (events.watch) that tells us when the calendar changed.
 
     Its secret token is derived from the channel id and SECRET_KEY
-    (integrations/google_push.py), so it is never stored.
+    (integrations/google_push.py, sync/calendar_channels.py), so it is never stored.
     """
 
     channel_id = models.CharField(max_length=64, unique=True)

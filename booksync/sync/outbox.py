@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from booksync.bookings.mail_limits import HeldBack
-from booksync.integrations.ports import IntegrationError
+from booksync.integrations.ports import IntegrationError, RateLimited
 
 from . import claims
 from .liveness import record_success
@@ -132,6 +132,12 @@ def _handler(topic: str) -> Callable[[OutboxMessage], str | None]:
     return import_string(HANDLERS[topic])
 
 
+def _wait(exc: Exception, attempts: int) -> timedelta:
+    """The backoff, and at least what a provider that rate-limited us asked for."""
+    asked = exc.retry_after if isinstance(exc, RateLimited) else None
+    return max(backoff(attempts), timedelta(seconds=asked or 0))
+
+
 def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_success: bool = True) -> bool:
     """Deliver a claimed message. Returns True when it is done.
 
@@ -156,7 +162,7 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
         message.claimed_at = None
         if retryable and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             message.state = OutboxState.PENDING
-            message.not_before = now + backoff(message.attempts)
+            message.not_before = now + _wait(exc, message.attempts)
             log.warning("outbox %s failed (attempt %s), retry at %s: %s", message.key, message.attempts, message.not_before, exc,
                         extra=_log_fields(message, "retry"))
         else:

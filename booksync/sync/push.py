@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 
@@ -67,7 +68,9 @@ def push_to_notion(message) -> str | None:
             # a push that this early return never settles, on every sync.
             remember_written(NOTION, booking)
             return link.notion_page_id
-        result = notion_store().upsert(booking, link)
+        # The page also shows the calendar event id (the seed's column).
+        view = booking_view(booking, calendar_event_id=link.calendar_event_id)
+        result = notion_store().upsert(view, notion_ref(link))
         BookingLink.objects.filter(pk=link.pk).update(
             notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
         )
@@ -91,9 +94,10 @@ def push_to_calendar(message) -> str | None:
         remember_written(CALENDAR, booking)  # see push_to_notion: settles a base a crash left behind
         return link.calendar_event_id
     store = calendar_store()
+    view = booking_view(booking)
     if _shows_time(booking):
         previous_id = link.calendar_event_id
-        result = store.upsert(booking, link)
+        result = store.upsert(view, calendar_ref(link))
         BookingLink.objects.filter(pk=link.pk).update(
             calendar_event_id=result.external_id, calendar_etag=result.etag,
             calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
@@ -105,7 +109,7 @@ def push_to_calendar(message) -> str | None:
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).
-    store.remove(booking, link)
+    store.remove(view, calendar_ref(link))
     BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
     remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

@@ -6,18 +6,10 @@ The planner compares ``local_record`` with what a side reports; a push compares
 
 from __future__ import annotations
 
-import unicodedata
-
+from booksync.bookings.booking_view import printable as _printable
 from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, RemoteBooking
 
 from .plan import NOTION
-
-
-def _printable(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` without control characters: an admin edit or an import can carry them, and
-    Notion and calendars would store them. Cleaned here, the payload and its hash agree."""
-    allowed = {"\n", "\t"} if keep_newlines else set()
-    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) != "Cc")
 
 
 def local_record(booking) -> RemoteBooking:

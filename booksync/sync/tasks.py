@@ -96,7 +96,7 @@ def renew_calendar_channels() -> dict | None:
 
     if calendar_provider() != "google":
         return None
-    from booksync.integrations.google_push import renew_channels
+    from booksync.sync.calendar_channels import renew_channels
 
     return renew_channels()
 

@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic_core import to_json
 
 from booksync.bookings import services
-from booksync.bookings.availability import picker_cacheable, picker_rules, slots_for_days
+from booksync.bookings.availability import picker_cacheable, picker_rules, slot_starts_for_days
 from booksync.bookings.busy_cache import Snapshot
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
@@ -22,7 +23,7 @@ from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
-from booksync.scheduling import Interval
+from booksync.scheduling import StudioRules
 
 from .booking_limits import check_booking_allowed
 from .schemas import (
@@ -39,6 +40,7 @@ from .schemas import (
     ServiceOut,
     SyncOut,
 )
+from .slot_json import slots_json
 
 api = NinjaAPI(
     title="booksync API",
@@ -134,8 +136,35 @@ def _check_dates(days: list[date], field: str) -> None:
         raise BookingError(f"Dates must be between the years {MIN_YEAR} and {MAX_YEAR}.", field=field)
 
 
-def _slots_json(slots: list[Interval]) -> list[dict]:
-    return [{"start": s.start, "end": s.end} for s in slots]
+def _picker_length(snapshot: Snapshot, service_slug: str | None, duration: int | None) -> timedelta:
+    """The slot length the picker asks for; a service's is kept with the studio's rules."""
+    if not service_slug:
+        return _resolve_length(None, duration)[1]
+    found = snapshot.studio_memo(("service-length", service_slug), lambda: _service_length(service_slug))
+    if found is False:
+        _resolve_length(service_slug, None)  # says which service is unknown
+    return found
+
+
+def _service_length(slug: str) -> timedelta | bool:
+    service = Service.objects.filter(slug=slug, active=True).only("duration_minutes").first()
+    return service.duration if service else False
+
+
+def _slots_json(rules: StudioRules, starts: list[int], length: timedelta) -> list[dict]:
+    """Slots from their epoch starts, in the studio's zone. The answers are built as plain data
+    (the shapes AvailabilityOut and BatchOut document, which the tests check): validating and
+    serialising a month of datetimes through the schemas costs more than finding the slots."""
+    return slots_json(starts, int(length.total_seconds()), rules.tz)
+
+
+def _cached_json(snapshot: Snapshot, key: tuple, render) -> bytes:
+    """The picker asks for the same days again and again: keep the rendered answer until anything
+    changes (or the minute turns, since minimum notice moves with the clock)."""
+    if not picker_cacheable():
+        return render()
+    minute = timezone.now().replace(second=0, microsecond=0)
+    return snapshot.memo((*key, minute), render)
 
 
 def _freshness(reading: Reading) -> dict:
@@ -160,25 +189,18 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
 @api.get("/calendar/availability", response={200: AvailabilityOut, 422: Problem}, tags=["availability"])
 def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
     """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
-    _service, length = _resolve_length(service, duration)
-    _check_dates([date], "date")
     snapshot = Snapshot()
+    length = _picker_length(snapshot, service, duration)
+    _check_dates([date], "date")
     rules = picker_rules(snapshot)
 
     def render() -> bytes:
         with watching() as reading:
-            slots = slots_for_days(rules, [date], length, snapshot=snapshot)[date]
-        body = AvailabilityOut(date=date, timezone=rules.timezone, duration=int(length.total_seconds() // 60),
-                               slots=_slots_json(slots), **_freshness(reading))
-        return body.model_dump_json().encode()
+            starts = slot_starts_for_days(rules, [date], length, snapshot=snapshot)[date]
+        return to_json({"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
+                        "slots": _slots_json(rules, starts, length), **_freshness(reading)})
 
-    # The slot picker asks for the same day again and again: keep the rendered answer until
-    # anything changes (or the minute turns, since minimum notice moves with the clock).
-    if picker_cacheable():
-        minute = timezone.now().replace(second=0, microsecond=0)
-        payload = snapshot.memo(("availability-json", date, length, minute), render)
-    else:
-        payload = render()
+    payload = _cached_json(snapshot, ("availability-json", date, length), render)
     return HttpResponse(payload, content_type="application/json; charset=utf-8")
 
 
@@ -186,17 +208,26 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
           tags=["availability"])
 def availability_batch(request, payload: BatchIn):
     """Free slots for up to 62 dates at once (one busy-time read for the whole range)."""
-    _service, length = _resolve_length(payload.service, payload.duration)
-    _check_dates(payload.dates, "dates")
     snapshot = Snapshot()
+    length = _picker_length(snapshot, payload.service, payload.duration)
+    _check_dates(payload.dates, "dates")
     rules = picker_rules(snapshot)
     days = sorted(set(payload.dates))
     moving = _managed(payload.manage_token) if payload.manage_token else None
-    with watching() as reading:
-        by_day = slots_for_days(rules, days, length, snapshot=snapshot,
-                                exclude_booking_id=moving.pk if moving else None)
-    return {"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
-            "days": [{"date": d, "slots": _slots_json(by_day[d])} for d in payload.dates], **_freshness(reading)}
+
+    def render() -> bytes:
+        with watching() as reading:
+            by_day = slot_starts_for_days(rules, days, length, snapshot=snapshot,
+                                          exclude_booking_id=moving.pk if moving else None)
+        return to_json({"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
+                        "days": [{"date": d, "slots": _slots_json(rules, by_day[d], length)} for d in payload.dates],
+                        **_freshness(reading)})
+
+    if moving is not None:  # the answer depends on that booking: not shared
+        payload_json = render()
+    else:
+        payload_json = _cached_json(snapshot, ("availability-batch-json", tuple(payload.dates), length), render)
+    return HttpResponse(payload_json, content_type="application/json; charset=utf-8")
 
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])

@@ -7,9 +7,9 @@ import hmac
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
+from booksync.bookings.ics import booking_ics, feed_ics
 from booksync.bookings.models import Block, Booking, Studio
 from booksync.bookings.tokens import find as find_booking
-from booksync.integrations.invites import booking_ics, feed_ics
 
 
 def studio_feed(request, feed_token: str) -> HttpResponse:

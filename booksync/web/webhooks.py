@@ -47,7 +47,7 @@ def google_push(request):
     """Google Calendar push notification: 200 when verified (cache dropped, worker woken), else 401."""
     from django.http import HttpResponse
 
-    from booksync.integrations.google_push import handle_notification
+    from booksync.sync.calendar_channels import handle_notification
 
     return HttpResponse(status=handle_notification(request.headers))
 

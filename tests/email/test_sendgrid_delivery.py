@@ -107,6 +107,16 @@ def test_a_temporary_failure_then_success_sends_exactly_one_email(studio, monday
     assert message.state == OutboxState.DONE and message.last_error == ""
 
 
+def test_a_rate_limit_waits_at_least_what_sendgrid_asks(studio, monday, sendgrid):
+    booking = book(london(monday, 10))
+    sendgrid.fail_next(429, headers={"Retry-After": "3600"})  # far beyond the first backoff
+
+    assert deliver_emails() == {"delivered": 0, "failed": 1}
+    message = OutboxMessage.objects.get(booking=booking, topic="email")
+    assert message.state == OutboxState.PENDING and message.last_error.startswith("RateLimited: ")
+    assert (message.not_before - message.updated_at).total_seconds() >= 3600 - 5
+
+
 def test_an_address_sendgrid_refuses_fails_for_good_with_the_reason(studio, monday, sendgrid):
     booking = book(london(monday, 10), email="ann@localhost")  # Django accepts it; SendGrid does not
 
@@ -129,6 +139,7 @@ def test_a_revoked_api_key_stops_retries(studio, monday, sendgrid):
     message = OutboxMessage.objects.get(booking=booking, topic="email")
     assert message.state == OutboxState.FAILED
     assert "HTTP 401" in message.last_error
+    assert message.last_error.startswith("NotAuthorised: ")
 
 
 def test_a_name_with_html_arrives_escaped_and_adds_no_header(studio, monday, sendgrid):

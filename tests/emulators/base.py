@@ -102,6 +102,7 @@ class LogEntry:
     status: int
     at: float
     faulted: bool = False
+    seconds: float = 0.0  # time the emulator spent answering (benches subtract it: not the client's work)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -235,6 +236,7 @@ class Emulator:
             with contextlib.suppress(OSError):
                 handler.connection.shutdown(socket.SHUT_RDWR)
             return
+        began = time.perf_counter()
         if fault:
             response = Response(fault.status, fault.body, dict(fault.headers))
         else:
@@ -242,8 +244,8 @@ class Emulator:
                 response = self.route(request)
             except Exception as exc:  # an emulator bug must show up as a 500, not a hang
                 response = Response(500, {"error": f"emulator error: {exc!r}"})
-        self._record(request, response.status, faulted=fault is not None)
         payload = response.encoded()
+        self._record(request, response.status, faulted=fault is not None, seconds=time.perf_counter() - began)
         handler.send_response(response.status)
         if payload:
             handler.send_header("Content-Type", response.content_type)
@@ -254,8 +256,8 @@ class Emulator:
         if payload and request.method != "HEAD":
             handler.wfile.write(payload)
 
-    def _record(self, request: Request, status: int, faulted: bool) -> None:
+    def _record(self, request: Request, status: int, faulted: bool, seconds: float = 0.0) -> None:
         with self.lock:
             self.log.append(
-                LogEntry(request.method, request.path, request.query, status, time.time(), faulted)
+                LogEntry(request.method, request.path, request.query, status, time.time(), faulted, seconds)
             )

@@ -128,7 +128,7 @@ def test_update_email_says_was_and_now_in_the_bookings_language(studio, monday):
     assert "Bisher: " in german.body and "Jetzt:" in german.body
     from django.utils import translation
 
-    from booksync.integrations.invites import booking_ics
+    from booksync.bookings.ics import booking_ics
 
     with translation.override("de"):  # build_message renders the invite inside the booking's language
         assert "Buchung für Ann." in booking_ics(moved, studio).decode().replace("\r\n ", "")

@@ -8,7 +8,9 @@ from urllib.parse import unquote
 import pytest
 from icalendar import Calendar, Event
 
+from booksync.bookings.booking_view import booking_view
 from booksync.integrations.caldav import BOOKING_PROPERTY, caldav_calendar, resource_name
+from booksync.integrations.ports import ExternalRef
 from booksync.sync.outbox import deliver_due
 from tests.conftest import london
 
@@ -83,12 +85,12 @@ def test_writing_twice_makes_one_event(studio, monday, api_client, dav_calendar)
 
     booking = Booking.objects.get(pk=made["id"])
     store = caldav_calendar()
-    first = store.upsert(booking, None)
-    second = store.upsert(booking, None)  # a retry after a lost answer
+    first = store.upsert(booking_view(booking), ExternalRef())
+    second = store.upsert(booking_view(booking), ExternalRef())  # a retry after a lost answer
     assert first.external_id == second.external_id == resource_name(booking.pk)
     assert len(stored_events(dav_calendar)) == 1
-    store.remove(booking, None)
-    store.remove(booking, None)  # already gone: still fine
+    store.remove(booking_view(booking), ExternalRef())
+    store.remove(booking_view(booking), ExternalRef())  # already gone: still fine
 
 
 def test_change_feed_sees_a_moved_and_a_deleted_event(studio, monday, dav_calendar):

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from booksync.bookings.booking_view import booking_view, calendar_ref
 from booksync.bookings.models import Booking
 from booksync.integrations.event_ids import event_id_for
 from booksync.sync.models import BookingLink, OutboxMessage
@@ -175,7 +176,7 @@ def test_an_event_deleted_by_a_person_is_recreated_under_a_new_id(studio, monday
     BookingLink.objects.filter(booking=booking).update(calendar_written_hash="")  # owe a push again
     from booksync.integrations.google_calendar import google_calendar
 
-    result = google_calendar().upsert(booking, BookingLink.objects.get(booking=booking))
+    result = google_calendar().upsert(booking_view(booking), calendar_ref(BookingLink.objects.get(booking=booking)))
     assert result.external_id == event_id_for(made["id"], 1) and result.generation == 1
     assert [e["id"] for e in live_events(gcal)] == [result.external_id]
 
@@ -188,6 +189,6 @@ def test_a_stale_etag_is_re_read_and_the_booking_wins(studio, monday, api_client
     booking = Booking.objects.get(pk=made["id"])
     from booksync.integrations.google_calendar import google_calendar
 
-    google_calendar().upsert(booking, BookingLink.objects.get(booking=booking))
+    google_calendar().upsert(booking_view(booking), calendar_ref(BookingLink.objects.get(booking=booking)))
     assert [c.status for c in gcal.calls("PATCH")] == [412, 200]
     assert gcal.event(event_id)["start"]["dateTime"].startswith(f"{monday}T10:00:00")

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from booksync.integrations.google_push import channel_token, renew_channels, watch
+from booksync.integrations.google_push import channel_token
+from booksync.sync.calendar_channels import renew_channels, watch
 from booksync.sync.models import CalendarChannel
 from tests.conftest import london
 from tests.liveserver import running_server

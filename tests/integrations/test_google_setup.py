@@ -27,7 +27,7 @@ def doctor_lines() -> list[str]:
 
 
 def test_doctor_on_a_healthy_google_calendar_only_misses_the_push_channel(google_settings, studio):
-    from booksync.integrations.google_push import watch
+    from booksync.sync.calendar_channels import watch
 
     [line] = doctor_lines()
     assert "no Google push channel" in line

@@ -93,6 +93,19 @@ def test_an_unusable_cursor_falls_back_to_a_full_read(studio, monday, emu, notio
     assert not notion_bookings().changes(emu.now().isoformat()).full  # a bare ISO time is a cursor
 
 
+def report_and_clear(store, records) -> int:
+    """What a sync does with a batch's Sync Errors (engine._report_problem and _clear_fixed_pages)."""
+    writes = 0
+    for record in records:
+        if record.deleted:
+            continue
+        if record.problem:
+            writes += store.report_problem(record.external_id, record.problem)
+        elif record.extra.get("sync_error"):
+            writes += store.clear_problem(record.external_id)
+    return writes
+
+
 def test_unreadable_pages_are_reported_on_their_sync_error_and_cleared_when_fixed(studio, monday, emu, notion_db):
     ds = notion_db.data_source_id
     start = london(monday, 10)
@@ -115,22 +128,17 @@ def test_unreadable_pages_are_reported_on_their_sync_error_and_cleared_when_fixe
     assert "no end time" in by_id[no_end].problem
     assert "no time of day" in by_id[day_only].problem
 
-    assert store.flag_problems(batch.records) == 4
+    assert report_and_clear(store, batch.records) == 4
     assert emu.plain(no_date)["Sync Error"] == by_id[no_date].problem
     assert emu.plain(good)["Sync Error"] == ""
-    assert store.flag_problems(store.changes(None).records) == 0  # already says so: no write
+    assert report_and_clear(store, store.changes(None).records) == 0  # already says so: no write
 
     later = start + timedelta(hours=2)
     emu.human_edit(backwards, {"Date": {"date": {"start": start.isoformat(), "end": later.isoformat()}}})
-    assert store.flag_problems(store.changes(None).records) == 1
+    assert report_and_clear(store, store.changes(None).records) == 1
     assert emu.plain(backwards)["Sync Error"] == ""
     assert emu.page_ids(ds) == [good, odd_service, walk_in, no_date, backwards, no_end, day_only]  # nothing deleted
 
 
-def test_edits_by_booksync_are_marked_as_ours(studio, monday, emu, notion_db):
-    (page_id,) = add_rows(emu, notion_db.data_source_id, monday, 1)
-    store = notion_bookings()
-    assert not store.fetch(page_id).edited_by_us
-    store.report_problem(page_id, "Testing")
-    assert store.fetch(page_id).edited_by_us
-    assert store.fetch("0" * 32) is None
+def test_a_missing_page_fetches_as_none(studio, monday, emu, notion_db):
+    assert notion_bookings().fetch("0" * 32) is None

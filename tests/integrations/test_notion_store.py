@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from booksync.bookings.booking_view import booking_view, notion_ref
 from booksync.bookings.models import BookingSource, Service
 from booksync.bookings.services import BookingRequest, book, cancel, reschedule
 from booksync.integrations.notion import notion_bookings
@@ -85,7 +86,7 @@ def test_an_unchanged_booking_is_not_written_again(studio, monday, emu):
     deliver_notion()
     link = BookingLink.objects.get(booking=booking)
     patches = len(emu.calls("PATCH"))
-    notion_bookings().upsert(booking, link)
+    notion_bookings().upsert(booking_view(booking), notion_ref(link))
     assert len(emu.calls("PATCH")) == patches
 
 
@@ -94,15 +95,15 @@ def test_remove_marks_cancelled_and_tolerates_a_missing_page(studio, monday, emu
     deliver_notion()
     link = BookingLink.objects.get(booking=booking)
     store = notion_bookings()
-    store.remove(booking, link)
+    store.remove(booking_view(booking), notion_ref(link))
     assert emu.plain(link.notion_page_id)["Status"] == "Cancelled"
     patches = len(emu.calls("PATCH"))
-    store.remove(booking, link)  # already cancelled: nothing to send
+    store.remove(booking_view(booking), notion_ref(link))  # already cancelled: nothing to send
     assert len(emu.calls("PATCH")) == patches
     emu.human_trash(link.notion_page_id)
-    store.remove(booking, link)  # in the trash counts as gone
+    store.remove(booking_view(booking), notion_ref(link))  # in the trash counts as gone
     other = make_booking(monday, 15)
-    store.remove(other, BookingLink(booking=other))  # never written: nothing to do
+    store.remove(booking_view(other), notion_ref(BookingLink(booking=other)))  # never written: nothing to do
     assert len(emu.calls("PATCH")) == patches
 
 
@@ -113,7 +114,7 @@ def test_what_we_write_reads_back_to_the_same_fingerprint(studio, monday):
     record = store.fetch(page_of(booking))
     assert record.fingerprint(NOTION_FIELDS) == fingerprint(NOTION, booking)
     assert record.booking_id == str(booking.pk) and record.source == "website"
-    assert record.edited_by_us and not record.problem
+    assert not record.problem
 
     booking = cancel(reschedule(booking, london(monday, 15), actor="admin"), actor="admin")
     deliver_notion()
@@ -124,7 +125,7 @@ def test_what_we_write_reads_back_to_the_same_fingerprint(studio, monday):
 def test_a_create_whose_answer_was_lost_is_found_again_not_repeated(studio, monday, emu, notion_db):
     booking = make_booking(monday)
     # The page got created but the worker died before the ledger recorded it.
-    page_id = notion_bookings().upsert(booking, BookingLink(booking=booking)).external_id
+    page_id = notion_bookings().upsert(booking_view(booking), notion_ref(BookingLink(booking=booking))).external_id
     assert deliver_notion()["delivered"] == 1
     assert page_of(booking) == page_id
     assert emu.page_ids(notion_db.data_source_id) == [page_id]
@@ -151,19 +152,11 @@ def test_a_trashed_page_of_an_active_booking_needs_a_human(studio, monday, emu):
     assert "trash" in message.last_error
 
 
-def test_calendar_event_id_is_written_to_the_seed_column(studio, monday, emu):
-    booking = make_booking(monday)
-    deliver_notion()
-    page_id = page_of(booking)
-    assert notion_bookings().set_calendar_event_id(page_id, "abc123def456")
-    assert emu.plain(page_id)["Calendar Event ID"] == "abc123def456"
-
-
 def test_the_calendar_event_id_of_the_link_goes_to_the_page(studio, monday, emu):
     booking = make_booking(monday)
     deliver_notion()
     link = BookingLink.objects.get(booking=booking)
     link.calendar_event_id = "evt0123456789"
-    notion_bookings().upsert(booking, link)
+    notion_bookings().upsert(booking_view(booking, calendar_event_id=link.calendar_event_id), notion_ref(link))
     assert emu.plain(link.notion_page_id)["Calendar Event ID"] == "evt0123456789"
     assert [e.properties for e in bot_edits(emu, link.notion_page_id)] == [["Calendar Event ID"]]

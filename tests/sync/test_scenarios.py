@@ -199,6 +199,26 @@ def test_unreadable_page_is_reported_not_fatal(both, emu, gcal, notion_db, monda
     assert not emu.plain(good).get("Sync Error")
 
 
+def test_a_page_fixed_by_a_person_loses_its_sync_error(both, emu, gcal, notion_db, monday):
+    bad = emu.human_create(notion_db.data_source_id, page_properties("No date", None, None))
+    result = run_sync(trigger="admin", full=True)
+    assert result["summary"]["errors"] == 1
+    assert emu.plain(bad)["Sync Error"].startswith("Date is empty")
+
+    emu.advance(90)
+    emu.human_edit(bad, {"Date": {"date": {"start": london(monday, 9).isoformat(),
+                                           "end": london(monday, 10).isoformat()}}})
+    sync(full=False)
+    assert emu.plain(bad)["Sync Error"] == ""
+    assert Booking.objects.filter(name="No date", start=london(monday, 9)).exists()
+
+    emu.advance(90)
+    patches = len(emu.calls("PATCH"))
+    sync(full=False)
+    sync()
+    assert len(emu.calls("PATCH")) == patches  # settled: the cleared page is not written again
+
+
 def test_dry_run_writes_nothing(both, emu, gcal, notion_db, monday):
     emu.human_create(notion_db.data_source_id, page_properties("Dry", london(monday, 9), london(monday, 10)))
     result = run_sync(trigger="admin", full=True, dry_run=True)
@@ -259,8 +279,9 @@ def page_id_of(booking):
 
 
 def test_google_push_wakes_the_calendar_to_notion_direction(both, emu, gcal, monday, client):
-    from booksync.integrations.google_push import channel_token, watch
+    from booksync.integrations.google_push import channel_token
     from booksync.sync import tasks
+    from booksync.sync.calendar_channels import watch
 
     booking = book_on_website(monday, 10)
     deliver_due()

@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from .event_text import customer_invite
+from .tokens import manage_url
 
 PRODID = "-//booksync//bookings//EN"
 
@@ -45,12 +47,9 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     event.add("dtstamp", now or timezone.now())
     event.add("dtstart", booking.start.astimezone(tz))
     event.add("dtend", booking.end.astimezone(tz))
-    event.add("summary", f"{booking.service_name} · {studio.name}")
-    from booksync.bookings.tokens import manage_url
-
     # In the active language: emails render their invite inside the booking's language.
-    description = _("Booking for %(name)s.\nManage or cancel: %(url)s") % {"name": booking.name,
-                                                                           "url": manage_url(booking)}
+    summary, description = customer_invite(booking.service_name, studio.name, booking.name, manage_url(booking))
+    event.add("summary", summary)
     event.add("description", description)
     if studio.address:
         event.add("location", studio.address)

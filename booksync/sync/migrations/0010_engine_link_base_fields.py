@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sync", "0007_sec_ratelimit_cache_table")]
+    dependencies = [("sync", "0009_perf_link_updated_at_index")]
     operations = [
         migrations.RenameField("bookinglink", "notion_snapshot", "notion_base"),
         migrations.RenameField("bookinglink", "calendar_snapshot", "calendar_base"),

@@ -1,0 +1,77 @@
+"""A booking as the outside systems are shown it (``integrations.ports.BookingView``), built once here.
+
+The adapters never see a Django row: the push handlers build a view per delivery, and
+the calendar invites build one too, so every event, page and invite says the same.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.urls import reverse
+
+from booksync.integrations.ports import BookingView, ExternalRef, StudioView
+
+from .event_text import studio_event_lines, studio_event_title, with_link
+from .models import ACTIVE_STATUSES, Booking, Studio
+from .tokens import manage_url
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` without control characters: an admin edit or an import can carry them, and
+    Notion and calendars would store them. Cleaned here, the payload and its hash agree."""
+    allowed = {"\n", "\t"} if keep_newlines else set()
+    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) != "Cc")
+
+
+def studio_view(studio: Studio | None = None) -> StudioView:
+    studio = studio or Studio.load()
+    return StudioView(name=studio.name, zone=studio.timezone, address=studio.address,
+                      contact_email=studio.contact_email)
+
+
+def admin_url(booking: Booking) -> str:
+    return f"{settings.SITE_URL}{reverse('admin:bookings_booking_change', args=[booking.pk])}"
+
+
+def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_event_id: str = "") -> BookingView:
+    place = studio_view(studio)
+    name, phone = printable(booking.name), printable(booking.phone)
+    notes = printable(booking.notes, keep_newlines=True)
+    lines = studio_event_lines(booking.service_name, place.name, name, booking.email, phone, notes)
+    link = manage_url(booking)
+    return BookingView(
+        booking_id=str(booking.pk),
+        start=booking.start,
+        end=booking.end,
+        studio=place,
+        name=name,
+        email=booking.email,
+        phone=phone,
+        notes=notes,
+        service=booking.service_name,
+        status=booking.status,
+        active=booking.status in ACTIVE_STATUSES,
+        source=booking.source,
+        sequence=booking.sequence,
+        manage_url=link,
+        admin_url=admin_url(booking),
+        title=studio_event_title(booking.service_name, name),
+        description=with_link(lines, admin_url=admin_url(booking)),
+        shared_description=with_link(lines, manage_url=link),
+        language=booking.language,
+        calendar_event_id=calendar_event_id,
+    )
+
+
+def calendar_ref(link) -> ExternalRef:
+    """Where the ledger (a ``sync.BookingLink``, or None) last saw the booking's event."""
+    if link is None:
+        return ExternalRef()
+    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag)
+
+
+def notion_ref(link) -> ExternalRef:
+    """Where the ledger last saw the booking's page."""
+    return ExternalRef(link.notion_page_id) if link is not None else ExternalRef()

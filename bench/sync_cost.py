@@ -206,11 +206,11 @@ class Bench:
         from booksync.integrations.google_events import event_body
         from booksync.integrations.notion import notion_bookings
         from booksync.integrations.notion_pages import booking_properties, changed_fields
-        from booksync.sync.ledger import snapshot_to_json
+        from booksync.sync.ledger import base_to_json
         from booksync.sync.models import BookingLink
         from booksync.sync.plan import CALENDAR, NOTION, project
         from booksync.sync.push import _notion_hash
-        from booksync.sync.snapshot import calendar_fingerprint, local_record
+        from booksync.sync.snapshot import fingerprint, local_record
 
         began = time.perf_counter()
         studio = Studio.load()
@@ -271,9 +271,9 @@ class Bench:
             page_id = self.notion.human_create(self.data_source_id, properties, user_id=self.notion.bot_id)
             link = BookingLink(
                 booking=booking, notion_page_id=page_id, calendar_event_id=event_id, calendar_generation=0,
-                calendar_etag=etags.get(event_id, ""), calendar_written_hash=calendar_fingerprint(booking),
-                notion_snapshot=snapshot_to_json(project(NOTION, local_record(booking))),
-                calendar_snapshot=snapshot_to_json(project(CALENDAR, local_record(booking))),
+                calendar_etag=etags.get(event_id, ""), calendar_written_hash=fingerprint(CALENDAR, booking),
+                notion_base=base_to_json(project(NOTION, local_record(booking))),
+                calendar_base=base_to_json(project(CALENDAR, local_record(booking))),
             )
             link.notion_written_hash = _notion_hash(booking, link)
             links.append(link)

@@ -25,10 +25,10 @@ def _manage(*args: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from booksync.config import env_int
+    from booksync.config import read
 
-    port = args.port or env_int("PORT", 8000)
-    workers = args.workers or env_int("WEB_WORKERS", 2)
+    port = args.port or read("PORT")
+    workers = args.workers or read("WEB_WORKERS")
     gunicorn = [sys.executable, "-m", "gunicorn", "booksync.wsgi:application", "--bind", f"{args.host}:{port}",
                 "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
                 # Manage and feed tokens redacted from access and error lines alike.
@@ -78,11 +78,11 @@ def _admin_login_hint() -> str:
     """How to get into the admin: made now from BOOKSYNC_ADMIN_* if set, else the command that makes one."""
     from django.contrib.auth import get_user_model
 
-    from booksync.config import env
+    from booksync.config import read
 
-    if env("BOOKSYNC_ADMIN_USERNAME") and env("BOOKSYNC_ADMIN_PASSWORD"):
+    if read("BOOKSYNC_ADMIN_USERNAME") and read("BOOKSYNC_ADMIN_PASSWORD"):
         _manage("createadmin")
-        return f"(log in as {env('BOOKSYNC_ADMIN_USERNAME')})"
+        return f"(log in as {read('BOOKSYNC_ADMIN_USERNAME')})"
     if get_user_model().objects.filter(is_staff=True, is_active=True).exists():
         return "(forgot the password? .venv/bin/booksync createadmin resets it)"
     return "— no login yet: run .venv/bin/booksync createadmin to make one"

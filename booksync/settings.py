@@ -1,4 +1,5 @@
-"""Django settings: everything a deployment changes comes from the environment (see config.py)."""
+"""Django settings: every variable a deployment can set is declared once, in config.py, and read
+here with ``read(name)``; this file only derives Django's own blocks from them."""
 
 from __future__ import annotations
 
@@ -10,19 +11,19 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from booksync.config import BASE_DIR, env, env_bool, env_int
+from booksync.config import BASE_DIR, is_set, read
 from booksync.files import keep_files_private
 from booksync.web.csp import PERMISSIONS, content_security_policy
 
-DATA_DIR = Path(env("DATA_DIR") or BASE_DIR / "var")
+DATA_DIR = Path(read("DATA_DIR", computed=BASE_DIR / "var"))
 # Everything booksync writes (SQLite, .eml files, the secret key) is for its own user only:
 # files 0600, folders 0700.
 keep_files_private(DATA_DIR)
 
 
 def _secret_key() -> str:
-    if env("SECRET_KEY"):
-        return env("SECRET_KEY")
+    if is_set("SECRET_KEY"):
+        return read("SECRET_KEY")
     # A per-checkout key kept out of git, so `make run` needs no set-up.
     path = DATA_DIR / "secret_key"
     if not path.exists():
@@ -32,32 +33,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DEBUG")
-PORT = env_int("PORT", 8000)
-SITE_URL = (env("SITE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
+DEBUG = read("DEBUG")
+PORT = read("PORT")
+SITE_URL = read("SITE_URL", computed=f"http://127.0.0.1:{PORT}").rstrip("/")
 _site_host = urlsplit(SITE_URL).hostname or "127.0.0.1"
-ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS").split(",") if h.strip()] or [
-    _site_host,
-    "localhost",
-    "127.0.0.1",
-    "testserver",
-]
+ALLOWED_HOSTS = read("ALLOWED_HOSTS", computed=list(dict.fromkeys([_site_host, "localhost", "127.0.0.1", "testserver"])))
 HTTPS = SITE_URL.startswith("https://")
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if HTTPS else []
 
 # --- reverse proxy and transport security (docs/operations.md, ADR 0009) -----------------------
 # Addresses or networks of the reverse proxies in front of gunicorn; only their X-Forwarded-For
 # and X-Forwarded-Proto are believed.
-TRUSTED_PROXIES = [p.strip() for p in env("TRUSTED_PROXIES").split(",") if p.strip()]
+TRUSTED_PROXIES = read("TRUSTED_PROXIES")
 if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Without a trusted proxy the scheme cannot be known behind one, and a redirect would loop.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS and bool(TRUSTED_PROXIES))
+SECURE_SSL_REDIRECT = read("SECURE_SSL_REDIRECT", computed=HTTPS and bool(TRUSTED_PROXIES))
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if HTTPS else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
-SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD")
+SECURE_HSTS_SECONDS = read("HSTS_SECONDS", computed=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = read("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = read("HSTS_PRELOAD")
 # includeSubDomains and preload are the studio's choice (other sites may share its domain), so
 # leaving them off is not a deployment defect.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
@@ -111,8 +107,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = read("AXES_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=read("AXES_COOLOFF_MINUTES"))
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "booksync.web.client_ip.client_ip"
 # django-ratelimit's "ip" key: the real client behind TRUSTED_PROXIES.
@@ -138,7 +134,7 @@ TEMPLATES = [
 ]
 
 # --- database -------------------------------------------------------------------
-DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'booksync.sqlite3'}"
+DATABASE_URL = read("DATABASE_URL", computed=f"sqlite:///{DATA_DIR / 'booksync.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -171,7 +167,7 @@ USE_TZ = True
 # Every page refuses to be framed (CSP frame-ancestors 'none', X-Frame-Options DENY) except the
 # booking and manage pages, which the studio's own sites in EMBED_ALLOWED_ORIGINS may frame
 # (booksync/web/embedding.py).
-EMBED_ALLOWED_ORIGINS = [o.strip().rstrip("/") for o in env("EMBED_ALLOWED_ORIGINS").split(",") if o.strip()]
+EMBED_ALLOWED_ORIGINS = [origin.rstrip("/") for origin in read("EMBED_ALLOWED_ORIGINS")]
 # The policy itself (frame-ancestors 'none' among the rest) is CONTENT_SECURITY_POLICY above.
 
 STATIC_URL = "/static/"
@@ -202,82 +198,83 @@ CACHES = {
 RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- booksync -------------------------------------------------------------------------
-ADMIN_API_TOKEN = env("ADMIN_API_TOKEN")
+ADMIN_API_TOKEN = read("ADMIN_API_TOKEN")
 # Abuse limits (ADR 0009): rates are django-ratelimit's "count/period".
-BOOKING_RATE_PER_CLIENT = env("BOOKING_RATE_PER_CLIENT", "6/h")
-BOOKING_RATE_PER_EMAIL = env("BOOKING_RATE_PER_EMAIL", "3/h")
-BOOKING_ACTIVE_PER_EMAIL = env_int("BOOKING_ACTIVE_PER_EMAIL", 5)
-EMAILS_PER_RECIPIENT_PER_HOUR = env_int("EMAILS_PER_RECIPIENT_PER_HOUR", 5)
-PAGE_POST_RATE = env("PAGE_POST_RATE", "10/m")
-WEBHOOK_FAILURE_RATE = env("WEBHOOK_FAILURE_RATE", "20/h")
-WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 14)
-NOTION_VERIFICATION_WINDOW_MINUTES = env_int("NOTION_VERIFICATION_WINDOW_MINUTES", 15)
-CALENDAR_FEED_DETAILS = env("CALENDAR_FEED_DETAILS", "busy")
+BOOKING_RATE_PER_CLIENT = read("BOOKING_RATE_PER_CLIENT")
+BOOKING_RATE_PER_EMAIL = read("BOOKING_RATE_PER_EMAIL")
+BOOKING_ACTIVE_PER_EMAIL = read("BOOKING_ACTIVE_PER_EMAIL")
+EMAILS_PER_RECIPIENT_PER_HOUR = read("EMAILS_PER_RECIPIENT_PER_HOUR")
+PAGE_POST_RATE = read("PAGE_POST_RATE")
+WEBHOOK_FAILURE_RATE = read("WEBHOOK_FAILURE_RATE")
+WEBHOOK_RETENTION_DAYS = read("WEBHOOK_RETENTION_DAYS")
+NOTION_VERIFICATION_WINDOW_MINUTES = read("NOTION_VERIFICATION_WINDOW_MINUTES")
+CALENDAR_FEED_DETAILS = read("CALENDAR_FEED_DETAILS")
 # Bodies above this get 413 (Django's own limit would answer with an HTML 400).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
-INVITES_VIA = env("INVITES_VIA", "email")
-SYNC_INTERVAL_MINUTES = env_int("SYNC_INTERVAL_MINUTES", 5)
-DAILY_SYNC_TIME = env("DAILY_SYNC_TIME", "06:00")
-CALENDAR_IMPORT = env("CALENDAR_IMPORT", "booking")
-CALENDAR_OUTAGE_POLICY = env("CALENDAR_OUTAGE_POLICY", "accept")  # ADR 0012
-OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
-OUTBOX_WAKE_WORKER = env_bool("OUTBOX_WAKE_WORKER", True)
+INVITES_VIA = read("INVITES_VIA")
+SYNC_INTERVAL_MINUTES = read("SYNC_INTERVAL_MINUTES")
+DAILY_SYNC_TIME = read("DAILY_SYNC_TIME")
+CALENDAR_IMPORT = read("CALENDAR_IMPORT")
+CALENDAR_OUTAGE_POLICY = read("CALENDAR_OUTAGE_POLICY")  # ADR 0012
+OUTBOX_MAX_ATTEMPTS = read("OUTBOX_MAX_ATTEMPTS")
+OUTBOX_WAKE_WORKER = read("OUTBOX_WAKE_WORKER")
 # A worker refreshes its claim on a message every OUTBOX_HEARTBEAT_SECONDS while delivering it;
 # a claim not refreshed for OUTBOX_STUCK_AFTER_SECONDS belongs to a dead worker and is handed back.
-OUTBOX_HEARTBEAT_SECONDS = float(env("OUTBOX_HEARTBEAT_SECONDS", "10"))
-OUTBOX_STUCK_AFTER_SECONDS = float(env("OUTBOX_STUCK_AFTER_SECONDS", "30"))
+OUTBOX_HEARTBEAT_SECONDS = read("OUTBOX_HEARTBEAT_SECONDS")
+OUTBOX_STUCK_AFTER_SECONDS = read("OUTBOX_STUCK_AFTER_SECONDS")
 
-NOTION_API_KEY = env("NOTION_API_KEY")
-NOTION_BOOKINGS_DATABASE_ID = env("NOTION_BOOKINGS_DATABASE_ID")
-NOTION_WEBHOOK_SECRET = env("NOTION_WEBHOOK_SECRET")
-NOTION_API_BASE_URL = env("NOTION_API_BASE_URL", "https://api.notion.com")
+NOTION_API_KEY = read("NOTION_API_KEY")
+NOTION_BOOKINGS_DATABASE_ID = read("NOTION_BOOKINGS_DATABASE_ID")
+NOTION_WEBHOOK_SECRET = read("NOTION_WEBHOOK_SECRET")
+NOTION_API_BASE_URL = read("NOTION_API_BASE_URL")
 # JSON object: our field → the studio's column name (parsed by integrations/notion_schema.py,
 # so `booksync doctor` can report bad JSON instead of the site failing to start).
-NOTION_PROPERTY_NAMES = env("NOTION_PROPERTY_NAMES")
-NOTION_HTTP_TIMEOUT = float(env("NOTION_HTTP_TIMEOUT", "20"))  # seconds; a hung call must end
-NOTION_REQUESTS_PER_SECOND = float(env("NOTION_REQUESTS_PER_SECOND", "2.85"))  # Notion allows 3 on average
-NOTION_MAX_WAIT_SECONDS = float(env("NOTION_MAX_WAIT_SECONDS", "30"))  # longer Retry-After: retry later
-NOTION_RATE_FILE = env("NOTION_RATE_FILE") or str(DATA_DIR / "notion-rate.json")
+NOTION_PROPERTY_NAMES = read("NOTION_PROPERTY_NAMES")
+NOTION_HTTP_TIMEOUT = read("NOTION_HTTP_TIMEOUT")  # seconds; a hung call must end
+NOTION_REQUESTS_PER_SECOND = read("NOTION_REQUESTS_PER_SECOND")  # Notion allows 3 on average
+NOTION_MAX_WAIT_SECONDS = read("NOTION_MAX_WAIT_SECONDS")  # longer Retry-After: retry later
+NOTION_RATE_FILE = read("NOTION_RATE_FILE", computed=str(DATA_DIR / "notion-rate.json"))
 
-GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
-GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
-GOOGLE_REFRESH_TOKEN = env("GOOGLE_REFRESH_TOKEN")
-GOOGLE_CALENDAR_ID = env("GOOGLE_CALENDAR_ID", "primary")
-GOOGLE_SERVICE_ACCOUNT_FILE = env("GOOGLE_SERVICE_ACCOUNT_FILE")
-GOOGLE_IMPERSONATE_USER = env("GOOGLE_IMPERSONATE_USER")
-GOOGLE_API_BASE_URL = env("GOOGLE_API_BASE_URL", "https://www.googleapis.com/calendar/v3/")
-GOOGLE_TOKEN_URI = env("GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
-GOOGLE_HTTP_TIMEOUT = float(env("GOOGLE_HTTP_TIMEOUT", "15"))  # seconds; a hung call must end
+GOOGLE_CLIENT_ID = read("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = read("GOOGLE_CLIENT_SECRET")
+GOOGLE_REFRESH_TOKEN = read("GOOGLE_REFRESH_TOKEN")
+GOOGLE_CALENDAR_ID = read("GOOGLE_CALENDAR_ID")
+GOOGLE_SERVICE_ACCOUNT_FILE = read("GOOGLE_SERVICE_ACCOUNT_FILE")
+GOOGLE_IMPERSONATE_USER = read("GOOGLE_IMPERSONATE_USER")
+GOOGLE_API_BASE_URL = read("GOOGLE_API_BASE_URL")
+GOOGLE_TOKEN_URI = read("GOOGLE_TOKEN_URI")
+GOOGLE_HTTP_TIMEOUT = read("GOOGLE_HTTP_TIMEOUT")  # seconds; a hung call must end
 
-CALDAV_URL = env("CALDAV_URL")
-CALDAV_USERNAME = env("CALDAV_USERNAME")
-CALDAV_PASSWORD = env("CALDAV_PASSWORD")
-CALDAV_CALENDAR = env("CALDAV_CALENDAR")
+CALDAV_URL = read("CALDAV_URL")
+CALDAV_USERNAME = read("CALDAV_USERNAME")
+CALDAV_PASSWORD = read("CALDAV_PASSWORD")
+CALDAV_CALENDAR = read("CALDAV_CALENDAR")
 
 # --- email ----------------------------------------------------------------------------
-SENDGRID_API_KEY = env("SENDGRID_API_KEY")
-SENDGRID_FROM_EMAIL = env("SENDGRID_FROM_EMAIL")
-SENDGRID_API_BASE_URL = env("SENDGRID_API_BASE_URL", "https://api.sendgrid.com/v3/")
+SENDGRID_API_KEY = read("SENDGRID_API_KEY")
+SENDGRID_FROM_EMAIL = read("SENDGRID_FROM_EMAIL")
+SENDGRID_API_BASE_URL = read("SENDGRID_API_BASE_URL")
 EMAIL_OUTBOX_DIR = DATA_DIR / "outbox"
-DEFAULT_FROM_EMAIL = SENDGRID_FROM_EMAIL or env("DEFAULT_FROM_EMAIL", "bookings@localhost")
+DEFAULT_FROM_EMAIL = SENDGRID_FROM_EMAIL or read("DEFAULT_FROM_EMAIL")
+# Which backend sends (the precedence EMAIL_BACKEND's row of the README table states).
 if SENDGRID_API_KEY:
     EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
-elif env("EMAIL_BACKEND"):
-    EMAIL_BACKEND = env("EMAIL_BACKEND")
-elif env("EMAIL_HOST"):
+elif is_set("EMAIL_BACKEND"):
+    EMAIL_BACKEND = read("EMAIL_BACKEND")
+elif is_set("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "booksync.integrations.mail.OutboxFolderBackend"
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_TIMEOUT = 20
+EMAIL_HOST = read("EMAIL_HOST")
+EMAIL_PORT = read("EMAIL_PORT")
+EMAIL_HOST_USER = read("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = read("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = read("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = read("EMAIL_TIMEOUT")
 # Delivery-status webhook (/anymail/sendgrid/tracking/): basic auth "user:password" and,
 # where SendGrid's signed event webhook is on, its verification key.
-ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET")
-SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY = env("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY")
+ANYMAIL_WEBHOOK_SECRET = read("ANYMAIL_WEBHOOK_SECRET")
+SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY = read("SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY")
 ANYMAIL = {
     "SENDGRID_API_KEY": SENDGRID_API_KEY,
     "SENDGRID_API_URL": SENDGRID_API_BASE_URL,
@@ -288,16 +285,16 @@ ANYMAIL = {
 }
 # Studio notifications (new, moved, cancelled bookings): the address, else the studio's contact email;
 # STUDIO_NOTIFY=false switches them off for the deployment (the studio can also turn them off in its settings).
-STUDIO_NOTIFY_EMAIL = env("STUDIO_NOTIFY_EMAIL")
-STUDIO_NOTIFY = env_bool("STUDIO_NOTIFY", True)
+STUDIO_NOTIFY_EMAIL = read("STUDIO_NOTIFY_EMAIL")
+STUDIO_NOTIFY = read("STUDIO_NOTIFY")
 # Hours before a session that the reminder email goes out (0: no reminders).
-REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
+REMINDER_HOURS_BEFORE = read("REMINDER_HOURS_BEFORE")
 
 # --- worker -----------------------------------------------------------------------------
 Q_CLUSTER = {
     "name": "booksync",
     "orm": "default",
-    "workers": env_int("WORKER_PROCESSES", 2),
+    "workers": read("WORKER_PROCESSES"),
     "timeout": 120,
     "retry": 180,
     "max_attempts": 1,  # the outbox does its own retries with backoff
@@ -308,7 +305,7 @@ Q_CLUSTER = {
     "label": "Worker",
 }
 
-LOG_FORMAT = env("LOG_FORMAT", "text")
+LOG_FORMAT = read("LOG_FORMAT")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -319,6 +316,6 @@ LOGGING = {
     "filters": {"redact": {"()": "booksync.redaction.RedactingFilter", "escape": LOG_FORMAT == "text"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"],
                              "formatter": "json" if LOG_FORMAT == "json" else "line"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": read("LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

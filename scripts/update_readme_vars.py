@@ -15,7 +15,7 @@ HEADER = "| variable | default | purpose |\n| --- | --- | --- |\n"
 
 
 def table() -> str:
-    rows = "".join(f"| `{v.name}` | {v.default.replace('|', '/') or '—'} | {v.purpose} |\n" for v in VARIABLES)
+    rows = "".join(f"| `{v.name}` | {v.documented_default.replace('|', '/') or '—'} | {v.purpose} |\n" for v in VARIABLES)
     return HEADER + rows
 
 

@@ -24,12 +24,11 @@ from django.utils import timezone
 
 log = logging.getLogger("booksync.outbox")
 
-HEARTBEAT_SECONDS = 10.0
 _local = threading.local()
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "OUTBOX_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+    return float(settings.OUTBOX_HEARTBEAT_SECONDS)
 
 
 @contextlib.contextmanager

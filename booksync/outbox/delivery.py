@@ -38,10 +38,6 @@ log = logging.getLogger("booksync.outbox")
 # What django-q2 runs to deliver (``wake_worker``). Tasks queued before the outbox app existed
 # name ``booksync.sync.tasks.deliver_outbox``, which stays as an alias of it.
 DELIVER_TASK = "booksync.outbox.tasks.deliver"
-# A claim whose heartbeat is older than this belongs to a dead worker
-# (settings.OUTBOX_STUCK_AFTER_SECONDS). Live claims are refreshed every
-# claims.HEARTBEAT_SECONDS, so this only needs to outlast a few missed beats.
-STUCK_AFTER = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -69,7 +65,7 @@ def record(topic: str, action: str, key: str, *, booking=None, payload: dict | N
 
 def wake_worker() -> None:
     """Ask the worker to deliver soon, once the current transaction has committed."""
-    if not getattr(settings, "OUTBOX_WAKE_WORKER", True):
+    if not settings.OUTBOX_WAKE_WORKER:
         return
 
     def _enqueue() -> None:
@@ -199,7 +195,9 @@ def _log_fields(message: OutboxMessage, outcome: str) -> dict:
 
 
 def stuck_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "OUTBOX_STUCK_AFTER_SECONDS", STUCK_AFTER.total_seconds()))
+    """A claim whose heartbeat is older than this belongs to a dead worker (OUTBOX_STUCK_AFTER_SECONDS).
+    Live claims are refreshed every OUTBOX_HEARTBEAT_SECONDS, so it only needs to outlast a few missed beats."""
+    return timedelta(seconds=settings.OUTBOX_STUCK_AFTER_SECONDS)
 
 
 def release_stuck(now: datetime | None = None) -> int:

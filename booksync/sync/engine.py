@@ -1,110 +1,158 @@
-"""Running a sync: read each side's changes, plan, apply, deliver, report in the seed's shape.
+"""Running a sync: read → plan → apply → deliver → record, in the seed's shape.
 
 Level-triggered: a webhook, a push notification, the schedule and the admin
 button all end here. Each side is read from its cursor (Notion: edit time with
 an overlap window; calendar: sync token) or in full, the pure planner
 (``plan.py``) turns what it reads plus the link ledger into actions, and the
-actions go through the same booking service and outbox as a website booking.
-A side that cannot be read is skipped for this run, never taken as empty.
+actions (``apply.py``) go through the same booking service and outbox as a website
+booking. A side that cannot be read is skipped for this run, never taken as empty.
+Every step returns ``Outcome``s; one ``Tally`` (``tally.py``) counts them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from booksync.bookings.errors import BookingError
 from booksync.bookings.models import Booking
 from booksync.integrations.ports import ChangeBatch, IntegrationError, RemoteBooking
-from booksync.integrations.registry import (
-    calendar_provider,
-    calendar_store,
-    notion_enabled,
-    notion_store,
-)
-from booksync.outbox import claims, delivery, effects, liveness
-from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
+from booksync.integrations.registry import calendar_store, notion_store, remote_topics
+from booksync.outbox import delivery, liveness
+from booksync.outbox.models import OutboxMessage, OutboxState
 
+from .apply import apply, clear_fixed_pages, preview
 from .ledger import (
     links_for_incremental,
     load_links,
     load_links_for_pages,
     mark_local_sweep,
-    remember,
     with_links_for,
 )
 from .lock import acquire, release
-from .models import BookingLink, SyncRun, SyncState
-from .plan import (
-    CALENDAR,
-    NOTION,
-    Conflict,
-    CreateLocal,
-    Link,
-    Plan,
-    Problem,
-    Push,
-    Remember,
-    Settings,
-    UpdateLocal,
-    plan_local,
-    plan_sync,
-    project,
-)
-from .snapshot import calendar_fingerprint
+from .models import SyncRun, SyncState
+from .plan import NOTION, Link, Plan, Push, Settings, plan_local, plan_sync
+from .tally import CANCELLED, CREATED, UPDATED, Outcome, Tally, error
 
 log = logging.getLogger("booksync.sync")
 CURSOR_FORMAT = 1
+Progress = Callable[[str, int], None]
 
 
 def enabled_sides() -> list[str]:
-    sides = []
-    if notion_enabled():
-        sides.append(NOTION)  # first: Notion is the source of truth
-    if calendar_provider() != "local":
-        sides.append(CALENDAR)
-    return sides
+    """The sides this installation syncs, Notion first (the source of truth)."""
+    return remote_topics()  # the registry's name for the same list (ADR 0013 renames it)
 
 
 def store_for(side: str):
     return notion_store() if side == NOTION else calendar_store()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What one run covers: which sides, read in full or from their cursors, and for real or not."""
+
+    sides: list[str]
+    full: bool = True
+    dry_run: bool = False
+    notion_page_ids: list[str] | None = None  # a webhook's pages: only these are read
+
+    @property
+    def targeted(self) -> bool:
+        # A webhook names a few pages, and only their bookings can match them: reading every
+        # booking's link (seconds at 10,000 bookings) would make its latency grow with the database.
+        return self.notion_page_ids is not None and self.sides == [NOTION]
+
+
 @dataclass
-class Report:
-    counts: Counter = field(default_factory=Counter)
-    errors: list[dict] = field(default_factory=list)
-    actions: list[dict] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    owed: list[int] = field(default_factory=list)  # outbox messages carrying this run's effects
-    in_progress: list[dict] = field(default_factory=list)
-    # (side, booking id) → how a push planned by this run counts once it is delivered (not before).
-    pushes: dict[tuple[str, str], str] = field(default_factory=dict)
+class Reading:
+    """What the sides reported: their records, the cursors to keep if the run succeeds, read errors."""
 
-    def error(self, side: str, message: str, external_id: str = "") -> None:
-        self.errors.append({"side": side, "id": external_id, "error": message})
+    links: list[Link]
+    records: dict[str, list[RemoteBooking]] = field(default_factory=dict)
+    cursors: dict[str, str] = field(default_factory=dict)
+    errors: list[Outcome] = field(default_factory=list)
 
 
-# --- reading -----------------------------------------------------------------------------------
-def _read_side(side: str, store, links: list[Link], full: bool, page_ids: list[str] | None,
-               report: Report) -> tuple[list[RemoteBooking], str | None]:
-    """The records ``side`` reports as changed, and the cursor to keep if the run succeeds."""
+def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
+             sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
+             wait_seconds: float = 60.0, progress: Progress | None = None) -> dict:
+    """Reconcile and return ``{"success", "summary": {...}, "conflicts", ...}`` (the seed's shape).
+
+    ``progress(step, steps_in_total)`` is told of each step (reading a side, applying, delivering).
+    """
+    token = acquire(wait_seconds) if not dry_run else None
+    run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
+    try:
+        scope = Scope([s for s in (sides or enabled_sides()) if s in enabled_sides()], full, dry_run, notion_page_ids)
+        return _run(run, scope, progress or (lambda step, total: None))
+    finally:
+        if token:
+            release(token)
+
+
+def _run(run: SyncRun, scope: Scope, progress: Progress) -> dict:
+    steps = len(scope.sides) + 2
+    owed_before = _owed_before(scope)
+    reading = read(scope, _first_links(scope), progress, steps)
+    plan = make_plan(reading, scope)
+    progress(f"{'planning' if scope.dry_run else 'applying'} {len(plan.actions)} actions", steps)
+    if scope.dry_run:
+        outcomes = preview(plan, reading.links) + _preview_owed(owed_before)
+    else:
+        outcomes, owed = apply(plan)
+        clear_fixed_pages(reading.records.get(NOTION, []), outcomes)
+        progress("delivering to Notion, the calendar and email", steps)
+        outcomes += deliver(owed, outcomes, owed_before)
+    return record(run, scope, reading, plan, outcomes)
+
+
+def _first_links(scope: Scope) -> list[Link]:
+    """The links a run starts from. A full run compares every booking. An incremental run reads
+    the links of recent local changes now and those its records can match after each read, so
+    its work follows what changed, not how many bookings exist; a webhook's, only the latter."""
+    if scope.targeted:
+        return []
+    return load_links() if scope.full else links_for_incremental(scope.sides)
+
+
+# --- read ---------------------------------------------------------------------------------------
+def read(scope: Scope, links: list[Link], progress: Progress, steps: int) -> Reading:
+    """Every side's changed records; a side that cannot be read is left out, never taken as empty."""
+    reading = Reading(links)
+    for side in scope.sides:
+        progress(f"reading {side}", steps)
+        page_ids = scope.notion_page_ids if side == NOTION else None
+        try:
+            records, cursor, errors = _read_side(side, store_for(side), reading.links, scope.full, page_ids)
+        except IntegrationError as exc:
+            reading.errors.append(error(side, f"could not read {side}: {exc}"))
+            continue
+        reading.errors.extend(errors)
+        if not errors:
+            liveness.record_success(side)
+        if scope.targeted:
+            reading.links = load_links_for_pages(records)
+        elif not scope.full:
+            reading.links = with_links_for(side, records, reading.links)
+        reading.records[side] = records
+        if cursor:
+            reading.cursors[side] = cursor
+    return reading
+
+
+def _read_side(side: str, store, links: list[Link], full: bool,
+               page_ids: list[str] | None) -> tuple[list[RemoteBooking], str | None, list[Outcome]]:
+    """The records ``side`` reports as changed, the cursor to keep, and the records it could not fetch."""
     if page_ids is not None:
-        records = []
-        for external_id in page_ids:
-            record = store.fetch(external_id)
-            records.append(record or RemoteBooking(external_id=external_id, deleted=True))
-        return records, None
+        return [_fetched(store, external_id) for external_id in page_ids], None, []
     cursor = None if full else SyncState.get(f"cursor:{side}", CURSOR_FORMAT)
     batch: ChangeBatch = store.changes(cursor)
-    records = list(batch.records)
+    records, errors = list(batch.records), []
     if batch.full and batch.complete:
         # Pages in the trash drop out of query results, deleted events out of a full calendar
         # list; absence alone proves nothing, so each missing linked record is looked at
@@ -112,116 +160,44 @@ def _read_side(side: str, store, links: list[Link], full: bool, page_ids: list[s
         listed = {r.external_id for r in records}
         for link in links if full else load_links():  # an incremental run holds only the links it needs
             external_id = link.external_id(side)
-            if external_id and external_id not in listed and link.local.status != "cancelled":
+            if external_id and external_id not in listed and link.booking.status != "cancelled":
                 try:
-                    record = store.fetch(external_id)
+                    records.append(_fetched(store, external_id))
                 except IntegrationError as exc:
-                    report.error(side, str(exc), external_id)
-                    continue
-                records.append(record or RemoteBooking(external_id=external_id, deleted=True))
-    return records, batch.cursor
+                    errors.append(error(side, str(exc), external_id))
+    return records, batch.cursor, errors
 
 
-# --- applying ------------------------------------------------------------------------------------
-def _report_problem(side: str, external_id: str, message: str, report: Report) -> None:
-    report.error(side, message, external_id)
-    if side == NOTION:
-        try:
-            notion_store().report_problem(external_id, message)
-        except IntegrationError as exc:
-            log.warning("could not write the problem to Notion page %s: %s", external_id, exc)
+def _fetched(store, external_id: str) -> RemoteBooking:
+    """The record as the side holds it now; one it no longer has reads as deleted."""
+    return store.fetch(external_id) or RemoteBooking(external_id=external_id, deleted=True)
 
 
-def _clear_fixed_pages(records: list[RemoteBooking], report: Report) -> None:
-    """Empty the Sync Error of pages that read as bookings again and got no new error in this run
-    (an admin fixed the page). The store skips a write when the page already shows none."""
-    flagged = {error["id"] for error in report.errors if error["side"] == NOTION}
-    for record in records:
-        if record.extra.get("sync_error") and not (record.problem or record.deleted) \
-                and record.external_id not in flagged:
-            try:
-                notion_store().clear_problem(record.external_id)
-            except IntegrationError as exc:
-                log.warning("could not clear the problem of Notion page %s: %s", record.external_id, exc)
+# --- plan ---------------------------------------------------------------------------------------
+def make_plan(reading: Reading, scope: Scope) -> Plan:
+    """Every side's records planned together (a booking changed on both sides is merged once,
+    against both, so the conflict rule does not depend on which side was read first), then the
+    pushes booksync owes on its own, each (side, booking) once."""
+    plan = plan_sync(reading.records, reading.links, Settings(calendar_import=settings.CALENDAR_IMPORT))
+    if scope.notion_page_ids is None:
+        already = {(a.side, a.booking_id) for a in plan.of(Push)}
+        owed_locally = plan_local(reading.links, scope.sides).actions
+        plan.actions.extend(a for a in owed_locally if (a.side, a.booking_id) not in already)
+    return plan
 
 
-def _apply(plan: Plan, report: Report) -> None:
-    from booksync.bookings.external import apply_changes, import_record
-
-    for action in plan.actions:
-        if isinstance(action, Problem):
-            _report_problem(action.side, action.external_id, action.message, report)
-        elif isinstance(action, UpdateLocal):
-            try:
-                booking = apply_changes(action.booking_id, dict(action.changes), action.origin)
-            except BookingError as exc:
-                link = BookingLink.objects.filter(booking_id=action.booking_id).first()
-                external_id = (link.notion_page_id if action.origin == NOTION else link.calendar_event_id) if link else ""
-                _report_problem(action.origin, external_id, f"Not applied: {exc.message}", report)
-                continue
-            kind = "deleted" if action.changes.get("status") == "cancelled" else "updated"
-            report.counts[kind] += 1
-            report.actions.append({"action": "update_local", "from": action.origin, "booking": str(booking.pk),
-                                   "fields": sorted(action.changes)})
-        elif isinstance(action, CreateLocal):
-            field_name = "notion_page_id" if action.origin == NOTION else "calendar_event_id"
-            if BookingLink.objects.filter(**{field_name: action.record.external_id}).exists():
-                continue  # another run imported it a moment ago
-            try:
-                # The booking and its link commit together: a process killed between the two
-                # would leave the record unlinked, and the next run would import it again.
-                with transaction.atomic():
-                    created = import_record(action.record, action.origin, as_block=action.as_block)
-                    remember(action.origin, str(created.pk), action.record.external_id,
-                             project(action.origin, action.record))
-                    if action.origin == CALENDAR:
-                        # The event already shows this booking: nothing to write back to it.
-                        BookingLink.objects.filter(booking=created).update(
-                            calendar_written_hash=calendar_fingerprint(created))
-            except BookingError as exc:
-                _report_problem(action.origin, action.record.external_id, f"Not imported: {exc.message}", report)
-                continue
-            report.counts["created"] += 1
-            report.counts["imported"] += 1
-            report.actions.append({"action": "create_local", "from": action.origin, "id": str(created.pk)})
-        elif isinstance(action, Remember):
-            remember(action.side, action.booking_id, action.external_id, action.snapshot)
-        elif isinstance(action, Push):
-            booking = Booking.objects.filter(pk=action.booking_id).first()
-            if booking is None:
-                continue
-            link = BookingLink.objects.filter(booking=booking).first()
-            has_record = bool(link and (link.notion_page_id if action.side == NOTION else link.calendar_event_id))
-            report.owed.append(effects.ensure_push(action.side, booking).pk)
-            # Counted in _deliver, and only if the push lands: a failed delete is an error, not a deletion.
-            if not has_record:
-                report.pushes[(action.side, str(booking.pk))] = "created"
-            elif action.side == CALENDAR and booking.status == "cancelled":
-                report.pushes[(action.side, str(booking.pk))] = "deleted"
-            else:
-                report.pushes[(action.side, str(booking.pk))] = "updated"
-            report.actions.append({"action": "push", "to": action.side, "booking": str(booking.pk)})
-    for conflict in plan.conflicts:
-        effects.audit(conflict.booking_id, AuditEntry.Actor.SYSTEM, "conflict", conflict_detail(conflict))
-        report.conflicts.append(conflict)
-
-
-def conflict_detail(conflict: Conflict) -> dict:
-    """A conflict as its audit entry shows it: every party's value and edit time, and who won."""
-    def text(value) -> str:
-        return " – ".join(_text(v) for v in value) if isinstance(value, tuple) else _text(value)
-
-    return {"field": conflict.field, "winner": conflict.winner, "losers": conflict.losers,
-            "values": {party: text(value) for party, value in conflict.values.items()},
-            "edited": {party: _text(at) if at else "" for party, at in conflict.edited.items()}}
-
-
-def _text(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
+# --- deliver ------------------------------------------------------------------------------------
 # How an effect that was already owed before the run counts once the run delivers it.
-OWED_COUNTS = {"confirmation": "created", "update": "updated", "cancellation": "deleted", "push": "updated"}
+OWED_COUNTS = {"confirmation": CREATED, "update": UPDATED, "cancellation": CANCELLED, "push": UPDATED}
+
+
+def _owed_before(scope: Scope) -> set[int]:
+    """A full reconcile also settles what earlier changes owe and is due now (never forcing a
+    backoff); an incremental or webhook run delivers only what it produced itself."""
+    if scope.targeted or not scope.full:
+        return set()
+    return set(OutboxMessage.objects.filter(state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT])
+               .values_list("pk", flat=True))
 
 
 def _due(ids: set[int]) -> list[int]:
@@ -230,168 +206,76 @@ def _due(ids: set[int]) -> list[int]:
     return list(OutboxMessage.objects.filter(due, pk__in=ids).order_by("created_at", "id").values_list("pk", flat=True))
 
 
-def _deliver(report: Report, owed_before: set[int]) -> None:
+def deliver(owed: list[int], applied: list[Outcome], owed_before: set[int]) -> list[Outcome]:
     """Deliver what this run owes, so the summary tells the truth about the outside world.
 
     Only the run's own effects (and, for a full reconcile, earlier ones that are due now):
     a message waiting out its backoff keeps it, and one another worker holds is "in
-    progress", not an error. See docs/decisions/0006-one-truth-under-concurrency.md.
+    progress", not an error. A planned push counts here, once delivered. See
+    docs/decisions/0006-one-truth-under-concurrency.md.
     """
-    ids = list(dict.fromkeys(report.owed + _due(owed_before)))
-    outcomes = delivery.deliver(ids)
-    for message in OutboxMessage.objects.filter(pk__in=list(outcomes)).order_by("created_at", "id"):
-        outcome = outcomes[message.pk]
-        planned = report.pushes.pop((message.topic, str(message.booking_id)), None) \
-            if message.action == "push" else None
-        if outcome == "failed":
-            report.error(message.topic, message.last_error or "delivery failed", str(message.booking_id or ""))
-        elif message.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
-            held = message.state == OutboxState.IN_FLIGHT or outcome == "in progress"
-            report.in_progress.append({"topic": message.topic, "kind": message.action,
-                                       "booking": str(message.booking_id or ""),
-                                       "state": "in progress" if held else f"retry at {message.not_before.isoformat()}"})
-        elif message.state == OutboxState.FAILED:
-            report.error(message.topic, message.last_error or "needs a human", str(message.booking_id or ""))
-        elif outcome == "delivered" and planned:
-            report.counts[planned] += 1
-        elif outcome == "delivered" and message.pk in owed_before and message.action in OWED_COUNTS:
-            # Owed by an earlier change (a website booking, a failed delivery): delivered now.
-            report.counts[OWED_COUNTS[message.action]] += 1
-            report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
-                                   "booking": str(message.booking_id)})
+    planned = {(o.detail["to"], o.booking): o.on_delivery for o in applied if o.on_delivery}
+    outcomes = delivery.deliver(list(dict.fromkeys(owed + _due(owed_before))))
+    messages = OutboxMessage.objects.filter(pk__in=list(outcomes)).order_by("created_at", "id")
+    return [_delivered(message, outcomes[message.pk], planned, owed_before) for message in messages]
 
 
-def _plan_preview(plan: Plan, links: list[Link]) -> Report:
-    """Counts for a dry run, from the plan alone."""
-    report = Report()
-    known = {(side, link.booking_id): bool(link.external_id(side)) for link in links for side in (NOTION, CALENDAR)}
-    for action in plan.actions:
-        if isinstance(action, CreateLocal):
-            report.counts["created"] += 1
-        elif isinstance(action, UpdateLocal):
-            report.counts["deleted" if action.changes.get("status") == "cancelled" else "updated"] += 1
-        elif isinstance(action, Push):
-            report.counts["updated" if known.get((action.side, action.booking_id)) else "created"] += 1
-        elif isinstance(action, Problem):
-            report.error(action.side, action.message, action.external_id)
-        if not isinstance(action, Remember):
-            report.actions.append({"action": type(action).__name__, **{
-                k: str(v) for k, v in vars(action).items() if k in ("side", "origin", "booking_id")}})
-    report.conflicts = list(plan.conflicts)
-    return report
+def _delivered(message: OutboxMessage, outcome: str, planned: dict, owed_before: set[int]) -> Outcome:
+    booking = str(message.booking_id or "")
+    counts = planned.pop((message.topic, booking), None) if message.action == "push" else None
+    if outcome == "failed" or message.state == OutboxState.FAILED:
+        fallback = "delivery failed" if outcome == "failed" else "needs a human"
+        return error(message.topic, message.last_error or fallback, booking)
+    if message.state in (OutboxState.PENDING, OutboxState.IN_FLIGHT):
+        held = message.state == OutboxState.IN_FLIGHT or outcome == "in progress"
+        state = "in progress" if held else f"retry at {message.not_before.isoformat()}"
+        return Outcome(in_progress={"topic": message.topic, "kind": message.action, "booking": booking, "state": state})
+    if outcome == "delivered" and counts:
+        return Outcome(count=counts)
+    if outcome == "delivered" and message.pk in owed_before and message.action in OWED_COUNTS:
+        return _owed_delivered(message)  # owed by an earlier change (a website booking, a failed delivery)
+    return Outcome()
 
 
-def run_sync(*, trigger: str = "admin", full: bool = True, dry_run: bool = False,
-             sides: list[str] | None = None, notion_page_ids: list[str] | None = None,
-             wait_seconds: float = 60.0, progress: Callable[[str, int], None] | None = None) -> dict:
-    """Reconcile and return ``{"success", "summary": {...}, "conflicts", ...}`` (the seed's shape).
-
-    ``progress(step, steps_in_total)`` is told of each step (reading a side, applying, delivering).
-    """
-    token = acquire(wait_seconds) if not dry_run else None
-    run = SyncRun.objects.create(trigger=trigger, full=full, dry_run=dry_run)
-    try:
-        return _run(run, full=full, dry_run=dry_run, sides=sides, notion_page_ids=notion_page_ids,
-                    progress=progress or (lambda step, total: None))
-    finally:
-        if token:
-            release(token)
+def _owed_delivered(message: OutboxMessage) -> Outcome:
+    return Outcome(f"deliver_{message.topic}", str(message.booking_id), OWED_COUNTS[message.action],
+                   detail={"kind": message.action})
 
 
-def _run(run: SyncRun, *, full: bool, dry_run: bool, sides: list[str] | None,
-         notion_page_ids: list[str] | None, progress: Callable[[str, int], None]) -> dict:
-    sides = [s for s in (sides or enabled_sides()) if s in enabled_sides()]
-    steps = len(sides) + 2
-    # A webhook names a few pages, and only their bookings can match them: reading every booking's
-    # link (seconds at 10,000 bookings) would make the webhook's latency grow with the database.
-    targeted = notion_page_ids is not None and sides == [NOTION]
-    # A full reconcile also settles what earlier changes owe and is due now (never forcing a
-    # backoff); an incremental or webhook run delivers only what it produced itself.
-    owed_before = set() if targeted or not full else set(OutboxMessage.objects.filter(
-        state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]).values_list("pk", flat=True))
-    # An incremental run reads the links of recent local changes now and those its records can
-    # match after each read, so its work follows what changed, not how many bookings exist.
-    links = [] if targeted else (load_links() if full else links_for_incremental(sides))
-    plan = Plan()
-    cursors: dict[str, str] = {}
-    read_errors: list[dict] = []
-    reported: dict[str, list[RemoteBooking]] = {}
-    settings_ = Settings(calendar_import=settings.CALENDAR_IMPORT)
-    for side in sides:
-        progress(f"reading {side}", steps)
-        scratch = Report()
-        try:
-            records, cursor = _read_side(side, store_for(side), links, full,
-                                         notion_page_ids if side == NOTION else None, scratch)
-        except IntegrationError as exc:
-            read_errors.append({"side": side, "id": "", "error": f"could not read {side}: {exc}"})
-            continue
-        read_errors.extend(scratch.errors)
-        if not scratch.errors:
-            liveness.record_success(side)
-        if targeted:
-            links = load_links_for_pages(records)
-        elif not full:
-            links = with_links_for(side, records, links)
-        reported[side] = records
-        if cursor:
-            cursors[side] = cursor
-    # Every side's records are planned together: a booking changed on both sides is merged
-    # once against both, so the conflict rule does not depend on which side was read first.
-    plan_sync(reported, links, settings_, plan)
-    if notion_page_ids is None:
-        owed_locally = plan_local(links, sides)
-        already = {(a.side, a.booking_id) for a in plan.of(Push)}
-        plan.actions.extend(a for a in owed_locally.actions if (a.side, a.booking_id) not in already)
+def _preview_owed(owed_before: set[int]) -> list[Outcome]:
+    """For a dry run: the earlier effects this run would deliver."""
+    due = OutboxMessage.objects.filter(pk__in=_due(owed_before), state=OutboxState.PENDING)
+    return [_owed_delivered(message) for message in due if message.action in OWED_COUNTS]
 
-    progress(f"{'planning' if dry_run else 'applying'} {len(plan.actions)} actions", steps)
-    if dry_run:
-        report = _plan_preview(plan, links)
-        for message in OutboxMessage.objects.filter(pk__in=_due(owed_before), state=OutboxState.PENDING):
-            if message.action in OWED_COUNTS:
-                report.counts[OWED_COUNTS[message.action]] += 1
-                report.actions.append({"action": f"deliver_{message.topic}", "kind": message.action,
-                                       "booking": str(message.booking_id)})
-    else:
-        report = Report()
-        with claims.collecting() as recorded:
-            _apply(plan, report)
-        report.owed[:0] = recorded
-        _clear_fixed_pages(reported.get(NOTION, []), report)
-        progress("delivering to Notion, the calendar and email", steps)
-        _deliver(report, owed_before)
-        for action in report.actions:  # one line per action, findable by booking id
-            log.info("sync %s: %s", run.pk, action, extra={
-                "sync_run": run.pk, "sync_action": action["action"],
-                "booking_id": action.get("booking") or action.get("booking_id") or action.get("id") or ""})
-        for side, cursor in cursors.items():
+
+# --- record -------------------------------------------------------------------------------------
+def record(run: SyncRun, scope: Scope, reading: Reading, plan: Plan, outcomes: list[Outcome]) -> dict:
+    """Count the outcomes once, keep the cursors, close the SyncRun, log; the seed's answer."""
+    tally = Tally.of([*reading.errors, *outcomes])
+    if not scope.dry_run:
+        for line in tally.lines:  # one line per action, findable by booking id
+            log.info("sync %s: %s", run.pk, line,
+                     extra={"sync_run": run.pk, "sync_action": line["action"], "booking_id": line["booking"]})
+        for side, cursor in reading.cursors.items():
             SyncState.put(f"cursor:{side}", cursor, CURSOR_FORMAT)
-        if notion_page_ids is None and set(sides) == set(enabled_sides()):
+        if scope.notion_page_ids is None and set(scope.sides) == set(enabled_sides()):
             mark_local_sweep(run.started_at)
-    report.errors[:0] = read_errors
-    touched = {a.get("booking") or a.get("booking_id") or a.get("id") for a in report.actions}
-    total = len(links) + report.counts["imported"] if full and not targeted else Booking.objects.count()
-    summary = {
-        "total": total,
-        "created": report.counts["created"],
-        "updated": report.counts["updated"],
-        "deleted": report.counts["deleted"],
-        "skipped": max(total - len(touched), 0),
-        "errors": len(report.errors),
-    }
-    run.summary = {**summary, "conflicts": len(report.conflicts), "sides": sides,
-                   "in_progress": len(report.in_progress)}
-    run.errors = report.errors
+    full_count = scope.full and not scope.targeted
+    total = len(reading.links) + tally.imported if full_count else Booking.objects.count()
+    summary = tally.summary(total)
+    run.summary = {**summary, "conflicts": len(plan.conflicts), "sides": scope.sides,
+                   "in_progress": len(tally.in_progress)}
+    run.errors = tally.errors
     run.finished_at = timezone.now()
     run.save()
-    log.info("sync %s (%s%s): %s", run.pk, run.trigger, ", dry run" if dry_run else "", summary)
+    log.info("sync %s (%s%s): %s", run.pk, run.trigger, ", dry run" if scope.dry_run else "", summary)
     return {
-        "success": not report.errors,
-        "dry_run": dry_run,
-        "summary": summary,
-        "conflicts": len(report.conflicts),
-        "actions": report.actions,
+        "success": not tally.errors,
+        "dry_run": scope.dry_run,
+        "summary": summary,  # "deleted" counts the bookings the run cancelled (the seed's name)
+        "conflicts": len(plan.conflicts),
+        "actions": tally.lines,
         # Owed effects this run left to their worker: held by another one, or waiting out a backoff.
-        "in_progress": report.in_progress,
-        "error_details": report.errors,
+        "in_progress": tally.in_progress,
+        "error_details": tally.errors,
     }

@@ -23,11 +23,12 @@ SETTLE = timedelta(minutes=10)
 _CHUNK = 500  # ids per IN (...) query: SQLite caps the parameters of one statement
 
 
-def snapshot_to_json(snapshot: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in snapshot.items()}
+def base_to_json(base: Mapping[str, Any]) -> dict[str, Any]:
+    """A base as the ledger stores it (JSON: times as ISO text)."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in base.items()}
 
 
-def snapshot_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def base_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if data is None:
         return None
     out = dict(data)
@@ -40,12 +41,12 @@ def snapshot_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def link_of(booking: Booking, link: BookingLink | None) -> Link:
     return Link(
         booking_id=str(booking.pk),
-        local=local_record(booking),
-        local_edited_at=booking.updated_at,
+        booking=local_record(booking),
+        booking_edited_at=booking.updated_at,
         notion_id=link.notion_page_id if link else "",
-        notion_base=snapshot_from_json(link.notion_snapshot) if link else None,
+        notion_base=base_from_json(link.notion_base) if link else None,
         calendar_id=link.calendar_event_id if link else "",
-        calendar_base=snapshot_from_json(link.calendar_snapshot) if link else None,
+        calendar_base=base_from_json(link.calendar_base) if link else None,
     )
 
 
@@ -129,24 +130,24 @@ def mark_local_sweep(started_at: datetime) -> None:
     SyncState.put(LOCAL_SWEEP, started_at.isoformat())
 
 
-def remember(side: str, booking_id: str, external_id: str, snapshot: Mapping[str, Any]) -> None:
-    """Record that ``side`` shows ``snapshot`` for the booking (the base of the next three-way merge)."""
+def remember(side: str, booking_id: str, external_id: str, base: Mapping[str, Any]) -> None:
+    """Record that ``side`` shows ``base`` for the booking (the base of the next three-way merge)."""
     link, _ = BookingLink.objects.get_or_create(booking_id=booking_id)
     if side == NOTION:
         link.notion_page_id = external_id or link.notion_page_id
-        link.notion_snapshot = snapshot_to_json(snapshot)
+        link.notion_base = base_to_json(base)
     else:
         link.calendar_event_id = external_id or link.calendar_event_id
-        link.calendar_snapshot = snapshot_to_json(snapshot)
+        link.calendar_base = base_to_json(base)
     link.save()
 
 
 def remember_written(side: str, booking: Booking) -> dict[str, Any]:
     """After a push: the side now shows the booking exactly as booksync holds it."""
-    snapshot = snapshot_to_json(project(side, local_record(booking)))
-    field = "notion_snapshot" if side == NOTION else "calendar_snapshot"
-    BookingLink.objects.filter(booking=booking).update(**{field: snapshot})
-    return snapshot
+    base = base_to_json(project(side, local_record(booking)))
+    field = "notion_base" if side == NOTION else "calendar_base"
+    BookingLink.objects.filter(booking=booking).update(**{field: base})
+    return base
 
 
 __all__ = ["CALENDAR", "NOTION", "link_of", "links_for_incremental", "load_links", "load_links_for_records",

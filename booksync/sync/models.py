@@ -18,9 +18,9 @@ class BookingLink(models.Model):
     calendar_generation = models.PositiveIntegerField(default=0)
     calendar_etag = models.CharField(max_length=255, blank=True)
     calendar_written_hash = models.CharField(max_length=64, blank=True)
-    # What each side and booksync last agreed on (the planner's "base" snapshot), JSON-encoded.
-    notion_snapshot = models.JSONField(null=True, blank=True)
-    calendar_snapshot = models.JSONField(null=True, blank=True)
+    # What each side and booksync last agreed on (the three-way merge's base), JSON-encoded.
+    notion_base = models.JSONField(null=True, blank=True)
+    calendar_base = models.JSONField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)  # "changed since" (incremental syncs)
 

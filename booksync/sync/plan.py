@@ -1,9 +1,9 @@
-"""Reconciliation planning: three snapshots in, a list of actions out. Pure: no Django, no I/O.
+"""Reconciliation planning: three versions of a booking in, a list of actions out. Pure: no Django, no I/O.
 
 For every record a side reports as changed, the planner compares three
 versions of the booking field by field:
 
-- ``base``: what that side and booksync last agreed on (the link ledger's snapshot),
+- ``base``: what that side and booksync last agreed on (kept by the link ledger),
 - ``local``: the booking as booksync holds it now,
 - ``remote``: the record as the side holds it now.
 
@@ -63,8 +63,8 @@ class Link:
     """One booking as the ledger knows it: its current state and what each side last agreed to."""
 
     booking_id: str
-    local: RemoteBooking
-    local_edited_at: datetime | None = None
+    booking: RemoteBooking  # the booking as booksync holds it, in a record's shape
+    booking_edited_at: datetime | None = None
     notion_id: str = ""
     notion_base: Mapping[str, Any] | None = None
     calendar_id: str = ""
@@ -79,19 +79,19 @@ class Link:
 
 # --- actions ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class UpdateLocal:
+class UpdateBooking:
     """Apply a side's changes to the booking (which then owes pushes and emails to the others)."""
 
     booking_id: str
-    origin: str
+    side: str
     changes: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
-class CreateLocal:
-    """A record made by a person on ``origin`` becomes a booking (or a block, for calendars)."""
+class ImportRecord:
+    """A record made by a person on ``side`` becomes a booking (or a block, for calendars)."""
 
-    origin: str
+    side: str
     record: RemoteBooking
     as_block: bool = False
 
@@ -106,16 +106,18 @@ class Push:
 
 @dataclass(frozen=True)
 class Remember:
-    """Record in the ledger that ``side`` and booksync agree on ``snapshot``."""
+    """Record in the ledger that ``side`` and booksync agree on ``base``."""
 
     side: str
     booking_id: str
     external_id: str
-    snapshot: Mapping[str, Any]
+    base: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class Problem:
+    """A record booksync cannot read as a booking: reported to the studio (on the Notion page too)."""
+
     side: str
     external_id: str
     message: str
@@ -143,7 +145,7 @@ class Conflict:
         return sorted(party for party in self.values if party != self.winner)
 
 
-Action = UpdateLocal | CreateLocal | Push | Remember | Problem
+Action = UpdateBooking | ImportRecord | Push | Remember | Problem
 
 
 @dataclass
@@ -222,7 +224,7 @@ class _View:
 
 
 def _view(side: str, link: Link, record: RemoteBooking) -> _View:
-    local = project(side, link.local)
+    local = project(side, link.booking)
     remote = project(side, record)
     base = dict(link.base(side) or local)  # no agreed state yet: count the side's differences as its edits
     if side == CALENDAR and not remote["present"]:
@@ -235,28 +237,13 @@ def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) ->
     """Plan one booking against every side that reported it changed, all at once."""
     views = {side: _view(side, link, record) for side, record in records.items()}
     edited = {side: view.record.edited_at for side, view in views.items()}
-    edited[LOCAL] = link.local_edited_at
+    edited[LOCAL] = link.booking_edited_at
     incoming: dict[str, dict[str, Any]] = {side: {} for side in views}
-    groups = list(dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side)))
+    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side))
     for group in groups:
-        values: dict[str, tuple] = {}
-        local_changed = False
-        carriers = [view for side, view in views.items() if all(name in view.remote for name in group)]
-        ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
-        for side in (NOTION, CALENDAR):
-            view = views.get(side)
-            if view is None or view not in carriers:
-                continue
-            theirs = tuple(view.remote[name] for name in group)
-            agreed = tuple(view.base.get(name) for name in group)
-            if theirs in (ours, agreed):
-                continue  # the side did not change it, or already agrees with us
-            values[side] = theirs
-            local_changed |= ours != agreed  # booksync changed it too since this side last agreed
+        values = _changed_values(group, views)
         if not values:
             continue
-        if local_changed:
-            values[LOCAL] = ours
         if len(set(values.values())) == 1:
             winner = next(side for side in (NOTION, CALENDAR) if side in values)
         else:
@@ -265,28 +252,52 @@ def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) ->
                                            {party: edited.get(party) for party in values}, winner))
         if winner != LOCAL:
             incoming[winner].update(zip(group, values[winner], strict=True))
-    merged = dict(project(NOTION, link.local))
-    for side in (NOTION, CALENDAR):
-        changes = incoming.get(side)
-        if not changes:
-            continue
-        if side == CALENDAR and "present" in changes:
-            # A deleted event cancels the booking (its times no longer matter); a restored
-            # event does not revive a cancelled booking: the push below removes it again.
-            changes = {"present": False} if changes["present"] is False else {
-                k: v for k, v in changes.items() if k != "present"}
-            incoming[side] = changes
-        if changes:
-            booking_changes = _booking_changes(side, changes)
-            merged.update(booking_changes)
-            plan.actions.append(UpdateLocal(link.booking_id, side, booking_changes))
+    merged = _take_incoming(link, incoming, plan)
     for side, view in views.items():
-        wanted = _wanted(side, merged)
-        if not _same(side, wanted, view.remote):
+        if not _same(side, _wanted(side, merged), view.remote):
             plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
         # else: an echo of our own write, already remembered
+
+
+def _changed_values(group: tuple[str, ...], views: Mapping[str, _View]) -> dict[str, tuple]:
+    """Each party's value of ``group`` where it changed since it last agreed: the sides that
+    changed it, and booksync (``LOCAL``) too when it changed it since one of those sides agreed."""
+    values: dict[str, tuple] = {}
+    local_changed = False
+    carriers = [view for view in views.values() if all(name in view.remote for name in group)]
+    ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
+    for side in (NOTION, CALENDAR):
+        view = views.get(side)
+        if view is None or view not in carriers:
+            continue
+        theirs = tuple(view.remote[name] for name in group)
+        agreed = tuple(view.base.get(name) for name in group)
+        if theirs in (ours, agreed):
+            continue  # the side did not change it, or already agrees with us
+        values[side] = theirs
+        local_changed |= ours != agreed  # booksync changed it too since this side last agreed
+    if values and local_changed:
+        values[LOCAL] = ours
+    return values
+
+
+def _take_incoming(link: Link, incoming: Mapping[str, dict[str, Any]], plan: Plan) -> dict[str, Any]:
+    """Plan the winning sides' changes into the booking; the booking as it will then be."""
+    merged = dict(project(NOTION, link.booking))
+    for side in (NOTION, CALENDAR):
+        changes = incoming.get(side)
+        if changes and side == CALENDAR and "present" in changes:
+            # A deleted event cancels the booking (its times no longer matter); a restored
+            # event does not revive a cancelled booking: the push below removes it again.
+            changes = {"present": False} if changes["present"] is False else {
+                k: v for k, v in changes.items() if k != "present"}
+        if changes:
+            booking_changes = _booking_changes(side, changes)
+            merged.update(booking_changes)
+            plan.actions.append(UpdateBooking(link.booking_id, side, booking_changes))
+    return merged
 
 
 def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,13 +324,13 @@ def _new_record(side: str, record: RemoteBooking, settings: Settings, plan: Plan
     if side == NOTION:
         if record.deleted:
             return  # a page trashed before we ever saw it
-        plan.actions.append(CreateLocal(NOTION, record))
+        plan.actions.append(ImportRecord(NOTION, record))
         return
     if record.deleted or record.transparent or record.booking_id:
         # Cancelled or "free" events take no time; an event carrying a booking id we do not
         # know belongs to another installation (or a booking deleted from our database).
         return
-    plan.actions.append(CreateLocal(CALENDAR, record, as_block=settings.calendar_import == "block"))
+    plan.actions.append(ImportRecord(CALENDAR, record, as_block=settings.calendar_import == "block"))
 
 
 def plan_changes(
@@ -373,9 +384,8 @@ def plan_local(links: Iterable[Link], sides: Iterable[str]) -> Plan:
     plan = Plan()
     sides = tuple(sides)
     for link in links:
-        local = link.local
         for side in sides:
-            wanted = project(side, local)
+            wanted = project(side, link.booking)
             if side == CALENDAR and not link.calendar_id and not wanted["present"]:
                 continue  # a cancelled booking that never had an event needs none
             if not link.external_id(side) or dict(link.base(side) or {}) != wanted:

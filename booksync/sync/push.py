@@ -19,7 +19,7 @@ from booksync.outbox.effects import ensure_push
 from .ledger import remember_written
 from .models import BookingLink
 from .plan import CALENDAR, NOTION
-from .snapshot import calendar_fingerprint, notion_fingerprint
+from .snapshot import fingerprint
 
 
 def _fresh(message) -> tuple[Booking, BookingLink] | None:
@@ -39,7 +39,7 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
 
 def _notion_hash(booking: Booking, link: BookingLink) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write.
-    return hashlib.sha256(f"{notion_fingerprint(booking)}:{link.calendar_event_id}".encode()).hexdigest()
+    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}".encode()).hexdigest()
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -62,8 +62,8 @@ def push_to_notion(message) -> str | None:
         booking, link = found
         wanted = _notion_hash(booking, link)
         if link.notion_page_id and link.notion_written_hash == wanted:
-            # Notion already shows exactly this. The snapshot is refreshed too: a process killed
-            # between writing the hash and the snapshot would otherwise leave the planner owing
+            # Notion already shows exactly this. The base is refreshed too: a process killed
+            # between writing the hash and the base would otherwise leave the planner owing
             # a push that this early return never settles, on every sync.
             remember_written(NOTION, booking)
             return link.notion_page_id
@@ -88,9 +88,9 @@ def push_to_calendar(message) -> str | None:
     if found is None:
         return None
     booking, link = found
-    wanted = calendar_fingerprint(booking)
+    wanted = fingerprint(CALENDAR, booking)
     if link.calendar_written_hash == wanted and link.calendar_event_id:
-        remember_written(CALENDAR, booking)  # see push_to_notion: settles a snapshot a crash left behind
+        remember_written(CALENDAR, booking)  # see push_to_notion: settles a base a crash left behind
         return link.calendar_event_id
     store = calendar_store()
     view = booking_view(booking)

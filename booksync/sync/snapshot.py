@@ -1,9 +1,15 @@
-"""Our own booking seen through the same lens as an outside record, so the two can be compared."""
+"""Our own booking seen through the same lens as a side's record, so the two can be compared.
+
+The planner compares ``local_record`` with what a side reports; a push compares
+``fingerprint`` with the hash it last wrote, and skips a write that changes nothing.
+"""
 
 from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
 from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, RemoteBooking
+
+from .plan import NOTION
 
 
 def local_record(booking) -> RemoteBooking:
@@ -24,14 +30,15 @@ def local_record(booking) -> RemoteBooking:
     )
 
 
-def notion_fingerprint(booking) -> str:
-    """What a Notion page written for ``booking`` hashes to (a page is never deleted, only Cancelled)."""
-    return local_record(booking).fingerprint(NOTION_FIELDS)
+def fingerprint(side: str, booking) -> str:
+    """The fingerprint of what ``side`` shows of ``booking`` once a push has written it.
 
-
-def calendar_fingerprint(booking) -> str:
-    """What the calendar holds of ``booking``: its time, or nothing once it stops taking time."""
+    Notion: every field (a page is never deleted, only Cancelled). The calendar: the booking's
+    time, or nothing once it stops taking time. A push compares it with the written hash.
+    """
     record = local_record(booking)
+    if side == NOTION:
+        return record.fingerprint(NOTION_FIELDS)
     if booking.status == "cancelled":
         record = RemoteBooking(external_id=record.external_id, start=booking.start, end=booking.end, deleted=True)
     return record.fingerprint(CALENDAR_FIELDS)

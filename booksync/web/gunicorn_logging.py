@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from gunicorn.glogging import Logger
 
-from booksync.config import env
+from booksync.config import read
 from booksync.redaction import RedactingFilter
 
 
 class RedactingLogger(Logger):
     def setup(self, cfg) -> None:
         super().setup(cfg)
-        redacting = RedactingFilter(escape=env("LOG_FORMAT", "text") != "json")
+        redacting = RedactingFilter(escape=read("LOG_FORMAT") != "json")
         for log in (self.error_log, self.access_log):
             log.addFilter(redacting)

@@ -164,12 +164,14 @@ class CancelIn(Schema):
 
 
 class SyncSummary(Schema):
-    total: int
-    created: int
-    updated: int
-    deleted: int
-    skipped: int
-    errors: int
+    """What one sync run did (the seed's keys). Each booking counts once, when its change reached the other side."""
+
+    total: int = Field(description="Bookings the run looked at.")
+    created: int = Field(description="Bookings new to a side: imported from one, or first written to one.")
+    updated: int = Field(description="Bookings changed on a side or in booksync.")
+    deleted: int = Field(description="Bookings cancelled (the seed's name: a booking is cancelled, never deleted).")
+    skipped: int = Field(description="Bookings the run left alone (already in agreement).")
+    errors: int = Field(description="Records or deliveries that failed; see error_details.")
 
 
 class SyncOut(Schema):

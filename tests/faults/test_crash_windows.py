@@ -16,7 +16,7 @@ import pytest
 
 from booksync.bookings.models import Booking
 from booksync.outbox.delivery import deliver_due
-from booksync.sync import engine, lock
+from booksync.sync import apply, lock
 from booksync.sync.engine import run_sync
 from tests.conftest import london
 from tests.faults.invariants import calendar_problems, notion_problems
@@ -47,7 +47,7 @@ def _made_in_calendar(emu, notion_db, gcal, monday) -> str:
 @pytest.mark.parametrize("make_record", [_made_in_notion, _made_in_calendar], ids=["notion", "calendar"])
 def test_import_dies_before_the_link_is_written(world, emu, notion_db, gcal, monday, monkeypatch, make_record):
     name = make_record(emu, notion_db, gcal, monday)
-    monkeypatch.setattr(engine, "remember", _die)
+    monkeypatch.setattr(apply, "remember", _die)
     with pytest.raises(Killed):
         run_sync(trigger="admin", full=True)
     monkeypatch.undo()
@@ -91,7 +91,7 @@ def test_push_dies_between_the_hash_and_the_snapshot(world, emu, notion_db, gcal
     deliver_due()
     run_sync(trigger="admin", full=True)
     # What a kill right after the written-hash UPDATE leaves: the snapshot of an older state.
-    BookingLink.objects.filter(booking=booking).update(**{f"{side}_snapshot": {}})
+    BookingLink.objects.filter(booking=booking).update(**{f"{side}_base": {}})
     run_sync(trigger="admin", full=True)
     again = run_sync(trigger="admin", full=True)["summary"]
     assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)

@@ -18,7 +18,8 @@ from booksync.integrations.ports import NOTION_FIELDS
 from booksync.outbox.delivery import deliver_due
 from booksync.outbox.models import OutboxMessage, OutboxState
 from booksync.sync.models import BookingLink
-from booksync.sync.snapshot import notion_fingerprint
+from booksync.sync.plan import NOTION
+from booksync.sync.snapshot import fingerprint
 from tests.conftest import london
 
 pytestmark = pytest.mark.usefixtures("notion_settings")
@@ -112,14 +113,14 @@ def test_what_we_write_reads_back_to_the_same_fingerprint(studio, monday):
     deliver_notion()
     store = notion_bookings()
     record = store.fetch(page_of(booking))
-    assert record.fingerprint(NOTION_FIELDS) == notion_fingerprint(booking)
+    assert record.fingerprint(NOTION_FIELDS) == fingerprint(NOTION, booking)
     assert record.booking_id == str(booking.pk) and record.source == "website"
     assert not record.problem
 
     booking = cancel(reschedule(booking, london(monday, 15), actor="admin"), actor="admin")
     deliver_notion()
     record = store.fetch(page_of(booking))
-    assert record.fingerprint(NOTION_FIELDS) == notion_fingerprint(booking)
+    assert record.fingerprint(NOTION_FIELDS) == fingerprint(NOTION, booking)
 
 
 def test_a_create_whose_answer_was_lost_is_found_again_not_repeated(studio, monday, emu, notion_db):

@@ -25,7 +25,7 @@ from booksync.sync.plan import (
     NOTION,
     Link,
     Push,
-    UpdateLocal,
+    UpdateBooking,
     plan_local,
     plan_sync,
     project,
@@ -47,7 +47,7 @@ def linked_booking(hour: int) -> Link:
     start, end = slot(hour)
     local = RemoteBooking(external_id=BOOKING_ID, booking_id=BOOKING_ID, start=start, end=end, status="confirmed",
                           name="Ann", email="ann@example.com", service="Portrait")
-    return Link(BOOKING_ID, local, local_edited_at=T0 - timedelta(days=1), notion_id="page", calendar_id="event",
+    return Link(BOOKING_ID, local, booking_edited_at=T0 - timedelta(days=1), notion_id="page", calendar_id="event",
                 notion_base=project(NOTION, local), calendar_base=project(CALENDAR, local))
 
 
@@ -89,11 +89,11 @@ def test_any_pair_of_time_edits_has_the_documented_winner_in_any_read_order(
         # One side moved, or both to the same time: no conflict; Notion's record carries it if it moved.
         winner = NOTION if NOTION in moved else CALENDAR if moved else None
     final_hour = {NOTION: notion_hour, CALENDAR: calendar_hour, None: base_hour}[winner]
-    updates = plan.of(UpdateLocal)
+    updates = plan.of(UpdateBooking)
     if winner is None:
         assert updates == []
     else:
-        assert updates == [UpdateLocal(BOOKING_ID, winner, {"start": slot(final_hour)[0], "end": slot(final_hour)[1]})]
+        assert updates == [UpdateBooking(BOOKING_ID, winner, {"start": slot(final_hour)[0], "end": slot(final_hour)[1]})]
     # The side that does not show the final time is corrected; the one that does is not written.
     pushed = {push.side for push in plan.of(Push)}
     assert pushed == {side for side, hour in ((NOTION, notion_hour), (CALENDAR, calendar_hour)) if hour != final_hour}
@@ -110,9 +110,9 @@ def test_edits_of_different_fields_both_apply_without_a_conflict(notion_at, cale
                           edited_at=calendar_at)
     plan = plan_sync({CALENDAR: [event], NOTION: [page]}, [link])
     assert plan.conflicts == []
-    assert sorted(plan.of(UpdateLocal), key=lambda u: u.origin) == [
-        UpdateLocal(BOOKING_ID, CALENDAR, {"start": slot(4)[0], "end": slot(4)[1]}),
-        UpdateLocal(BOOKING_ID, NOTION, {"name": rename})]
+    assert sorted(plan.of(UpdateBooking), key=lambda u: u.side) == [
+        UpdateBooking(BOOKING_ID, CALENDAR, {"start": slot(4)[0], "end": slot(4)[1]}),
+        UpdateBooking(BOOKING_ID, NOTION, {"name": rename})]
     assert {push.side for push in plan.of(Push)} == {NOTION}  # the page still shows the old time
 
 

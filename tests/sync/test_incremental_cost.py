@@ -16,7 +16,7 @@ from booksync.bookings.models import Booking, BookingStatus, Service
 from booksync.outbox.delivery import deliver_due
 from booksync.sync import engine
 from booksync.sync.engine import run_sync
-from booksync.sync.ledger import LOCAL_SWEEP, SETTLE, snapshot_to_json
+from booksync.sync.ledger import LOCAL_SWEEP, SETTLE, base_to_json
 from booksync.sync.models import BookingLink, SyncState
 from booksync.sync.plan import CALENDAR, NOTION, project
 from booksync.sync.snapshot import local_record
@@ -61,8 +61,8 @@ def old_bookings(count: int, first_day) -> list[Booking]:
     Booking.objects.bulk_create(bookings)
     BookingLink.objects.bulk_create(
         BookingLink(booking=b, notion_page_id=f"page-{uuid.uuid4()}", calendar_event_id=f"event{uuid.uuid4().hex}",
-                    notion_snapshot=snapshot_to_json(project(NOTION, local_record(b))),
-                    calendar_snapshot=snapshot_to_json(project(CALENDAR, local_record(b))))
+                    notion_base=base_to_json(project(NOTION, local_record(b))),
+                    calendar_base=base_to_json(project(CALENDAR, local_record(b))))
         for b in bookings)
     day_ago = timezone.now() - timedelta(days=1)
     Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(updated_at=day_ago)

@@ -19,13 +19,13 @@ from booksync.integrations.ports import RemoteBooking
 from booksync.sync.plan import (
     CALENDAR,
     NOTION,
-    CreateLocal,
+    ImportRecord,
     Link,
     Problem,
     Push,
     Remember,
     Settings,
-    UpdateLocal,
+    UpdateBooking,
     plan_changes,
     plan_local,
     project,
@@ -60,7 +60,7 @@ class World:
         out = []
         for bid in self.local:
             led = self.ledger.get(bid, {})
-            out.append(Link(bid, self.local_record(bid), local_edited_at=_ts(self.local_edited.get(bid, 0)),
+            out.append(Link(bid, self.local_record(bid), booking_edited_at=_ts(self.local_edited.get(bid, 0)),
                             notion_id=led.get("notion_id", ""), notion_base=led.get("notion_base"),
                             calendar_id=led.get("calendar_id", ""), calendar_base=led.get("calendar_base")))
         return out
@@ -120,25 +120,25 @@ class World:
         plan = self.plan()
         self.changed = {NOTION: set(), CALENDAR: set()}
         for action in plan.actions:
-            if isinstance(action, UpdateLocal):
+            if isinstance(action, UpdateBooking):
                 changes = dict(action.changes)
                 self.local[action.booking_id].update(changes)
                 self.local_edited[action.booking_id] = next(self.clock)
-                self.owed |= {(s, action.booking_id) for s in (NOTION, CALENDAR) if s != action.origin}
-            elif isinstance(action, CreateLocal):
+                self.owed |= {(s, action.booking_id) for s in (NOTION, CALENDAR) if s != action.side}
+            elif isinstance(action, ImportRecord):
                 r = action.record
                 bid = f"b{next(self.ids)}"
                 self.local[bid] = {"start": r.start, "end": r.end, "status": r.status or "confirmed",
                                    "name": r.name, "email": r.email, "service": r.service}
                 self.local_edited[bid] = next(self.clock)
                 led = self.ledger.setdefault(bid, {})
-                led[f"{action.origin}_id"] = r.external_id
-                led[f"{action.origin}_base"] = project(action.origin, r)
-                self.owed |= {(NOTION, bid), (CALENDAR, bid)} if action.origin == NOTION else {(NOTION, bid)}
+                led[f"{action.side}_id"] = r.external_id
+                led[f"{action.side}_base"] = project(action.side, r)
+                self.owed |= {(NOTION, bid), (CALENDAR, bid)} if action.side == NOTION else {(NOTION, bid)}
             elif isinstance(action, Remember):
                 led = self.ledger.setdefault(action.booking_id, {})
                 led[f"{action.side}_id"] = action.external_id
-                led[f"{action.side}_base"] = dict(action.snapshot)
+                led[f"{action.side}_base"] = dict(action.base)
             elif isinstance(action, Push):
                 self.owed.add((action.side, action.booking_id))
             elif isinstance(action, Problem):
@@ -198,7 +198,7 @@ def _ts(tick: int) -> datetime:
 
 
 def writes(plan) -> list:
-    return [a for a in plan.actions if isinstance(a, UpdateLocal | CreateLocal | Push)]
+    return [a for a in plan.actions if isinstance(a, UpdateBooking | ImportRecord | Push)]
 
 
 # --- examples ------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_notion_edit_of_time_flows_to_local_and_calendar():
     page = world.ledger[bid]["notion_id"]
     world.human(NOTION, page, start=at(3), end=at(4))
     plan = world.sync()
-    assert [type(a) for a in writes(plan)] == [UpdateLocal]
+    assert [type(a) for a in writes(plan)] == [UpdateBooking]
     assert world.local[bid]["start"] == at(3)
     assert world.agrees() == []
 
@@ -245,7 +245,7 @@ def test_new_page_and_new_event_become_bookings():
     world.human_new(NOTION, 1, "walk-in")
     world.human_new(CALENDAR, 5, "dentist")
     plan = world.sync()
-    assert len(plan.of(CreateLocal)) == 2
+    assert len(plan.of(ImportRecord)) == 2
     assert len(world.local) == 2
     world.sync()
     assert world.agrees() == []
@@ -279,7 +279,7 @@ def test_conflicting_edits_newer_wins_and_notion_wins_ties():
     plan = world.sync()
     assert plan.conflicts and plan.conflicts[0].winner == NOTION
     assert world.local[bid]["name"] == "notion-name"
-    link = Link(bid, replace(world.local_record(bid), name="x"), local_edited_at=None, notion_id=page,
+    link = Link(bid, replace(world.local_record(bid), name="x"), booking_edited_at=None, notion_id=page,
                 notion_base=project(NOTION, world.local_record(bid)))
     tie = plan_changes(NOTION, [replace(world.record(NOTION, page), name="y", edited_at=None)], [link])
     assert tie.conflicts[0].winner == NOTION

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("bookings", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("sync", "0010_outboxapp_move_outbox_audit"),
+        ("sync", "0011_outboxapp_move_outbox_audit"),
     ]
 
     operations = [

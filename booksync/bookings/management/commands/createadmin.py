@@ -16,7 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from booksync.config import env
+from booksync.config import read
 
 
 def _ask(prompt: str, *, secret: bool = False) -> str:
@@ -48,9 +48,9 @@ class Command(BaseCommand):
     help = "Create (or reset) an admin login for the studio, from BOOKSYNC_ADMIN_* variables or prompts."
 
     def handle(self, *args, **options):
-        username = env("BOOKSYNC_ADMIN_USERNAME") or _ask("Username: ")
-        email = env("BOOKSYNC_ADMIN_EMAIL") if env("BOOKSYNC_ADMIN_USERNAME") else _ask("Email (optional): ")
-        password = env("BOOKSYNC_ADMIN_PASSWORD")
+        username = read("BOOKSYNC_ADMIN_USERNAME") or _ask("Username: ")
+        email = read("BOOKSYNC_ADMIN_EMAIL") if read("BOOKSYNC_ADMIN_USERNAME") else _ask("Email (optional): ")
+        password = read("BOOKSYNC_ADMIN_PASSWORD")
         if not password:
             password = _ask("Password: ", secret=True)
             if _ask("Password again: ", secret=True) != password:

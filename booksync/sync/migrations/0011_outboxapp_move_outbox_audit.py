@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sync", "0009_perf_link_updated_at_index"),
+        ("sync", "0010_engine_link_base_fields"),
     ]
 
     operations = [

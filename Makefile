@@ -39,7 +39,7 @@ messages: install
 lint: install-test
 	$(VENV)/bin/ruff check .
 
-## make arch: layer and type figures (scripts/arch_report.py), then today's import contracts (not yet in `make test`)
+## make arch: layer and type figures (scripts/arch_report.py) and the import contracts (`make test` runs both checks too)
 arch: install-test
 	bash scripts/system-deps.sh
 	$(VENV)/bin/python scripts/arch_report.py --pyright

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole suite: lint, every test on SQLite, then the database-specific tests again on PostgreSQL.
+# The whole suite: lint, import contracts, types, every test on SQLite, then the database-specific
+# tests again on PostgreSQL.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 py=.venv/bin
@@ -7,6 +8,12 @@ status=0
 
 echo "== ruff"
 $py/ruff check . || status=1
+
+echo "== import contracts (import-linter: the layers import one way, adapters never see the core)"
+$py/lint-imports --no-logo || status=1
+
+echo "== types (pyright over the pure core, the ports and the adapters)"
+$py/pyright || status=1
 
 echo "== tests on SQLite"
 env -u DATABASE_URL $py/pytest -q "$@" || status=1

@@ -30,6 +30,7 @@ from .ports import (
     PreconditionFailed,
     RateLimited,
     TransientError,
+    retry_after_seconds,
 )
 
 log = logging.getLogger("booksync.google")
@@ -66,10 +67,8 @@ def error_reason(exc: Any) -> str:
 
 
 def _retry_after(exc: Any) -> float | None:
-    try:
-        return max(float(exc.resp.get("retry-after")), 0.0)
-    except (TypeError, ValueError, AttributeError):
-        return None
+    response = getattr(exc, "resp", None)
+    return retry_after_seconds(response.get("retry-after") if response is not None else None)
 
 
 def google_error(exc: Any, what: str) -> IntegrationError:

@@ -33,6 +33,7 @@ from .ports import (
     PermanentError,
     RateLimited,
     TransientError,
+    retry_after_seconds,
 )
 
 
@@ -178,11 +179,7 @@ def _api_error(exc: AnymailAPIError) -> IntegrationError:
 
 
 def _retry_after(exc: AnymailAPIError) -> float | None:
-    value = getattr(exc.response, "headers", {}).get("Retry-After")
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
+    return retry_after_seconds(getattr(exc.response, "headers", {}).get("Retry-After"))
 
 
 def _provider_reason(exc: AnymailAPIError) -> str:

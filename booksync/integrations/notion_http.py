@@ -32,6 +32,7 @@ from .ports import (
     PreconditionFailed,
     RateLimited,
     TransientError,
+    retry_after_seconds,
 )
 
 log = logging.getLogger("booksync.notion")
@@ -57,10 +58,8 @@ def shared_bucket() -> SharedBucket | DatabaseBucket:
 
 
 def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(float(response.headers.get("retry-after", "1")), 0.0)
-    except ValueError:
-        return 1.0
+    wait = retry_after_seconds(response.headers.get("retry-after"))
+    return 1.0 if wait is None else wait
 
 
 def make_client(bucket: SharedBucket | DatabaseBucket | None = None) -> Client:
@@ -91,10 +90,8 @@ def make_client(bucket: SharedBucket | DatabaseBucket | None = None) -> Client:
 
 
 def _header_retry_after(exc: HTTPResponseError) -> float | None:
-    try:
-        return max(float(exc.headers.get("retry-after")), 0.0)
-    except (TypeError, ValueError, AttributeError):
-        return None
+    headers = getattr(exc, "headers", None)
+    return retry_after_seconds(headers.get("retry-after") if headers is not None else None)
 
 
 def translate(exc: HTTPResponseError, what: str) -> IntegrationError:

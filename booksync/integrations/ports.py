@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from booksync.scheduling import Interval
@@ -239,6 +240,28 @@ class RateLimited(TransientError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds
+
+
+def retry_after_seconds(header: object, *, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header's wait in seconds, or None when it is missing or unreadable.
+
+    The header is either a number of seconds or an HTTP date (RFC 9110, section 10.2.3); every
+    adapter reads it here so the providers' 429s and 503s are honoured alike.
+    """
+    if header is None:
+        return None
+    text = str(header).strip()
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 class PreconditionFailed(IntegrationError):

@@ -125,7 +125,9 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
         if cancelled:
             change, detail = "cancelled", {"by": by, "reason": booking.cancel_reason}
         elif time_changed and booking.is_active:
-            change, detail = "rescheduled", {"by": by, "from": previous[0].isoformat(), "to": start.isoformat()}
+            # from/from_end as services.apply_change records them: the update email says "was … now …".
+            change, detail = "rescheduled", {"by": by, "from": previous[0].isoformat(),
+                                             "from_end": previous[1].isoformat(), "to": start.isoformat()}
         elif customer_visible:
             change, detail = "updated", {"by": by}
         else:

@@ -155,3 +155,15 @@ def test_bulk_cancel_emails_each_customer(studio, monday, staff_client, settings
 def test_bookings_cannot_be_deleted_in_the_admin(studio, monday, staff_client):
     booking = website_booking(monday, 10)
     assert staff_client.get(f"/admin/bookings/booking/{booking.pk}/delete/").status_code == 403
+
+
+def test_a_studio_move_tells_the_customer_the_old_time(studio, monday):
+    """A move in the admin or the diary owes the same "was … now …" update email as one from Notion."""
+    from booksync.bookings import studio_edits
+    from booksync.bookings.emails import previous_time
+
+    booking = studio_edits.add_booking(studio_edits.StudioBooking(
+        start=london(monday, 11), end=london(monday, 12), name="Pat Phone", email="pat@example.com"), by="owner")
+    studio_edits.move_booking(booking.pk, london(monday, 15), by="owner")
+    update = OutboxMessage.objects.get(booking=booking, topic="email", action="update")
+    assert previous_time(update.payload) == (london(monday, 11), london(monday, 12))

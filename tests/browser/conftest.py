@@ -85,11 +85,12 @@ def site(live_server, settings, outbox):
 
 @pytest.fixture
 def open_page(chromium):
-    """``open_page(url, timezone_id=..., width=...)``: a page in a fresh browser context (own cookies)."""
+    """``open_page(url, locale=..., timezone_id=..., width=...)``: a page in a fresh browser context (own cookies)."""
     contexts = []
 
-    def opener(url: str, *, timezone_id: str = "Europe/London", width: int = 1280, javascript: bool = True):
-        context = chromium.new_context(locale="en-GB", timezone_id=timezone_id, java_script_enabled=javascript,
+    def opener(url: str, *, locale: str = "en-GB", timezone_id: str = "Europe/London", width: int = 1280,
+               javascript: bool = True):
+        context = chromium.new_context(locale=locale, timezone_id=timezone_id, java_script_enabled=javascript,
                                        viewport={"width": width, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -25,24 +25,6 @@ LANGUAGES = [code for code, _name in django_settings.LANGUAGES]
 BROWSER_LOCALE = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
 
 
-@pytest.fixture
-def browse(chromium):
-    """``browse(url, locale=...)``: a page in a fresh context whose browser speaks ``locale``."""
-    contexts = []
-
-    def opener(url: str, *, locale: str = "en-GB", width: int = 1280, timezone_id: str = "Europe/London"):
-        context = chromium.new_context(locale=locale, timezone_id=timezone_id, viewport={"width": width, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        return page
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
 def _month_ready(page):
     page.locator("#month .day.has-slots").first.wait_for()
 
@@ -51,8 +33,8 @@ def _slot(page, start):
     return page.locator(".slot", has=page.locator(f'input[name="start"][value="{slot_value(start)}"]'))
 
 
-def test_a_german_browser_gets_german_pages_and_a_german_confirmation(site, studio, monday, browse, outbox):
-    page = browse(f"{site}/book/portrait/?date={monday}", locale="de-DE")
+def test_a_german_browser_gets_german_pages_and_a_german_confirmation(site, studio, monday, open_page, outbox):
+    page = open_page(f"{site}/book/portrait/?date={monday}", locale="de-DE")
     assert page.evaluate("navigator.language") == "de-DE"
     _month_ready(page)
     assert page.locator("html").get_attribute("lang") == "de"
@@ -81,8 +63,8 @@ def test_a_german_browser_gets_german_pages_and_a_german_confirmation(site, stud
     assert outbox.deliver()[-1]["Subject"].strip().startswith("Ihre Buchung ist storniert: ")
 
 
-def test_switching_to_french_keeps_the_chosen_slot(site, studio, monday, browse):
-    page = browse(f"{site}/book/portrait/?date={monday}", locale="en-GB")
+def test_switching_to_french_keeps_the_chosen_slot(site, studio, monday, open_page):
+    page = open_page(f"{site}/book/portrait/?date={monday}", locale="en-GB")
     _month_ready(page)
     tuesday = monday + timedelta(days=1)
     cell = page.locator(f'#month .day[data-date="{tuesday}"]')
@@ -106,8 +88,8 @@ def test_switching_to_french_keeps_the_chosen_slot(site, studio, monday, browse)
 
 @pytest.mark.parametrize(("locale", "twelve_hour", "first_weekday"),
                          [("en-US", True, "Sun"), ("en-GB", False, "Mon"), ("de-DE", False, "Mo")])
-def test_times_follow_the_browsers_locale(site, studio, monday, browse, locale, twelve_hour, first_weekday):
-    page = browse(f"{site}/book/portrait/?date={monday}", locale=locale)
+def test_times_follow_the_browsers_locale(site, studio, monday, open_page, locale, twelve_hour, first_weekday):
+    page = open_page(f"{site}/book/portrait/?date={monday}", locale=locale)
     _month_ready(page)
     times = page.locator(".slot-time").all_inner_texts()
     assert times, "no slots shown"
@@ -148,10 +130,10 @@ def _customer_pages(site, studio, monday) -> dict[str, str]:
     }
 
 
-def test_axe_finds_no_serious_violation_on_any_customer_page_in_any_language(site, studio, monday, browse):
+def test_axe_finds_no_serious_violation_on_any_customer_page_in_any_language(site, studio, monday, open_page):
     pages = _customer_pages(site, studio, monday)
     found = {}
-    page = browse(site + "/")
+    page = open_page(site + "/")
     for language in LANGUAGES:
         for name, path in pages.items():
             page.goto(f"{site}/{language}{path}")
@@ -166,17 +148,17 @@ def test_axe_finds_no_serious_violation_on_any_customer_page_in_any_language(sit
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_screenshots_of_the_booking_page_in_each_language(site, studio, monday, browse, language):
+def test_screenshots_of_the_booking_page_in_each_language(site, studio, monday, open_page, language):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (375, 1280):
-        page = browse(f"{site}/book/portrait/?date={monday}", locale=BROWSER_LOCALE[language], width=width)
+        page = open_page(f"{site}/book/portrait/?date={monday}", locale=BROWSER_LOCALE[language], width=width)
         _month_ready(page)
         assert page.locator("html").get_attribute("lang") == language
         page.screenshot(path=str(ARTIFACTS / f"book-{language}-{width}.png"), full_page=True)
 
 
-def test_the_zone_list_is_searchable_and_relabels_the_times(site, studio, monday, browse):
-    page = browse(f"{site}/book/portrait/?date={monday}", locale="en-GB")
+def test_the_zone_list_is_searchable_and_relabels_the_times(site, studio, monday, open_page):
+    page = open_page(f"{site}/book/portrait/?date={monday}", locale="en-GB")
     _month_ready(page)
     page.get_by_label("Find a time zone by city").fill("kolk")
     page.locator("#tz-count", has_text="1 time zone matches").wait_for()

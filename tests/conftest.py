@@ -61,6 +61,16 @@ def london(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Europe/London"))
 
 
+def open_starts(monday: date, count: int) -> list[datetime]:
+    """``count`` distinct hourly starts inside the demo studio's open hours, from ``monday`` on."""
+    from booksync.bookings.demo import DEMO_HOURS
+
+    starts = [london(monday + timedelta(days=day), hour) for day in sorted(DEMO_HOURS)
+              for opens, closes in DEMO_HOURS[day] for hour in range(opens, closes)]
+    assert len(starts) >= count, "the demo week has fewer open hours than asked for"
+    return starts[:count]
+
+
 @pytest.fixture
 def monday() -> date:
     return next_weekday(0)

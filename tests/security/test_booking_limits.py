@@ -17,20 +17,14 @@ from django.urls import reverse
 from booksync.bookings.models import Booking
 from booksync.outbox.models import OutboxMessage, OutboxState
 from booksync.web.picker import slot_value
-from tests.conftest import london
+from tests.conftest import london, open_starts
 
 from .conftest import ADMIN_TOKEN, booking_body, post_json
 
 pytestmark = pytest.mark.django_db
 
 
-def slots(monday, count):
-    """``count`` distinct bookable portrait starts (hourly, Monday to Friday, 9:00–16:00)."""
-    found = []
-    for day in range(5):
-        for hour in range(9, 17):
-            found.append(london(monday + timedelta(days=day), hour))
-    return found[:count]
+slots = open_starts
 
 
 def form_details(start, email="ada@example.com") -> dict:

@@ -200,6 +200,7 @@ class Bench:
     # -- part 2: 10,000 bookings on every side -------------------------------------------------
     def seed(self, count: int) -> float:
         from booksync.bookings import tokens
+        from booksync.bookings.booking_view import booking_view
         from booksync.bookings.models import Booking, BookingSource, BookingStatus, Service, Studio
         from booksync.bookings.services import blocked_interval
         from booksync.integrations.event_ids import event_id_for
@@ -253,7 +254,7 @@ class Bench:
         for offset in range(0, len(live), 1000):
             batch = self.google.new_batch(inserted)
             for booking in live[offset:offset + 1000]:
-                body = {**event_body(booking, studio), "id": event_id_for(booking.pk)}
+                body = {**event_body(booking_view(booking, studio=studio)), "id": event_id_for(booking.pk)}
                 batch.add(service_api.events().insert(calendarId="primary", body=body, sendUpdates="none"))
             batch.execute()
 
@@ -304,6 +305,7 @@ class Bench:
         from django.db import connection
         from django_q.models import Schedule
 
+        from booksync.sync.notion_handshake import open_window
         from tests.liveserver import free_port, wait_until_up
 
         # The scheduled syncs would poll with the worker's real clock against cursors written in the
@@ -311,6 +313,7 @@ class Bench:
         paused = Schedule.objects.filter(func__in=["booksync.sync.tasks.periodic_sync",
                                                    "booksync.sync.tasks.daily_sync_if_due"])
         paused.update(next_run=datetime.now(UTC) + timedelta(days=1))
+        open_window()  # as `booksync notion expect-verification` would, before the subscription is made
         connection.close()
         port = free_port()
         base = f"http://127.0.0.1:{port}"

@@ -26,6 +26,7 @@ from booksync.integrations.ports import IntegrationError
 from booksync.scheduling import StudioRules
 
 from .booking_limits import check_booking_allowed
+from .language import api_locale
 from .schemas import (
     MAX_YEAR,
     MIN_YEAR,
@@ -275,7 +276,7 @@ def create_booking(request, payload: BookingIn):
         services.BookingRequest(
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
-            customer_timezone=payload.timezone or "",
+            customer_timezone=payload.timezone or "", language=payload.language or api_locale(request),
         ),
         idempotency_key=key or None,
     )

@@ -87,6 +87,11 @@ def request_locale(request: HttpRequest) -> str:
     return locale_tag(language)
 
 
+def api_locale(request: HttpRequest) -> str:
+    """The locale an API caller's Accept-Language asks for, or "" (the studio's default) when it names none of ours."""
+    return request_locale(request) if accepted_language(request) else ""
+
+
 def switcher_links(request: HttpRequest, keep: dict | None = None) -> list[dict]:
     """One link per shipped language to this page in that language, keeping ``keep`` as query."""
     query = f"?{urlencode({k: v for k, v in (keep or {}).items() if v})}" if keep else ""

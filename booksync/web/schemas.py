@@ -5,10 +5,13 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+from django.conf import settings
+from django.utils.translation import get_supported_language_variant
 from ninja import Schema
 from pydantic import Field, field_validator
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
+from booksync.bookings.formats import locale_tag
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -81,6 +84,23 @@ class BookingIn(Schema):
     phone: str | None = Field(default=None, max_length=50)
     notes: str | None = Field(default=None, max_length=4000)
     timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(
+        default=None, max_length=35,
+        description="The customer's language for every later email (BCP 47, e.g. de-DE); one the studio ships. "
+                    "Without it, Accept-Language when it names one, else the studio's default.")
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            shipped = get_supported_language_variant(value.strip())
+        except LookupError:
+            codes = ", ".join(code for code, _name in settings.LANGUAGES)
+            raise ValueError(f"language must be one of {codes} (a region may follow, e.g. de-DE)") from None
+        # Keep the region the caller gave ("en-US": 12-hour clock) within the shipped language.
+        return locale_tag(value.strip()) if value.strip().split("-")[0].lower() == shipped else shipped
 
     @field_validator("start")
     @classmethod

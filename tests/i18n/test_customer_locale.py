@@ -193,3 +193,31 @@ def test_embed_script_names_this_site(client, settings):
     assert script["Content-Type"].startswith("text/javascript")
     assert 'var ORIGIN = "https://book.studio.example"' in body and "event.origin !== ORIGIN" in body
     assert "Réserver" in body
+
+
+# --- the API door -------------------------------------------------------------------------------
+def _api_book(client, start, headers=None, **extra):
+    import json
+
+    body = {"service": "portrait", "start": start.isoformat(), "name": "Ada", "email": "ada@example.com", **extra}
+    return client.post("/api/bookings", json.dumps(body), content_type="application/json", headers=headers or {})
+
+
+def test_an_api_booking_remembers_the_language_it_names(client, studio, monday):
+    response = _api_book(client, london(monday, 10), language="de-DE")
+    assert response.status_code == 201, response.content
+    assert Booking.objects.get(pk=response.json()["id"]).language == "de-DE"
+
+
+def test_an_api_booking_without_a_language_takes_the_callers_accept_language(client, studio, monday):
+    asked = _api_book(client, london(monday, 10), headers={"Accept-Language": "fr-CA,fr;q=0.8"})
+    unnamed = _api_book(client, london(monday, 11), headers={"Accept-Language": "ja"})
+    assert Booking.objects.get(pk=asked.json()["id"]).language == "fr-CA"
+    assert Booking.objects.get(pk=unnamed.json()["id"]).language == ""  # the studio's default at send time
+
+
+def test_an_api_booking_in_a_language_not_shipped_is_refused_and_changes_nothing(client, studio, monday):
+    response = _api_book(client, london(monday, 10), language="tlh")
+    assert response.status_code == 422
+    assert response.json()["field"] == "language" and "en, de, fr" in response.json()["message"]
+    assert not Booking.objects.exists()

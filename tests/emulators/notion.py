@@ -16,6 +16,7 @@ whose message starts with ``"emulator:"`` so a gap is never silently accepted.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -360,6 +361,11 @@ class NotionEmulator(Emulator):
         self.events: list[Event] = []
         self._cursors: dict[str, tuple[str, int]] = {}
         self._seq = 0
+        # Every (edit time, n, page id) in the order written: the index a real service would answer a
+        # "last_edited_time on_or_after" query from, instead of reading every page. Usable while the
+        # clock only moves forward (``advance``/``freeze`` can move it back: then every page is read).
+        self._edit_journal: list[tuple[datetime, int, str]] = []
+        self._edit_journal_ordered = True
         self.webhook_verification_token = webhook_verification_token
         self.subscriptions: dict[str, Subscription] = {}
         self._bucket: tuple[float, float, float, float] | None = None  # rate, burst, tokens, t
@@ -1391,6 +1397,7 @@ class NotionEmulator(Emulator):
             seq=self._seq,
         )
         self.pages[page.id] = page
+        self._journal_edit(page)
         names = [ds.props[pid].name for pid in values]
         self._record_edit(page, "created", author, author_type, names)
         return page
@@ -1430,6 +1437,7 @@ class NotionEmulator(Emulator):
         if changed:
             page.edited = self.now()
             page.edited_by = author
+            self._journal_edit(page)
         if restored:
             self._record_edit(page, "restored", author, author_type, [])
         if values and ds is not None:
@@ -1706,6 +1714,45 @@ class NotionEmulator(Emulator):
             self._cursors[next_cursor] = (scope, start + size)
         return chunk, next_cursor
 
+    def _journal_edit(self, page: _Page) -> None:
+        entry = (page.edited, len(self._edit_journal), page.id)
+        if self._edit_journal and entry < self._edit_journal[-1]:
+            self._edit_journal_ordered = False
+        self._edit_journal.append(entry)
+
+    def _edited_since(self, flt: Any) -> datetime | None:
+        """The instant a query's filter requires ``last_edited_time`` to be at or after, if it says one.
+
+        Only a top-level timestamp filter or one inside a top-level ``and`` narrows; the
+        full filter still decides which pages match.
+        """
+        if not isinstance(flt, dict):
+            return None
+        parts = flt.get("and") if isinstance(flt.get("and"), list) else [flt]
+        for part in parts:
+            if not isinstance(part, dict) or part.get("timestamp") != "last_edited_time":
+                continue
+            cond = part.get("last_edited_time")
+            if not isinstance(cond, dict) or len(cond) != 1:
+                continue
+            op, arg = next(iter(cond.items()))
+            if op in ("on_or_after", "after", "equals") and isinstance(arg, str):
+                with contextlib.suppress(NotionError):
+                    target = _parse_iso(arg, "")
+                    if isinstance(target, datetime):
+                        return _as_utc(target)
+        return None
+
+    def _query_candidates(self, ds: _DataSource, flt: Any) -> list[_Page]:
+        """The pages a query can match: from the edit journal when the filter bounds the edit time
+        (a page's edit time is at or after its floor to the minute), else every page."""
+        since = self._edited_since(flt)
+        if since is None or not self._edit_journal_ordered:
+            return list(self.pages.values())
+        first = bisect.bisect_left(self._edit_journal, (since, -1, ""))
+        ids = dict.fromkeys(page_id for _, _, page_id in self._edit_journal[first:])
+        return [self.pages[page_id] for page_id in ids if page_id in self.pages]
+
     def _api_query(
         self, ds: _DataSource, body: dict[str, Any], request: Request, version: str
     ) -> dict[str, Any]:
@@ -1722,7 +1769,9 @@ class NotionEmulator(Emulator):
         )
         compare = self._compile_sorts(ds, body.get("sorts"))
         pages = [
-            p for p in self.pages.values() if p.data_source_id == ds.id and p.in_trash == want_trash
+            p
+            for p in self._query_candidates(ds, body.get("filter"))
+            if p.data_source_id == ds.id and p.in_trash == want_trash
         ]
         if predicate is not None:
             pages = [p for p in pages if predicate(p)]

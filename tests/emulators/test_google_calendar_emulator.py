@@ -240,6 +240,25 @@ def test_full_then_incremental_sync(emu: GoogleCalendarEmulator, service: Any) -
     assert expired.value.status_code == 410 and reason(expired.value) == "fullSyncRequired"
 
 
+def test_a_sync_token_returns_each_changed_event_once_in_change_order(
+    emu: GoogleCalendarEmulator, service: Any
+) -> None:
+    """Sync-token lists are answered from the change journal: an event changed twice appears once,
+    where its last change puts it; events of other calendars and older changes do not appear."""
+    events = [emu.human_insert("primary", DAY + timedelta(hours=h), DAY + timedelta(hours=h, minutes=30), f"E{h}")
+              for h in range(8, 13)]
+    token = service.events().list(calendarId="primary").execute()["nextSyncToken"]
+    other = emu.add_calendar("other@example.com").id
+    emu.human_insert(other, DAY, DAY + timedelta(hours=1), "elsewhere")
+    emu.human_move(events[3]["id"], DAY + timedelta(hours=15), DAY + timedelta(hours=16))
+    emu.human_move(events[1]["id"], DAY + timedelta(hours=17), DAY + timedelta(hours=18))
+    emu.human_move(events[3]["id"], DAY + timedelta(hours=19), DAY + timedelta(hours=20))
+    changes = service.events().list(calendarId="primary", syncToken=token).execute()
+    assert [e["id"] for e in changes["items"]] == [events[1]["id"], events[3]["id"]]
+    quiet = service.events().list(calendarId="primary", syncToken=changes["nextSyncToken"]).execute()
+    assert quiet["items"] == []
+
+
 # ----------------------------------------------------------------------------- freeBusy
 def test_freebusy_merges_and_ignores_free_time(emu: GoogleCalendarEmulator, service: Any) -> None:
     h = lambda n: DAY + timedelta(hours=n)  # noqa: E731

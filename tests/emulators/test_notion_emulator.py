@@ -290,6 +290,38 @@ def test_timestamps_rounded_down_to_the_minute(
     )
 
 
+def test_edit_time_queries_answer_the_same_from_the_index_as_from_every_page(
+    emu: NotionEmulator, notion: Client, ds_id: str
+) -> None:
+    """The edit journal only narrows the pages a query reads; the answer is the full scan's,
+    also after the clock moved back (then the journal is out of order and unused)."""
+    emu.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    ids = []
+    for i in range(6):
+        ids.append(notion.pages.create(parent={"data_source_id": ds_id},
+                                       properties={"Name": title(f"p{i}")})["id"])
+        emu.advance(120)
+    notion.pages.update(ids[1], properties={"Seats": {"number": 2}})  # edited again, at 9:12
+    notion.pages.update(ids[4], in_trash=True)
+
+    def edited_since(stamp: str, *, both: bool = False, trash: bool = False) -> list[str]:
+        flt: dict[str, Any] = {"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": stamp}}
+        if both:
+            flt = {"and": [flt, {"property": "Name", "title": {"is_not_empty": True}}]}
+        answer = notion.data_sources.query(ds_id, filter=flt, in_trash=trash)
+        return [page["id"] for page in answer["results"]]
+
+    assert emu._edit_journal_ordered
+    assert edited_since("2026-11-23T09:06:00Z") == [ids[1], ids[3], ids[5]]
+    assert edited_since("2026-11-23T09:06:00Z", both=True) == [ids[1], ids[3], ids[5]]
+    assert edited_since("2026-11-23T09:06:00Z", trash=True) == [ids[4]]
+    emu.advance(-3600)  # 8:12: an edit now sorts before the journal's last entry
+    notion.pages.update(ids[0], properties={"Seats": {"number": 3}})
+    assert not emu._edit_journal_ordered
+    assert edited_since("2026-11-23T08:00:00Z") == [ids[0], ids[1], ids[2], ids[3], ids[5]]
+    assert edited_since("2026-11-23T09:06:00Z") == [ids[1], ids[3], ids[5]]
+
+
 # -- query ----------------------------------------------------------------------------
 def test_query_filters_sorts_and_pagination(
     emu: NotionEmulator, notion: Client, ds_id: str

@@ -26,6 +26,7 @@ from booksync.scheduling import Interval, to_utc
 from . import calendar_outage, tokens
 from .availability import slot_problem
 from .changes import record_change
+from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
 from .models import Block, Booking, BookingSource, BookingStatus, IdempotencyKey, Service, Studio
 from .rules import studio_rules
@@ -226,12 +227,10 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
     studio = Studio.load()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
-        was_active = booking.is_active
+        was_active, previous = booking.is_active, (booking.start, booking.end)
         start = to_utc(changes["start"]) if changes.get("start") else booking.start
         end = to_utc(changes["end"]) if changes.get("end") else booking.end
-        time_changed = (start, end) != (booking.start, booking.end) and end > start
-        previous, previous_end = booking.start, booking.end
-        if time_changed:
+        if (start, end) != previous and end > start:
             blocked = blocked_interval(studio, start, end)
             booking.start, booking.end = start, end
             booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
@@ -247,26 +246,68 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
             booking.status = status
             if status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now
-        if booking.is_active and (time_changed or not was_active):
-            ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
-        cancelled = was_active and booking.status == BookingStatus.CANCELLED
-        customer_visible = time_changed or service_changed or cancelled or (booking.is_active and not was_active)
-        if customer_visible:
-            booking.sequence += 1
-        booking.version += 1
-        save_exclusively(booking)
-        if cancelled:
-            change = "cancelled"
-        elif customer_visible:
-            change = "rescheduled" if time_changed else "updated"
-        else:
-            change = "edited"  # details only: no email, but the other side still hears of it
-        audit = {"fields": sorted(changes), **(detail or {})}
-        if change == "rescheduled":
-            audit.update({"from": previous.isoformat(), "from_end": previous_end.isoformat(),
-                          "to": booking.start.isoformat()})
-        record_change(booking, change, actor=actor, detail=audit, skip_topics=skip_topics)
+        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed, actor=actor,
+                      detail={"fields": sorted(changes), **(detail or {})}, skip_topics=skip_topics)
     return booking
+
+
+def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetime, datetime], service_changed: bool,
+                  actor: str, detail: dict, skip_topics: tuple[str, ...] = (), explain_clash: bool = False) -> None:
+    """The second half of every change to a locked booking, whichever door it came through.
+
+    The booking already holds its new values (and blocked range); ``previous`` is its
+    (start, end) before. Checks it is still free where it now stands, keeps sequence (when
+    the customer would notice) and version, saves, and records the change: its audit entry,
+    the customer's email and the pushes to the other sides (``skip_topics``: where the change
+    came from). ``explain_clash``: a clash names what is in the way and the free times that
+    day (the studio's door) instead of "that time was just taken".
+    """
+    time_changed = (booking.start, booking.end) != previous
+    if booking.is_active and (time_changed or not was_active):
+        check_free(booking, explain_clash=explain_clash)
+    cancelled = was_active and booking.status == BookingStatus.CANCELLED
+    reopened = booking.is_active and not was_active
+    customer_visible = (time_changed and booking.is_active) or service_changed or cancelled or reopened
+    if customer_visible:
+        booking.sequence += 1
+    booking.version += 1
+    save_checked(booking, explain_clash=explain_clash)
+    if cancelled:
+        change = "cancelled"
+        if booking.cancel_reason:
+            detail = {**detail, "reason": booking.cancel_reason}
+    elif time_changed and booking.is_active:
+        # from/from_end let the update email say "was … now …".
+        change = "rescheduled"
+        detail = {**detail, "from": previous[0].isoformat(), "from_end": previous[1].isoformat(),
+                  "to": booking.start.isoformat()}
+    elif customer_visible:
+        change = "updated"
+    else:
+        change = "edited"  # details or a closing status: no email, but the other sides still hear of it
+    record_change(booking, change, actor=actor, detail=detail, skip_topics=skip_topics)
+
+
+def check_free(booking: Booking, *, explain_clash: bool = False) -> None:
+    """The booking's blocked range overlaps nothing else (inside its transaction)."""
+    blocked = Interval(booking.blocked_start, booking.blocked_end)
+    try:
+        ensure_free(blocked, exclude_booking_id=booking.pk)
+    except SlotUnavailable:
+        if not explain_clash:
+            raise
+        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
+
+
+def save_checked(booking: Booking, *, explain_clash: bool = False) -> None:
+    """Save, turning PostgreSQL's overlap constraint into the same error as :func:`check_free`."""
+    try:
+        save_exclusively(booking)
+    except SlotUnavailable:  # PostgreSQL's constraint saw a concurrent booking
+        if not explain_clash:
+            raise
+        blocked = Interval(booking.blocked_start, booking.blocked_end)
+        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
 
 
 def service_named(name: str) -> Service | None:

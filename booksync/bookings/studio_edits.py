@@ -24,9 +24,9 @@ from booksync.scheduling import Interval, to_utc
 from . import tokens
 from .changes import record_change
 from .clashes import explain
-from .errors import BookingError, SlotUnavailable
+from .errors import BookingError
 from .models import ACTIVE_STATUSES, Block, Booking, BookingSource, BookingStatus, Service, Studio
-from .services import blocked_interval, ensure_free, save_exclusively
+from .services import blocked_interval, check_free, save_checked, settle_change
 
 
 @dataclass(frozen=True)
@@ -55,22 +55,6 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return to_utc(start), to_utc(end)
 
 
-def _ensure_free_or_explain(booking: Booking) -> None:
-    blocked = Interval(booking.blocked_start, booking.blocked_end)
-    try:
-        ensure_free(blocked, exclude_booking_id=booking.pk)
-    except SlotUnavailable:
-        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
-
-
-def _save(booking: Booking) -> None:
-    try:
-        save_exclusively(booking)
-    except SlotUnavailable:  # PostgreSQL's constraint saw a concurrent booking
-        blocked = Interval(booking.blocked_start, booking.blocked_end)
-        raise explain(booking.start, booking.end, blocked, exclude_booking_id=booking.pk) from None
-
-
 def add_booking(entry: StudioBooking, *, by: str) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
     start, end = _check_times(entry.start, entry.end)
@@ -82,9 +66,9 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             source=BookingSource.ADMIN, name=entry.name, email=entry.email, phone=entry.phone, notes=entry.notes,
         )
         if booking.is_active:
-            _ensure_free_or_explain(booking)
+            check_free(booking, explain_clash=True)
         tokens.assign(booking)
-        _save(booking)
+        save_checked(booking, explain_clash=True)
         record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
     return booking
 
@@ -113,26 +97,8 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
             if entry.status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now or timezone.now()
                 booking.cancel_reason = cancel_reason
-        if booking.is_active and (time_changed or not was_active):
-            _ensure_free_or_explain(booking)
-        cancelled = was_active and booking.status == BookingStatus.CANCELLED
-        reopened = booking.is_active and not was_active
-        customer_visible = (time_changed and booking.is_active) or service_changed or cancelled or reopened
-        if customer_visible:
-            booking.sequence += 1
-        booking.version += 1
-        _save(booking)
-        if cancelled:
-            change, detail = "cancelled", {"by": by, "reason": booking.cancel_reason}
-        elif time_changed and booking.is_active:
-            # from/from_end as services.apply_change records them: the update email says "was … now …".
-            change, detail = "rescheduled", {"by": by, "from": previous[0].isoformat(),
-                                             "from_end": previous[1].isoformat(), "to": start.isoformat()}
-        elif customer_visible:
-            change, detail = "updated", {"by": by}
-        else:
-            change, detail = "edited", {"by": by}  # details or a closing status: no email, the sides still hear
-        record_change(booking, change, actor="admin", detail=detail)
+        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed,
+                      actor="admin", detail={"by": by}, explain_clash=True)
     return booking
 
 

@@ -59,3 +59,18 @@ def test_details_only_edit_owes_no_email_but_keeps_the_version(buffered, monday)
     assert (edited.notes, edited.sequence, edited.version) == ("Bring the dog", booking.sequence, booking.version + 1)
     assert AuditEntry.objects.filter(booking=booking, action="edited", actor="notion").exists()
     assert not OutboxMessage.objects.filter(topic="email", key__contains=":update:").exists()
+
+
+def test_moving_a_cancelled_booking_in_notion_emails_nobody(buffered, monday):
+    """A cancelled booking's time edited in Notion is a record edit, not a reschedule: the customer
+    already had the cancellation, and must not get "your booking moved" (the same rule as the admin's)."""
+    from booksync.bookings.models import BookingStatus
+
+    booking = book(london(monday, 10))
+    apply_changes(str(booking.pk), {"status": BookingStatus.CANCELLED}, "notion")
+    cancelled = Booking.objects.get(pk=booking.pk)
+    owed_emails = OutboxMessage.objects.filter(key__startswith="email:").count()
+    moved = apply_changes(str(booking.pk), {"start": london(monday, 15), "end": london(monday, 16)}, "notion")
+    assert moved.start == london(monday, 15) and moved.sequence == cancelled.sequence
+    assert AuditEntry.objects.filter(booking=booking, actor="notion").latest("pk").action == "edited"
+    assert OutboxMessage.objects.filter(key__startswith="email:").count() == owed_emails

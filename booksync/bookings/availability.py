@@ -17,7 +17,7 @@ from booksync.scheduling import (
     merge_epochs,
 )
 
-from .busy_cache import Snapshot
+from .busy_cache import PickerCache
 from .calendar_outage import remote_busy
 from .epochs import interval_span, local_busy_spans
 from .models import Block, Booking
@@ -41,13 +41,13 @@ def busy_for(window: Interval, *, live: bool = False, exclude_booking_id=None) -
     return local_busy(window, exclude_booking_id=exclude_booking_id) + remote_busy(window, live=live)
 
 
-def busy_spans(window: Interval, *, exclude_booking_id=None, snapshot: Snapshot | None = None) -> EpochBusy:
-    """Busy time over ``window`` as merged epoch seconds: one database read (kept in ``snapshot``)."""
+def busy_spans(window: Interval, *, exclude_booking_id=None, picker_cache: PickerCache | None = None) -> EpochBusy:
+    """Busy time over ``window`` as merged epoch seconds: one database read (kept in ``picker_cache``)."""
     def read(span: Interval) -> EpochBusy:
         return merge_epochs(local_busy_spans(span, exclude_booking_id=exclude_booking_id))
 
-    if snapshot is not None and exclude_booking_id is None:
-        local = snapshot.busy(window, read)
+    if picker_cache is not None and exclude_booking_id is None:
+        local = picker_cache.busy(window, read)
     else:
         local = read(window)
     # During a calendar outage: its last known busy time (labelled stale in the answers).
@@ -57,11 +57,11 @@ def busy_spans(window: Interval, *, exclude_booking_id=None, snapshot: Snapshot 
     return merge_epochs([*zip(*local, strict=True), *map(interval_span, remote)])
 
 
-def picker_rules(snapshot: Snapshot | None = None) -> StudioRules:
+def picker_rules(picker_cache: PickerCache | None = None) -> StudioRules:
     """The studio's rules for the slot picker (cached per process until they change)."""
     from .rules import studio_rules
 
-    return (snapshot or Snapshot()).rules(studio_rules)
+    return (picker_cache or PickerCache()).rules(studio_rules)
 
 
 def _search_window(rules: StudioRules, days: list[date]) -> Interval:
@@ -74,11 +74,11 @@ def _search_window(rules: StudioRules, days: list[date]) -> Interval:
 
 def slot_starts_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
-    snapshot: Snapshot | None = None, exclude_booking_id=None,
+    picker_cache: PickerCache | None = None, exclude_booking_id=None,
 ) -> dict[date, list[int]]:
     """Free slot starts (epoch seconds) per day, from one read of busy time for the whole range.
 
-    With a ``snapshot`` (the slot picker) busy time and results are kept per
+    With a ``picker_cache`` (the slot picker) busy time and results are kept per
     process until anything changes; "now" counts to the minute there.
     ``exclude_booking_id`` leaves one booking's own time free (rescheduling it).
     """
@@ -87,21 +87,21 @@ def slot_starts_for_days(
         return {}
 
     def compute() -> dict[date, list[int]]:
-        busy = busy_spans(_search_window(rules, days), snapshot=snapshot, exclude_booking_id=exclude_booking_id)
+        busy = busy_spans(_search_window(rules, days), picker_cache=picker_cache, exclude_booking_id=exclude_booking_id)
         return free_slot_starts(rules, days, duration, busy, now)
 
-    if snapshot is None or not picker_cacheable() or exclude_booking_id is not None:
+    if picker_cache is None or not picker_cacheable() or exclude_booking_id is not None:
         return compute()
     minute = now.replace(second=0, microsecond=0)
-    return snapshot.memo(("slots", rules, tuple(days), duration, minute), compute)
+    return picker_cache.memo(("slots", rules, tuple(days), duration, minute), compute)
 
 
 def slots_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
-    snapshot: Snapshot | None = None, exclude_booking_id=None,
+    picker_cache: PickerCache | None = None, exclude_booking_id=None,
 ) -> dict[date, list[Interval]]:
     """Free slots per day as intervals in the studio's zone (see :func:`slot_starts_for_days`)."""
-    by_day = slot_starts_for_days(rules, days, duration, now, snapshot=snapshot,
+    by_day = slot_starts_for_days(rules, days, duration, now, picker_cache=picker_cache,
                                   exclude_booking_id=exclude_booking_id)
     tz, length = rules.tz, duration
     return {day: [Interval.from_duration(datetime.fromtimestamp(start, tz), length) for start in starts]

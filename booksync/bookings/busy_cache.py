@@ -73,7 +73,7 @@ def bump_busy() -> None:
     _bump((VERSION_KEY,))
 
 
-class Snapshot:
+class PickerCache:
     """What this process knows at one pair of versions; take one per request."""
 
     def __init__(self) -> None:

@@ -5,7 +5,7 @@ Called inside the transaction of the change, so all of it commits together.
 
 from __future__ import annotations
 
-from booksync.integrations.registry import remote_topics
+from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from . import studio_mail
@@ -23,10 +23,10 @@ EMAIL_FOR_CHANGE = {
 
 
 def record_change(booking, change: str, *, actor: str, detail: dict | None = None, notify: bool = True,
-                  skip_topics: tuple[str, ...] = ()) -> None:
+                  skip_sides: tuple[str, ...] = ()) -> None:
     """Record ``change`` to ``booking`` and everything it owes.
 
-    ``skip_topics`` names the sides the change came from (a change read from
+    ``skip_sides`` names the sides the change came from (a change read from
     Notion need not be pushed back to Notion). ``notify=False``: no one is
     emailed, neither the customer nor the studio (e.g. an imported record that
     is not active).
@@ -44,7 +44,7 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
         owed.append(effects.email(booking, kind, **payload))
     # ``owe`` records them in ``topics.ORDER``: calendar before Notion, since the page shows the
     # event id (the outbox also enforces that on claims, ``topics.WAITS_FOR``, with any number of workers).
-    owed += [effects.push(topic, booking) for topic in remote_topics() if topic not in skip_topics]
+    owed += [effects.push(topic, booking) for topic in enabled_sides() if topic not in skip_sides]
     if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         owed.append(_studio_notice(booking, change, actor, detail))
     effects.owe(booking, *[effect for effect in owed if effect is not None])

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from booksync.integrations.ports import RemoteBooking
+from booksync.integrations.ports import SideRecord
 from booksync.scheduling import Interval, to_utc
 
 from . import services, tokens
@@ -25,12 +25,12 @@ ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
 
 
-def apply_changes(booking_id: str, changes: dict[str, Any], origin: str) -> Booking:
-    """Apply field changes read from ``origin`` to a booking, through the booking service's door."""
-    return services.apply_change(booking_id, changes, actor=ACTOR[origin], skip_topics=(origin,))
+def apply_changes(booking_id: str, changes: dict[str, Any], side: str) -> Booking:
+    """Apply field changes read from ``side`` to a booking, through the booking service's door."""
+    return services.apply_change(booking_id, changes, actor=ACTOR[side], skip_sides=(side,))
 
 
-def _times(record: RemoteBooking) -> tuple[datetime, datetime]:
+def _times(record: SideRecord) -> tuple[datetime, datetime]:
     start = to_utc(record.start)
     end = to_utc(record.end) if record.end else start + DEFAULT_LENGTH
     return start, end
@@ -39,8 +39,8 @@ def _times(record: RemoteBooking) -> tuple[datetime, datetime]:
 BLOCKED_TIME = "Blocked time"
 
 
-def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False) -> Booking:
-    """A booking for a record a person created on ``origin``.
+def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> Booking:
+    """A booking for a record a person created on ``side``.
 
     ``as_block`` (CALENDAR_IMPORT=block) marks it as blocked time rather than a
     customer's session: service "Blocked time", exactly the event's time (no
@@ -57,7 +57,7 @@ def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False)
         booking = Booking(
             service=service, service_name=service_name,
             start=start, end=end, blocked_start=blocked.start, blocked_end=blocked.end,
-            status=status, source=BookingSource.NOTION if origin == "notion" else BookingSource.CALENDAR,
+            status=status, source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
             name=(record.name or "Untitled booking")[:200], email=record.email or "", phone=record.phone or "",
             notes=(record.notes or "")[:2000],
         )
@@ -65,6 +65,6 @@ def import_record(record: RemoteBooking, origin: str, *, as_block: bool = False)
             ensure_free(blocked)
         tokens.assign(booking)
         save_exclusively(booking)
-        record_change(booking, "created", actor=ACTOR[origin], notify=booking.is_active,
-                      skip_topics=() if origin == "notion" else (origin,))
+        record_change(booking, "created", actor=ACTOR[side], notify=booking.is_active,
+                      skip_sides=() if side == "notion" else (side,))
     return booking

@@ -210,7 +210,7 @@ def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: 
 DETAIL_LENGTHS = {"name": 200, "email": 200, "phone": 200, "notes": 2000}
 
 
-def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_topics: tuple[str, ...] = (),
+def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sides: tuple[str, ...] = (),
                  detail: dict | None = None, now: datetime | None = None) -> Booking:
     """Change a booking's time, status, service or customer details on the studio's behalf.
 
@@ -219,7 +219,7 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
     the service's guarantees do. In one transaction, with the booking's row locked: the
     overlap check, the blocked range, sequence (when the customer would notice) and
     version, the audit entry, the customer's email and the pushes to the other sides
-    (``skip_topics``: the side the change came from). ``changes`` holds booking fields
+    (``skip_sides``: the side the change came from). ``changes`` holds booking fields
     (``start``, ``end``, ``status``, ``service`` by name, ``name``, ``email``, ``phone``,
     ``notes``); a time whose end is not after its start is ignored.
     """
@@ -247,18 +247,18 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_top
             if status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now
         settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed, actor=actor,
-                      detail={"fields": sorted(changes), **(detail or {})}, skip_topics=skip_topics)
+                      detail={"fields": sorted(changes), **(detail or {})}, skip_sides=skip_sides)
     return booking
 
 
 def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetime, datetime], service_changed: bool,
-                  actor: str, detail: dict, skip_topics: tuple[str, ...] = (), explain_clash: bool = False) -> None:
+                  actor: str, detail: dict, skip_sides: tuple[str, ...] = (), explain_clash: bool = False) -> None:
     """The second half of every change to a locked booking, whichever door it came through.
 
     The booking already holds its new values (and blocked range); ``previous`` is its
     (start, end) before. Checks it is still free where it now stands, keeps sequence (when
     the customer would notice) and version, saves, and records the change: its audit entry,
-    the customer's email and the pushes to the other sides (``skip_topics``: where the change
+    the customer's email and the pushes to the other sides (``skip_sides``: where the change
     came from). ``explain_clash``: a clash names what is in the way and the free times that
     day (the studio's door) instead of "that time was just taken".
     """
@@ -285,7 +285,7 @@ def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetim
         change = "updated"
     else:
         change = "edited"  # details or a closing status: no email, but the other sides still hear of it
-    record_change(booking, change, actor=actor, detail=detail, skip_topics=skip_topics)
+    record_change(booking, change, actor=actor, detail=detail, skip_sides=skip_sides)
 
 
 def check_free(booking: Booking, *, explain_clash: bool = False) -> None:

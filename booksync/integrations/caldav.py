@@ -52,7 +52,7 @@ from .ports import (
     NotConfigured,
     NotFound,
     PermanentError,
-    RemoteBooking,
+    SideRecord,
     WriteResult,
 )
 
@@ -210,7 +210,7 @@ class CalDAVCalendar:
                     intervals.append(Interval(start, end))
         return intervals
 
-    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[SideRecord]:
         """Opaque events overlapping ``window`` that booksync did not write (no X-BOOKSYNC-BOOKING-ID)."""
         zone = _studio_zone()
         found = _on_the_calendar("search", lambda: self.calendar.search(start=window.start, end=window.end,
@@ -221,7 +221,7 @@ class CalDAVCalendar:
                 start, end = _span(vevent, zone)
                 if vevent.get(BOOKING_PROPERTY) or not (start and end and end > start) or not _blocks(vevent):
                     continue
-                records.append(RemoteBooking(external_id=_name_of(obj.url), start=start, end=end,
+                records.append(SideRecord(external_id=_name_of(obj.url), start=start, end=end,
                                              name=str(vevent.get("SUMMARY", "")), source="calendar"))
         return records
 
@@ -269,22 +269,22 @@ class CalDAVCalendar:
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str, /) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> SideRecord | None:
         try:
             obj = call("reading an event", lambda: self._object(external_id).load())
         except NotFound:
             return None
         return self._record(obj, _studio_zone())
 
-    def _record(self, obj: Any, zone: ZoneInfo) -> RemoteBooking:
+    def _record(self, obj: Any, zone: ZoneInfo) -> SideRecord:
         name = _name_of(obj.url)
         vevents = list(obj.icalendar_instance.walk("VEVENT"))
         if not vevents:
-            return RemoteBooking(external_id=name, problem="the resource holds no event")
+            return SideRecord(external_id=name, problem="the resource holds no event")
         vevent = vevents[0]  # the master; overridden instances of a series are not bookings
         start, end = _span(vevent, zone)
         problem = "" if start and end and end > start else "the event has no usable start and end"
-        return RemoteBooking(
+        return SideRecord(
             external_id=name,
             booking_id=str(vevent.get(BOOKING_PROPERTY)) if vevent.get(BOOKING_PROPERTY) else None,
             start=start, end=end,
@@ -306,13 +306,13 @@ class CalDAVCalendar:
         token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
         found, deleted, present, loaded = _on_the_calendar("sync-collection", lambda: self._sync_collection(token))
         zone = _studio_zone()
-        records = [RemoteBooking(external_id=_name_of(obj.url), deleted=True) for obj in found
+        records = [SideRecord(external_id=_name_of(obj.url), deleted=True) for obj in found
                    if str(obj.url.canonical()) in deleted]
         for obj in present:
             data = loaded.get(_name_of(obj.url))
             # Gone between the listing and the multiget: deleted.
             records.append(self._record(data, zone) if data is not None
-                           else RemoteBooking(external_id=_name_of(obj.url), deleted=True))
+                           else SideRecord(external_id=_name_of(obj.url), deleted=True))
         new_token = str(found.sync_token or "")
         emulated = new_token.startswith("fake-")  # the library listed everything instead
         if records:

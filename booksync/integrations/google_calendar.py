@@ -34,7 +34,7 @@ from .ports import (
     NotFound,
     PermanentError,
     PreconditionFailed,
-    RemoteBooking,
+    SideRecord,
     TransientError,
     WriteResult,
 )
@@ -100,7 +100,7 @@ class GoogleCalendar:
             raise TransientError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
         return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
 
-    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[SideRecord]:
         """Opaque, live events overlapping ``window`` that booksync did not write (a person's, another app's)."""
         args = {"calendarId": self.calendar_id, "timeMin": _rfc3339(window.start), "timeMax": _rfc3339(window.end),
                 "singleEvents": True, "maxResults": PAGE_SIZE}
@@ -186,7 +186,7 @@ class GoogleCalendar:
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str, /) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> SideRecord | None:
         event = self._get(external_id)
         return None if event is None else to_record(event, self.calendar_zone())
 
@@ -201,7 +201,7 @@ class GoogleCalendar:
         return self._list(None)
 
     def _list(self, sync_token: str | None) -> ChangeBatch:
-        records: list[RemoteBooking] = []
+        records: list[SideRecord] = []
         page_token = None
         while True:
             args: dict[str, Any] = {"calendarId": self.calendar_id, "singleEvents": True, "maxResults": PAGE_SIZE}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .ports import BookingView, RemoteBooking
+from .ports import BookingView, SideRecord
 
 BOOKING_ID_PROPERTY = "bookingId"
 ORIGIN_PROPERTY = "booksync"  # marks events booksync wrote, whatever their id
@@ -64,7 +64,7 @@ def _when(value: dict[str, Any] | None, calendar_zone: str) -> datetime | None:
     return None
 
 
-def to_record(event: dict[str, Any], calendar_zone: str) -> RemoteBooking:
+def to_record(event: dict[str, Any], calendar_zone: str) -> SideRecord:
     """An event as the sync sees it. Cancelled events may carry nothing but their id."""
     private = (event.get("extendedProperties") or {}).get("private") or {}
     deleted = event.get("status") == "cancelled"
@@ -76,7 +76,7 @@ def to_record(event: dict[str, Any], calendar_zone: str) -> RemoteBooking:
         problem = "the event ends before it starts"
     guests = [a for a in event.get("attendees") or [] if not a.get("self") and not a.get("organizer")]
     updated = event.get("updated")
-    return RemoteBooking(
+    return SideRecord(
         external_id=event["id"],
         booking_id=private.get(BOOKING_ID_PROPERTY),
         start=start,

@@ -9,7 +9,7 @@ What the sync engine calls:
   never makes a second page.
 - ``remove(booking, ref)`` – set Status to Cancelled. Pages are never
   trashed or deleted by booksync; a page already in the trash counts as gone.
-- ``fetch(page_id)`` – one page as a ``RemoteBooking`` (``None`` if gone).
+- ``fetch(page_id)`` – one page as a ``SideRecord`` (``None`` if gone).
 - ``changes(cursor)`` – pages edited since the cursor, or all pages when the
   cursor is ``None`` (``full=True``). See ``changes`` for the overlap window.
 - ``report_problem`` / ``clear_problem`` – write (or empty) the Sync Error
@@ -50,7 +50,7 @@ from .ports import (
     ExternalRef,
     NotFound,
     PermanentError,
-    RemoteBooking,
+    SideRecord,
     WriteResult,
 )
 
@@ -68,7 +68,7 @@ DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id stays cache
 _CHANGE_FIELDS = (*NOTION_FIELDS, "booking_id", "source", "problem")
 
 
-def _content_hash(record: RemoteBooking) -> str:
+def _content_hash(record: SideRecord) -> str:
     return record.fingerprint(_CHANGE_FIELDS)[:16]
 
 
@@ -126,7 +126,7 @@ class NotionBookings:
             return self._schema
         return Schema(self._data_source_id, {f: (column, "") for f, column in self.names.items()})
 
-    def _record(self, page: dict[str, Any]) -> RemoteBooking:
+    def _record(self, page: dict[str, Any]) -> SideRecord:
         record = page_record(page, self._read_schema())
         self._sync_errors[record.external_id] = record.extra.get("sync_error", "")
         return record
@@ -195,7 +195,7 @@ class NotionBookings:
         return call(what, self.client.pages.update, page_id=page_id, properties=properties)
 
     # ------------------------------------------------------------------ reads
-    def fetch(self, page_id: str, /) -> RemoteBooking | None:
+    def fetch(self, page_id: str, /) -> SideRecord | None:
         """One page as a booking record; ``None`` when it does not exist or is no longer shared."""
         try:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
@@ -277,9 +277,9 @@ class NotionBookings:
         return results[0] if results else None
 
 
-def _desired(booking: BookingView) -> RemoteBooking:
+def _desired(booking: BookingView) -> SideRecord:
     """What the page should show: the booking's Notion fields, plus the calendar event id."""
-    return RemoteBooking(
+    return SideRecord(
         external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
         status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
         notes=booking.notes, service=booking.service, source=booking.source,
@@ -287,7 +287,7 @@ def _desired(booking: BookingView) -> RemoteBooking:
     )
 
 
-def _with_problem(record: RemoteBooking, problem: str) -> RemoteBooking:
+def _with_problem(record: SideRecord, problem: str) -> SideRecord:
     return replace(record, problem=problem)
 
 

@@ -1,4 +1,4 @@
-"""A booking as Notion page properties, and a Notion page read back as a ``RemoteBooking``.
+"""A booking as Notion page properties, and a Notion page read back as a ``SideRecord``.
 
 Reading and writing are each other's inverse for everything the Notion
 fingerprint covers (start and end to the minute, status, name, email, phone,
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .notion_schema import SOURCE_NAMES, STATUS_NAMES, Schema
-from .ports import RemoteBooking
+from .ports import SideRecord
 
 TEXT_CHUNK = 2000  # Notion refuses a rich-text item longer than this
 MAX_CHUNKS = 100  # … and arrays longer than this
@@ -82,7 +82,7 @@ def _read_date(value: dict[str, Any] | None, column: str) -> tuple[datetime | No
     return start, end, ""
 
 
-def page_record(page: dict[str, Any], schema: Schema) -> RemoteBooking:
+def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
     """A Notion page as a booking record; ``problem`` says why it cannot be read as one.
 
     An unknown service is not a problem: its name is kept as text. A page
@@ -100,7 +100,7 @@ def page_record(page: dict[str, Any], schema: Schema) -> RemoteBooking:
     status_name = text("status")
     parent = page.get("parent") or {}
     edited = page.get("last_edited_time")
-    return RemoteBooking(
+    return SideRecord(
         external_id=page["id"],
         booking_id=text("booking_id") or None,
         start=start,
@@ -129,7 +129,7 @@ def _minute(moment: datetime | None) -> float | None:
     return None if moment is None else moment.timestamp() // 60
 
 
-def _same(field_name: str, current: RemoteBooking, desired: RemoteBooking) -> bool:
+def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
     if field_name == "date":
         return _minute(current.start) == _minute(desired.start) and _minute(current.end) == _minute(desired.end)
     if field_name == "calendar_event_id":
@@ -142,14 +142,14 @@ def _same(field_name: str, current: RemoteBooking, desired: RemoteBooking) -> bo
     return ours.strip() == theirs.strip() if isinstance(ours, str) else ours == theirs
 
 
-def changed_fields(current: RemoteBooking | None, desired: RemoteBooking) -> list[str]:
+def changed_fields(current: SideRecord | None, desired: SideRecord) -> list[str]:
     """The fields a write must send: all of them for a new page, else only those that differ."""
     if current is None:
         return [f for f in WRITTEN_FIELDS if f != "calendar_event_id" or desired.extra.get(f)]
     return [f for f in WRITTEN_FIELDS if not _same(f, current, desired)]
 
 
-def booking_properties(desired: RemoteBooking, fields: list[str], schema: Schema, zone: tzinfo) -> dict[str, Any]:
+def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, zone: tzinfo) -> dict[str, Any]:
     """The ``properties`` payload that writes ``fields`` of ``desired`` (columns the database lacks are skipped).
 
     Times go out with their offset in the studio's zone, so a person reading

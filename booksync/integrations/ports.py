@@ -73,7 +73,7 @@ class ExternalRef:
 
 
 @dataclass(frozen=True)
-class RemoteBooking:
+class SideRecord:
     """A booking as one outside store holds it: a Notion page or a calendar event.
 
     ``booking_id`` is our UUID when the record carries it (Notion's "Booking ID"
@@ -134,7 +134,7 @@ class ChangeBatch:
     deletion from absence only when both are true.
     """
 
-    records: list[RemoteBooking]
+    records: list[SideRecord]
     cursor: str | None
     full: bool
     complete: bool = True
@@ -175,7 +175,7 @@ class RecordStore(Protocol):
         Already gone counts as success."""
         ...
 
-    def fetch(self, external_id: str, /) -> RemoteBooking | None:
+    def fetch(self, external_id: str, /) -> SideRecord | None:
         """One record, or None if it does not exist (any more)."""
         ...
 
@@ -199,7 +199,7 @@ class NotionStore(RecordStore, Protocol):
 class CalendarStore(BusySource, RecordStore, Protocol):
     """A calendar: busy time plus the events of our bookings."""
 
-    def foreign_events(self, window: Interval, /) -> list[RemoteBooking]:
+    def foreign_events(self, window: Interval, /) -> list[SideRecord]:
         """Events blocking time in ``window`` that booksync did not write, read live (no cache)."""
         ...
 

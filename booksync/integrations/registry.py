@@ -48,11 +48,12 @@ def busy_source() -> BusySource:
     return LocalCalendar() if calendar_provider() == "local" else calendar_store()
 
 
-def remote_topics() -> list[str]:
-    """Outbox topics a booking change owes besides email: one per enabled outside store."""
-    topics = []
+def enabled_sides() -> list[str]:
+    """The sides this installation syncs, Notion first (the source of truth); each is also the
+    outbox topic of the pushes a booking change owes it."""
+    sides = []
     if notion_enabled():
-        topics.append("notion")
+        sides.append("notion")
     if calendar_provider() != "local":
-        topics.append("calendar")
-    return topics
+        sides.append("calendar")
+    return sides

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from booksync.bookings.errors import BookingError
 from booksync.bookings.models import Booking
-from booksync.integrations.ports import IntegrationError, RemoteBooking
+from booksync.integrations.ports import IntegrationError, SideRecord
 from booksync.integrations.registry import notion_store
 from booksync.outbox import claims, effects
 from booksync.outbox.models import AuditEntry
@@ -61,7 +61,7 @@ def _side_says(side: str, external_id: str, message: str) -> Outcome:
     return error(side, message, external_id)
 
 
-def clear_fixed_pages(records: Iterable[RemoteBooking], outcomes: Iterable[Outcome]) -> None:
+def clear_fixed_pages(records: Iterable[SideRecord], outcomes: Iterable[Outcome]) -> None:
     """Empty the Sync Error of pages that read as bookings again and got no new error in this run
     (an admin fixed the page). The store skips a write when the page already shows none."""
     flagged = {o.error["id"] for o in outcomes if o.error and o.error["side"] == NOTION}

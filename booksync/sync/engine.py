@@ -20,8 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from booksync.bookings.models import Booking
-from booksync.integrations.ports import ChangeBatch, IntegrationError, RemoteBooking
-from booksync.integrations.registry import calendar_store, notion_store, remote_topics
+from booksync.integrations.ports import ChangeBatch, IntegrationError, SideRecord
+from booksync.integrations.registry import calendar_store, enabled_sides, notion_store
 from booksync.outbox import delivery, liveness
 from booksync.outbox.models import OutboxMessage, OutboxState
 
@@ -41,11 +41,6 @@ from .tally import CANCELLED, CREATED, UPDATED, Outcome, Tally, error
 log = logging.getLogger("booksync.sync")
 CURSOR_FORMAT = 1
 Progress = Callable[[str, int], None]
-
-
-def enabled_sides() -> list[str]:
-    """The sides this installation syncs, Notion first (the source of truth)."""
-    return remote_topics()  # the registry's name for the same list (ADR 0013 renames it)
 
 
 def store_for(side: str):
@@ -73,7 +68,7 @@ class Reading:
     """What the sides reported: their records, the cursors to keep if the run succeeds, read errors."""
 
     links: list[Link]
-    records: dict[str, list[RemoteBooking]] = field(default_factory=dict)
+    records: dict[str, list[SideRecord]] = field(default_factory=dict)
     cursors: dict[str, str] = field(default_factory=dict)
     errors: list[Outcome] = field(default_factory=list)
 
@@ -146,7 +141,7 @@ def read(scope: Scope, links: list[Link], progress: Progress, steps: int) -> Rea
 
 
 def _read_side(side: str, store, links: list[Link], full: bool,
-               page_ids: list[str] | None) -> tuple[list[RemoteBooking], str | None, list[Outcome]]:
+               page_ids: list[str] | None) -> tuple[list[SideRecord], str | None, list[Outcome]]:
     """The records ``side`` reports as changed, the cursor to keep, and the records it could not fetch."""
     if page_ids is not None:
         return [_fetched(store, external_id) for external_id in page_ids], None, []
@@ -168,9 +163,9 @@ def _read_side(side: str, store, links: list[Link], full: bool,
     return records, batch.cursor, errors
 
 
-def _fetched(store, external_id: str) -> RemoteBooking:
+def _fetched(store, external_id: str) -> SideRecord:
     """The record as the side holds it now; one it no longer has reads as deleted."""
-    return store.fetch(external_id) or RemoteBooking(external_id=external_id, deleted=True)
+    return store.fetch(external_id) or SideRecord(external_id=external_id, deleted=True)
 
 
 # --- plan ---------------------------------------------------------------------------------------

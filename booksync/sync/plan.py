@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from booksync.integrations.ports import RemoteBooking
+from booksync.integrations.ports import SideRecord
 
 NOTION = "notion"
 CALENDAR = "calendar"
@@ -44,7 +44,7 @@ SIDE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def project(side: str, record: RemoteBooking) -> dict[str, Any]:
+def project(side: str, record: SideRecord) -> dict[str, Any]:
     """The values of ``record`` that ``side`` carries, normalised for comparison."""
     if side == NOTION:
         values = {name: getattr(record, name) for name in SIDE_FIELDS[NOTION]}
@@ -63,7 +63,7 @@ class Link:
     """One booking as the ledger knows it: its current state and what each side last agreed to."""
 
     booking_id: str
-    booking: RemoteBooking  # the booking as booksync holds it, in a record's shape
+    booking: SideRecord  # the booking as booksync holds it, in a record's shape
     booking_edited_at: datetime | None = None
     notion_id: str = ""
     notion_base: Mapping[str, Any] | None = None
@@ -92,7 +92,7 @@ class ImportRecord:
     """A record made by a person on ``side`` becomes a booking (or a block, for calendars)."""
 
     side: str
-    record: RemoteBooking
+    record: SideRecord
     as_block: bool = False
 
 
@@ -217,13 +217,13 @@ def newest_edit(edited: Mapping[str, datetime | None]) -> str:
 class _View:
     """One side's record of a booking beside what booksync holds and what they last agreed."""
 
-    record: RemoteBooking
+    record: SideRecord
     local: dict[str, Any]
     remote: dict[str, Any]
     base: dict[str, Any]
 
 
-def _view(side: str, link: Link, record: RemoteBooking) -> _View:
+def _view(side: str, link: Link, record: SideRecord) -> _View:
     local = project(side, link.booking)
     remote = project(side, record)
     base = dict(link.base(side) or local)  # no agreed state yet: count the side's differences as its edits
@@ -233,7 +233,7 @@ def _view(side: str, link: Link, record: RemoteBooking) -> _View:
     return _View(record, local, remote, base)
 
 
-def _merge_link(link: Link, records: Mapping[str, RemoteBooking], plan: Plan) -> None:
+def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> None:
     """Plan one booking against every side that reported it changed, all at once."""
     views = {side: _view(side, link, record) for side, record in records.items()}
     edited = {side: view.record.edited_at for side, view in views.items()}
@@ -320,7 +320,7 @@ def _booking_changes(side: str, incoming: Mapping[str, Any]) -> dict[str, Any]:
     return dict(incoming)
 
 
-def _new_record(side: str, record: RemoteBooking, settings: Settings, plan: Plan) -> None:
+def _new_record(side: str, record: SideRecord, settings: Settings, plan: Plan) -> None:
     if side == NOTION:
         if record.deleted:
             return  # a page trashed before we ever saw it
@@ -335,7 +335,7 @@ def _new_record(side: str, record: RemoteBooking, settings: Settings, plan: Plan
 
 def plan_changes(
     side: str,
-    records: Iterable[RemoteBooking],
+    records: Iterable[SideRecord],
     links: Iterable[Link],
     settings: Settings = Settings(),
     plan: Plan | None = None,
@@ -345,7 +345,7 @@ def plan_changes(
 
 
 def plan_sync(
-    records: Mapping[str, Iterable[RemoteBooking]],
+    records: Mapping[str, Iterable[SideRecord]],
     links: Iterable[Link],
     settings: Settings = Settings(),
     plan: Plan | None = None,
@@ -357,7 +357,7 @@ def plan_sync(
     """
     plan = plan or Plan()
     by_booking, by_external = _index(links)
-    reported: dict[str, dict[str, RemoteBooking]] = {}
+    reported: dict[str, dict[str, SideRecord]] = {}
     for side in (NOTION, CALENDAR):
         seen: set[str] = set()
         for record in records.get(side, ()):

@@ -7,14 +7,14 @@ The planner compares ``local_record`` with what a side reports; a push compares
 from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
-from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, RemoteBooking
+from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord
 
 from .plan import NOTION
 
 
-def local_record(booking) -> RemoteBooking:
+def local_record(booking) -> SideRecord:
     """The booking as booksync holds it, shaped like a record read from Notion or a calendar."""
-    return RemoteBooking(
+    return SideRecord(
         external_id=str(booking.pk),
         booking_id=str(booking.pk),
         start=booking.start,
@@ -40,5 +40,5 @@ def fingerprint(side: str, booking) -> str:
     if side == NOTION:
         return record.fingerprint(NOTION_FIELDS)
     if booking.status == "cancelled":
-        record = RemoteBooking(external_id=record.external_id, start=booking.start, end=booking.end, deleted=True)
+        record = SideRecord(external_id=record.external_id, start=booking.start, end=booking.end, deleted=True)
     return record.fingerprint(CALENDAR_FIELDS)

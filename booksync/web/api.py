@@ -16,7 +16,7 @@ from pydantic_core import to_json
 
 from booksync.bookings import services
 from booksync.bookings.availability import picker_cacheable, picker_rules, slot_starts_for_days
-from booksync.bookings.busy_cache import Snapshot
+from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.models import Booking, Service, Studio
@@ -137,11 +137,11 @@ def _check_dates(days: list[date], field: str) -> None:
         raise BookingError(f"Dates must be between the years {MIN_YEAR} and {MAX_YEAR}.", field=field)
 
 
-def _picker_length(snapshot: Snapshot, service_slug: str | None, duration: int | None) -> timedelta:
+def _picker_length(picker_cache: PickerCache, service_slug: str | None, duration: int | None) -> timedelta:
     """The slot length the picker asks for; a service's is kept with the studio's rules."""
     if not service_slug:
         return _resolve_length(None, duration)[1]
-    found = snapshot.studio_memo(("service-length", service_slug), lambda: _service_length(service_slug))
+    found = picker_cache.studio_memo(("service-length", service_slug), lambda: _service_length(service_slug))
     if found is False:
         _resolve_length(service_slug, None)  # says which service is unknown
     return found
@@ -159,13 +159,13 @@ def _slots_json(rules: StudioRules, starts: list[int], length: timedelta) -> lis
     return slots_json(starts, int(length.total_seconds()), rules.tz)
 
 
-def _cached_json(snapshot: Snapshot, key: tuple, render) -> bytes:
+def _cached_json(picker_cache: PickerCache, key: tuple, render) -> bytes:
     """The picker asks for the same days again and again: keep the rendered answer until anything
     changes (or the minute turns, since minimum notice moves with the clock)."""
     if not picker_cacheable():
         return render()
     minute = timezone.now().replace(second=0, microsecond=0)
-    return snapshot.memo((*key, minute), render)
+    return picker_cache.memo((*key, minute), render)
 
 
 def _freshness(reading: Reading) -> dict:
@@ -190,18 +190,18 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
 @api.get("/calendar/availability", response={200: AvailabilityOut, 422: Problem}, tags=["availability"])
 def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
     """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
-    snapshot = Snapshot()
-    length = _picker_length(snapshot, service, duration)
+    picker_cache = PickerCache()
+    length = _picker_length(picker_cache, service, duration)
     _check_dates([date], "date")
-    rules = picker_rules(snapshot)
+    rules = picker_rules(picker_cache)
 
     def render() -> bytes:
         with watching() as reading:
-            starts = slot_starts_for_days(rules, [date], length, snapshot=snapshot)[date]
+            starts = slot_starts_for_days(rules, [date], length, picker_cache=picker_cache)[date]
         return to_json({"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
                         "slots": _slots_json(rules, starts, length), **_freshness(reading)})
 
-    payload = _cached_json(snapshot, ("availability-json", date, length), render)
+    payload = _cached_json(picker_cache, ("availability-json", date, length), render)
     return HttpResponse(payload, content_type="application/json; charset=utf-8")
 
 
@@ -209,16 +209,16 @@ def availability(request, date: date, duration: int | None = Query(None, ge=5, l
           tags=["availability"])
 def availability_batch(request, payload: BatchIn):
     """Free slots for up to 62 dates at once (one busy-time read for the whole range)."""
-    snapshot = Snapshot()
-    length = _picker_length(snapshot, payload.service, payload.duration)
+    picker_cache = PickerCache()
+    length = _picker_length(picker_cache, payload.service, payload.duration)
     _check_dates(payload.dates, "dates")
-    rules = picker_rules(snapshot)
+    rules = picker_rules(picker_cache)
     days = sorted(set(payload.dates))
     moving = _managed(payload.manage_token) if payload.manage_token else None
 
     def render() -> bytes:
         with watching() as reading:
-            by_day = slot_starts_for_days(rules, days, length, snapshot=snapshot,
+            by_day = slot_starts_for_days(rules, days, length, picker_cache=picker_cache,
                                           exclude_booking_id=moving.pk if moving else None)
         return to_json({"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
                         "days": [{"date": d, "slots": _slots_json(rules, by_day[d], length)} for d in payload.dates],
@@ -227,7 +227,7 @@ def availability_batch(request, payload: BatchIn):
     if moving is not None:  # the answer depends on that booking: not shared
         payload_json = render()
     else:
-        payload_json = _cached_json(snapshot, ("availability-batch-json", tuple(payload.dates), length), render)
+        payload_json = _cached_json(picker_cache, ("availability-batch-json", tuple(payload.dates), length), render)
     return HttpResponse(payload_json, content_type="application/json; charset=utf-8")
 
 

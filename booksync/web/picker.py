@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from booksync.bookings import formats
 from booksync.bookings.availability import picker_rules, slots_for_days
-from booksync.bookings.busy_cache import Snapshot
+from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.models import TimeLeads
 from booksync.bookings.rules import studio_rules
 from booksync.scheduling import Interval, StudioRules
@@ -73,10 +73,10 @@ def slot_choice(start: datetime, customer_zone: str, studio_zone: str, *, locale
                       formats.day_label(studio_local, locale))
 
 
-def first_open_day(rules: StudioRules, length: timedelta, today: date, snapshot: Snapshot | None = None) -> date:
+def first_open_day(rules: StudioRules, length: timedelta, today: date, picker_cache: PickerCache | None = None) -> date:
     """The first day with a free slot in the next month, or today when there is none."""
     days = [today + timedelta(days=n) for n in range(FIRST_DAY_SEARCH_DAYS)]
-    by_day = slots_for_days(rules, days, length, snapshot=snapshot)
+    by_day = slots_for_days(rules, days, length, picker_cache=picker_cache)
     return next((day for day in days if by_day[day]), today)
 
 
@@ -104,14 +104,14 @@ def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_
               locale: str = "en", leads: str = TimeLeads.STUDIO) -> DaySlots:
     """The slots of ``day`` (default: the first open day) labelled in ``zone`` for ``locale``."""
     # The page's first paint shares the picker's per-process cache (kept until anything changes).
-    snapshot = Snapshot()
-    rules = picker_rules(snapshot)
+    picker_cache = PickerCache()
+    rules = picker_rules(picker_cache)
     today = studio_today(rules)
     last_day = today + timedelta(days=rules.horizon_days)
     if day is None or not today <= day <= last_day:
-        day = first_open_day(rules, length, today, snapshot)
+        day = first_open_day(rules, length, today, picker_cache)
     customer_zone = valid_zone(zone, rules.timezone)
-    slots = slots_for_days(rules, [day], length, snapshot=snapshot, exclude_booking_id=exclude_booking_id)[day]
+    slots = slots_for_days(rules, [day], length, picker_cache=picker_cache, exclude_booking_id=exclude_booking_id)[day]
     choices = [slot_choice(slot.start, customer_zone, rules.timezone, locale=locale, leads=leads) for slot in slots]
     return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day, locale, leads)
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booksync.bookings.models import Booking
-from booksync.integrations.ports import RemoteBooking
+from booksync.integrations.ports import SideRecord
 from booksync.outbox.delivery import deliver_due
 from booksync.outbox.models import AuditEntry
 from booksync.sync.models import BookingLink, SyncRun
@@ -45,7 +45,7 @@ def slot(hour: int) -> tuple[datetime, datetime]:
 
 def linked_booking(hour: int) -> Link:
     start, end = slot(hour)
-    local = RemoteBooking(external_id=BOOKING_ID, booking_id=BOOKING_ID, start=start, end=end, status="confirmed",
+    local = SideRecord(external_id=BOOKING_ID, booking_id=BOOKING_ID, start=start, end=end, status="confirmed",
                           name="Ann", email="ann@example.com", service="Portrait")
     return Link(BOOKING_ID, local, booking_edited_at=T0 - timedelta(days=1), notion_id="page", calendar_id="event",
                 notion_base=project(NOTION, local), calendar_base=project(CALENDAR, local))
@@ -68,10 +68,10 @@ EDIT_TIMES = st.integers(0, 600).map(lambda seconds: T0 + timedelta(seconds=seco
 def test_any_pair_of_time_edits_has_the_documented_winner_in_any_read_order(
         base_hour, notion_hour, calendar_hour, notion_at, calendar_at, calendar_first):
     link = linked_booking(base_hour)
-    page = RemoteBooking(external_id="page", booking_id=BOOKING_ID, start=slot(notion_hour)[0],
+    page = SideRecord(external_id="page", booking_id=BOOKING_ID, start=slot(notion_hour)[0],
                          end=slot(notion_hour)[1], status="confirmed", name="Ann", email="ann@example.com",
                          service="Portrait", edited_at=notion_at)
-    event = RemoteBooking(external_id="event", booking_id=BOOKING_ID, start=slot(calendar_hour)[0],
+    event = SideRecord(external_id="event", booking_id=BOOKING_ID, start=slot(calendar_hour)[0],
                           end=slot(calendar_hour)[1], edited_at=calendar_at)
     reads = [(CALENDAR, [event]), (NOTION, [page])]
     plan = plan_sync(dict(reads if calendar_first else reads[::-1]), [link])
@@ -103,10 +103,10 @@ def test_any_pair_of_time_edits_has_the_documented_winner_in_any_read_order(
 @given(notion_at=EDIT_TIMES, calendar_at=EDIT_TIMES, rename=st.sampled_from(["Bea", "Cy"]))
 def test_edits_of_different_fields_both_apply_without_a_conflict(notion_at, calendar_at, rename):
     link = linked_booking(1)
-    page = RemoteBooking(external_id="page", booking_id=BOOKING_ID, start=slot(1)[0], end=slot(1)[1],
+    page = SideRecord(external_id="page", booking_id=BOOKING_ID, start=slot(1)[0], end=slot(1)[1],
                          status="confirmed", name=rename, email="ann@example.com", service="Portrait",
                          edited_at=notion_at)
-    event = RemoteBooking(external_id="event", booking_id=BOOKING_ID, start=slot(4)[0], end=slot(4)[1],
+    event = SideRecord(external_id="event", booking_id=BOOKING_ID, start=slot(4)[0], end=slot(4)[1],
                           edited_at=calendar_at)
     plan = plan_sync({CALENDAR: [event], NOTION: [page]}, [link])
     assert plan.conflicts == []

@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booksync.integrations.ports import RemoteBooking
+from booksync.integrations.ports import SideRecord
 from booksync.sync.plan import (
     CALENDAR,
     NOTION,
@@ -51,9 +51,9 @@ class World:
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     # -- what booksync holds ---------------------------------------------------------------
-    def local_record(self, bid: str) -> RemoteBooking:
+    def local_record(self, bid: str) -> SideRecord:
         b = self.local[bid]
-        return RemoteBooking(external_id=bid, booking_id=bid, start=b["start"], end=b["end"], status=b["status"],
+        return SideRecord(external_id=bid, booking_id=bid, start=b["start"], end=b["end"], status=b["status"],
                              name=b["name"], email=b["email"], phone="", notes="", service=b["service"])
 
     def links(self) -> list[Link]:
@@ -79,16 +79,16 @@ class World:
         return bid
 
     # -- what the sides hold ---------------------------------------------------------------
-    def record(self, side: str, ext: str) -> RemoteBooking:
+    def record(self, side: str, ext: str) -> SideRecord:
         r = (self.notion if side == NOTION else self.calendar)[ext]
         if side == NOTION:
-            return RemoteBooking(external_id=ext, booking_id=r.get("booking_id"), start=r["start"], end=r["end"],
+            return SideRecord(external_id=ext, booking_id=r.get("booking_id"), start=r["start"], end=r["end"],
                                  status=r["status"], name=r["name"], email=r["email"], service=r["service"],
                                  deleted=r.get("trashed", False), edited_at=_ts(r["edited"]))
         if r.get("deleted"):
-            return RemoteBooking(external_id=ext, booking_id=r.get("booking_id"), deleted=True,
+            return SideRecord(external_id=ext, booking_id=r.get("booking_id"), deleted=True,
                                  edited_at=_ts(r["edited"]))
-        return RemoteBooking(external_id=ext, booking_id=r.get("booking_id"), start=r["start"], end=r["end"],
+        return SideRecord(external_id=ext, booking_id=r.get("booking_id"), start=r["start"], end=r["end"],
                              edited_at=_ts(r["edited"]))
 
     def human(self, side: str, ext: str, **changes: Any) -> None:
@@ -286,7 +286,7 @@ def test_conflicting_edits_newer_wins_and_notion_wins_ties():
 
 
 def test_unreadable_record_is_reported_not_applied():
-    link_plan = plan_changes(NOTION, [RemoteBooking(external_id="p1", problem="no date")], [])
+    link_plan = plan_changes(NOTION, [SideRecord(external_id="p1", problem="no date")], [])
     assert link_plan.actions == [Problem(NOTION, "p1", "no date", None)]
 
 

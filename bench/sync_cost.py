@@ -3,7 +3,10 @@ per run, Notion's request rate against its documented limit, webhook latency.
 
 Runs booksync against the Notion and Google Calendar emulators (started in this
 process; real notion-client and googleapiclient over loopback HTTP) on a
-throwaway SQLite database, counting requests in the emulators' request logs:
+throwaway SQLite database, counting requests in the emulators' request logs.
+Like the services, the emulators answer change queries (Notion's
+last_edited_time filter, Google's sync token) from an index of what changed,
+so their answering time does not grow with the number of records they hold:
 
 1. a first full sync that imports N pages typed into Notion by hand, with the
    real rate limiter (NOTION_REQUESTS_PER_SECOND as configured) and the

@@ -49,7 +49,7 @@ class BookingRequest:
     def length(self) -> timedelta:
         return self.service.duration if self.service else self.duration  # type: ignore[return-value]
 
-    def fingerprint(self) -> str:
+    def request_hash(self) -> str:
         data = [self.start.isoformat(), self.name, self.email, self.service.slug if self.service else "",
                 str(self.duration or ""), self.phone, self.notes]
         return hashlib.sha256(json.dumps(data).encode()).hexdigest()
@@ -128,7 +128,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         token = tokens.assign(booking)
         save_exclusively(booking)
         if idempotency_key:
-            IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.fingerprint(), booking=booking)
+            IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.request_hash(), booking=booking)
         record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
@@ -139,7 +139,7 @@ def _replay(key: str, request: BookingRequest) -> BookingResult | None:
     entry = IdempotencyKey.objects.select_related("booking").filter(key=key).first()
     if entry is None:
         return None
-    if entry.request_hash != request.fingerprint():
+    if entry.request_hash != request.request_hash():
         raise IdempotencyConflict("This Idempotency-Key was already used with a different request.")
     return BookingResult(entry.booking, tokens.token_for(entry.booking), created=False)
 

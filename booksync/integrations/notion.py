@@ -68,7 +68,7 @@ DISCOVERY_TTL = 24 * 3600  # seconds the database → data source id stays cache
 _CHANGE_FIELDS = (*NOTION_FIELDS, "booking_id", "source", "problem")
 
 
-def _content_hash(record: SideRecord) -> str:
+def _seen_hash(record: SideRecord) -> str:
     return record.fingerprint(_CHANGE_FIELDS)[:16]
 
 
@@ -230,7 +230,7 @@ class NotionBookings:
         records, still_seen = [], {}
         for page in pages:
             record = self._record(page)
-            digest = _content_hash(record)
+            digest = _seen_hash(record)
             if record.edited_at is None or record.edited_at >= started - OVERLAP:
                 still_seen[record.external_id] = digest
             if seen.get(record.external_id) == digest:

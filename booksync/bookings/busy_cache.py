@@ -1,15 +1,16 @@
 """A per-process cache for the slot picker: the studio's rules, local busy time and computed slots.
 
 The picker asks for the same days again and again, so each process keeps what
-it read, keyed by two versions stored in the shared cache: a *busy* version
-that any booking or block change replaces, and a *rules* version that a
-change to the studio, its hours, overrides or services replaces (it drops the
-busy entries too). A booking, the common change, thus costs the next request
-one read of busy time, not of the rules as well. Versions move after commit,
-so every process re-reads on its next request; one request reads both
-versions in one cache call. Computed slots are also keyed by the minute of
-"now" (minimum notice moves with the clock). Booking itself never trusts this
-cache: the booking transaction re-checks against the database.
+it read, keyed by two versions stored in the database (``PickerVersion``): a
+*busy* version that any booking or block change replaces, and a *rules*
+version that a change to the studio, its hours, overrides or services replaces
+(it drops the busy entries too). A booking, the common change, thus costs the
+next request one read of busy time, not of the rules as well. Versions move
+after commit, so every process re-reads on its next request; one request reads
+both versions in one small query (prepared once per connection on PostgreSQL).
+Computed slots are also keyed by the minute of "now" (minimum notice moves with
+the clock). Booking itself never trusts this cache: the booking transaction
+re-checks against the database.
 """
 
 from __future__ import annotations
@@ -19,42 +20,45 @@ import uuid
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 from booksync.scheduling import EpochBusy, Interval, StudioRules
 
-VERSION_KEY = "booksync:availability-version"  # busy time (bookings, blocks)
-RULES_VERSION_KEY = "booksync:availability-rules-version"  # studio, hours, overrides, services
+from . import prepared_sql
+from .models import PickerVersion
+
+BUSY, RULES = "busy", "rules"  # busy time (bookings, blocks); studio, hours, overrides, services
 _MAX_ENTRIES = 512
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"rules_version": None, "busy_version": None, "rules": {}, "entries": {}}
 
 
+def _read_versions() -> dict[str, str]:
+    table = connection.ops.quote_name(PickerVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        prepared_sql.execute(cursor, "booksync_picker_versions", f"SELECT name, value FROM {table}", [])
+        return dict(cursor.fetchall())
+
+
 def current_versions() -> tuple[str, str]:
-    found = cache.get_many([RULES_VERSION_KEY, VERSION_KEY])
-    missing = [key for key in (RULES_VERSION_KEY, VERSION_KEY) if key not in found]
-    for key in missing:
-        cache.add(key, uuid.uuid4().hex, timeout=None)
-    if missing:
-        found = cache.get_many([RULES_VERSION_KEY, VERSION_KEY])
-    return found[RULES_VERSION_KEY], found[VERSION_KEY]
+    """(rules version, busy version), made on first use."""
+    found = _read_versions()
+    if RULES not in found or BUSY not in found:
+        for name in (RULES, BUSY):
+            PickerVersion.objects.get_or_create(name=name, defaults={"value": uuid.uuid4().hex})
+        found = _read_versions()
+    return found[RULES], found[BUSY]
 
 
-def current_version() -> str:
-    """The busy-time version (what any booking or rules change replaces)."""
-    return current_versions()[1]
-
-
-def _bump(keys: tuple[str, ...]) -> None:
+def _bump(names: tuple[str, ...]) -> None:
     with _lock:
-        if RULES_VERSION_KEY in keys:
+        if RULES in names:
             _state.update(rules_version=None, rules={})
         _state.update(busy_version=None, entries={})
 
     def publish() -> None:
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+        PickerVersion.objects.filter(name__in=names).update(value=uuid.uuid4().hex)
 
     transaction.on_commit(publish)
 
@@ -65,12 +69,12 @@ def bump() -> None:
     This process forgets at once; the others see new versions once the
     transaction commits (a rollback leaves their caches valid).
     """
-    _bump((RULES_VERSION_KEY, VERSION_KEY))
+    _bump((RULES, BUSY))
 
 
 def bump_busy() -> None:
     """Invalidate every process's busy time and slots (a booking or block changed); rules stay."""
-    _bump((VERSION_KEY,))
+    _bump((BUSY,))
 
 
 class PickerCache:

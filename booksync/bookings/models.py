@@ -299,3 +299,17 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PickerVersion(models.Model):
+    """The versions every process's slot-picker cache is keyed by (busy_cache.py): ``busy`` and ``rules``.
+
+    Read on every availability request, so they live in a table read by one small prepared
+    query, not in the shared cache (a round trip there costs twice as much on PostgreSQL).
+    """
+
+    name = models.CharField(max_length=16, primary_key=True)
+    value = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

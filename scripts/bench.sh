@@ -2,10 +2,11 @@
 # `make bench`: run the benchmarks bench/README.md describes, one after the other, each with the
 # arguments the README gives; print each one's output as it runs, then a table of exit codes and
 # durations. Every bench prints its own figures and the ratio to a baseline measured in the same
-# run. About 15 minutes in all on two cores.
+# run. About 20 minutes in all on two cores.
 #
 #   bash scripts/bench.sh                      # all of them
 #   bash scripts/bench.sh sync_cost faults     # only these (names as in bench/, without .py)
+#   bash scripts/bench.sh --list               # the names, after checking every bench is listed and described
 #
 # Logs stay in var/bench/<name>.log. A bench that fails does not stop the others; the script
 # exits non-zero if any failed.
@@ -17,12 +18,15 @@ py=.venv/bin/python
 BENCHES=(
   "availability"
   "calendar_calls"
+  "caldav_calls"
   "page_weight"
   "notion_calls"
   "sync_cost"
   "faults"
   "load"
   "schemathesis_run --max-examples 500"
+  "abuse"
+  "fuzz_forms"
 )
 
 # A bench added to bench/ must be described in the README and listed above.
@@ -39,6 +43,10 @@ for script in bench/*.py; do
   fi
 done
 ((status == 0)) || exit 1
+if [[ "${1:-}" == "--list" ]]; then
+  for entry in "${BENCHES[@]}"; do echo "${entry%% *}"; done
+  exit 0
+fi
 
 wanted=("$@")
 mkdir -p var/bench

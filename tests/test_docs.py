@@ -26,3 +26,13 @@ def test_settings_read_only_documented_variables():
 def test_readme_gives_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make run" in readme and "make test" in readme
+
+
+def test_make_bench_runs_every_bench_the_readme_describes():
+    """scripts/bench.sh refuses to start when a bench is missing from its list or from bench/README.md."""
+    import subprocess
+
+    listed = subprocess.run(["bash", "scripts/bench.sh", "--list"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    benches = sorted(path.stem for path in (ROOT / "bench").glob("*.py"))
+    assert sorted(listed.stdout.split()) == benches

@@ -49,6 +49,7 @@ from .ports import (
     BookingView,
     ChangeBatch,
     ExternalRef,
+    KeepFields,
     NotConfigured,
     NotFound,
     PermanentError,
@@ -252,8 +253,12 @@ class CalDAVCalendar:
         return DAVEvent(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
                             parent=self.calendar)
 
-    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
-        """PUT the booking's event at its fixed name (creates or overwrites: idempotent)."""
+    def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
+        """PUT the booking's event at its fixed name (creates or overwrites: idempotent).
+
+        ``keep`` is not consulted: the PUT is not guarded by the event's ETag, so a move made
+        on the calendar since the last sync read it is overwritten (Google's store guards it).
+        """
         name = ref.external_id or resource_name(booking.booking_id)
         obj = self._object(name, self._ical(booking))
         # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.

@@ -31,6 +31,7 @@ from .ports import (
     BookingView,
     ChangeBatch,
     ExternalRef,
+    KeepFields,
     NotFound,
     PermanentError,
     PreconditionFailed,
@@ -115,17 +116,21 @@ class GoogleCalendar:
         busy_days.invalidate(self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
-    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
-        """Make the booking's event match the booking; safe to repeat after any failure."""
-        result = self._write(booking, ref)
+    def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
+        """Make the booking's event match the booking; safe to repeat after any failure.
+
+        The patch is guarded by the event's etag from our last write: when someone changed the
+        event since, it is read again and the fields ``keep`` names for it are left out.
+        """
+        result = self._write(booking, ref, keep)
         self.forget_busy()  # a moved event frees its old time
         return result
 
-    def _write(self, booking: BookingView, ref: ExternalRef) -> WriteResult:
+    def _write(self, booking: BookingView, ref: ExternalRef, keep: KeepFields | None) -> WriteResult:
         body = event_body(booking)
         generation = ref.generation
         if ref.external_id:
-            event = self._patch_known(ref.external_id, body, ref.etag)
+            event = self._patch_known(ref.external_id, body, ref.etag, keep)
             if event is not None:
                 return WriteResult(event["id"], event.get("etag", ""), generation)
             generation += 1  # the event was deleted over there: its id is spent
@@ -149,7 +154,8 @@ class GoogleCalendar:
             return None
         return self._patch_known(event_id, body, current.get("etag", ""))
 
-    def _patch_known(self, event_id: str, body: dict[str, Any], etag: str) -> dict[str, Any] | None:
+    def _patch_known(self, event_id: str, body: dict[str, Any], etag: str,
+                     keep: KeepFields | None = None) -> dict[str, Any] | None:
         """Patch an existing event, guarded by ``etag``; None if it was deleted meanwhile."""
         for _ in range(3):
             request = self.events.patch(calendarId=self.calendar_id, eventId=event_id, body=body,
@@ -165,6 +171,8 @@ class GoogleCalendar:
                 if current is None or current.get("status") == "cancelled":
                     return None
                 etag = current.get("etag", "")
+                if keep is not None and {"start", "end"} & set(keep(to_record(current, self.calendar_zone()))):
+                    body = {name: value for name, value in body.items() if name not in ("start", "end")}
                 continue
             if event.get("status") == "cancelled":
                 return None

@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +48,7 @@ from .ports import (
     BookingView,
     ChangeBatch,
     ExternalRef,
+    KeepFields,
     NotFound,
     PermanentError,
     SideRecord,
@@ -132,8 +133,9 @@ class NotionBookings:
         return record
 
     # ------------------------------------------------------------------ writes
-    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
-        """Make the booking's page show the booking (idempotent; see the module docstring)."""
+    def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
+        """Make the booking's page show the booking (idempotent; see the module docstring), except
+        the fields ``keep`` names for the page as read just before the write."""
         desired = _desired(booking)
         zone = ZoneInfo(booking.studio.zone)
         schema = self.schema()
@@ -152,7 +154,11 @@ class NotionBookings:
                 f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."
             )
-        properties = booking_properties(desired, changed_fields(current, desired), schema, zone)
+        fields = changed_fields(current, desired)
+        if keep is not None:
+            kept = _page_fields(keep(current))
+            fields = [name for name in fields if name not in kept]
+        properties = booking_properties(desired, fields, schema, zone)
         if properties:
             self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
@@ -285,6 +291,11 @@ def _desired(booking: BookingView) -> SideRecord:
         notes=booking.notes, service=booking.service, source=booking.source,
         extra={"calendar_event_id": booking.calendar_event_id},
     )
+
+
+def _page_fields(names: Iterable[str]) -> set[str]:
+    """``SideRecord`` field names as the page's written fields (start and end are its one Date)."""
+    return {"date" if name in ("start", "end") else name for name in names}
 
 
 def _with_problem(record: SideRecord, problem: str) -> SideRecord:

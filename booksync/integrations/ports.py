@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -147,6 +148,10 @@ class WriteResult:
     generation: int = 0
 
 
+# Given a record as its side shows it now: the fields a write must leave as they are.
+KeepFields = Callable[[SideRecord], Collection[str]]
+
+
 class BusySource(Protocol):
     """Where foreign busy time comes from (a calendar beyond our own bookings)."""
 
@@ -166,8 +171,14 @@ class RecordStore(Protocol):
 
     name: str
 
-    def upsert(self, booking: BookingView, ref: ExternalRef, /) -> WriteResult:
-        """Create or update the record of ``booking``; ``ref`` is where the ledger last saw it."""
+    def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
+        """Create or update the record of ``booking``; ``ref`` is where the ledger last saw it.
+
+        ``keep``, given the record as the side shows it now, names the fields (``SideRecord``
+        names; ``start``/``end`` for the time) to leave as they are: a person's edit there
+        that booksync has not read yet. A store asks whenever it reads the record before
+        writing (Notion always; Google when its If-Match guard says the event changed).
+        """
         ...
 
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:

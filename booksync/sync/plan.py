@@ -255,10 +255,40 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
     merged = _take_incoming(link, incoming, plan)
     for side, view in views.items():
         if not _same(side, _wanted(side, merged), view.remote):
+            if link.base(side) is not None and view.base != view.remote:
+                # Seen and decided: what the side shows now is the base the push writes over, so
+                # the push does not take this run's losing edit for one no sync has read.
+                plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
             plan.actions.append(Push(side, link.booking_id))  # the push records the new agreed state
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
         # else: an echo of our own write, already remembered
+
+
+def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:
+    """The fields a push must leave as ``record`` shows them: edits made on ``side`` since it
+    last agreed with booksync that no sync has read yet, and that the conflict rule lets win.
+
+    A push writes the booking as booksync holds it. Without this, a person's edit on that side
+    which the next sync would have imported is overwritten first (a calendar move that changed
+    the booking pushes it to Notion while someone is typing its notes there). A field booksync
+    did not change since the base is always left; a field both changed goes to the newer edit,
+    as the planner decides it, so the planner and the push never undo each other.
+    """
+    base = link.base(side)
+    if base is None:
+        return frozenset()  # nothing agreed yet: every difference is for the push to settle
+    ours, theirs = project(side, link.booking), project(side, record)
+    keep: set[str] = set()
+    for group in _groups(side):
+        mine = tuple(ours[name] for name in group)
+        shown = tuple(theirs[name] for name in group)
+        agreed = tuple(base.get(name) for name in group)
+        if shown in (mine, agreed):
+            continue  # not edited there, or already what booksync holds
+        if mine == agreed or newest_edit({side: record.edited_at, LOCAL: link.booking_edited_at}) == side:
+            keep.update(group)
+    return frozenset(keep)
 
 
 def _changed_values(group: tuple[str, ...], views: Mapping[str, _View]) -> dict[str, tuple]:

@@ -47,7 +47,10 @@ class BadRequestMiddleware:
             return self._refuse(request, 413, f"The request body is larger than {limit} bytes.")
         response = self.get_response(request)
         if is_api(request) and 400 <= response.status_code < 500 and not _is_json(response):
-            return problem(response.status_code, _reason(response))
+            answer = problem(response.status_code, _reason(response))
+            if "Allow" in response:  # a 405 must say which methods the resource takes (RFC 9110 15.5.6)
+                answer["Allow"] = response["Allow"]
+            return answer
         return response
 
     @staticmethod

@@ -46,6 +46,14 @@ def test_booking_page_for_a_far_day_still_opens(studio, client, day):
     assert client.get(f"/book/portrait/?date={day}").status_code == 200
 
 
+@pytest.mark.parametrize(("method", "url", "allowed"), [("TRACE", "/api/ping", "GET"), ("PUT", "/api/bookings", "POST"),
+                                                         ("DELETE", "/api/calendar/availability", "GET")])
+def test_a_method_the_api_does_not_take_is_a_json_405_naming_the_ones_it_does(studio, client, method, url, allowed):
+    response = client.generic(method, url)
+    assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
+    assert response["Allow"] == allowed  # RFC 9110: a 405 carries Allow
+
+
 @pytest.mark.parametrize("url", ["/api/bookings", "/api/webhooks/notion", "/api/calendar/availability-batch"])
 def test_an_oversized_api_body_is_a_json_413(studio, client, url):
     body = json.dumps({"notes": "x" * 3_000_000})

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -37,6 +38,7 @@ from zoneinfo import ZoneInfo
 from caldav.calendarobjectresource import Event as DAVEvent
 from caldav.collection import Calendar as DAVCalendar
 from caldav.davclient import DAVClient
+from caldav.elements import dav
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -53,6 +55,7 @@ from .ports import (
     NotConfigured,
     NotFound,
     PermanentError,
+    PreconditionFailed,
     SideRecord,
     WriteResult,
 )
@@ -256,15 +259,29 @@ class CalDAVCalendar:
     def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
         """PUT the booking's event at its fixed name (creates or overwrites: idempotent).
 
-        ``keep`` is not consulted: the PUT is not guarded by the event's ETag, so a move made
-        on the calendar since the last sync read it is overwritten (Google's store guards it).
+        The PUT carries the ETag of our last write as If-Match: when someone changed the event
+        since, it is read again and the fields ``keep`` names for it (its time) are kept.
         """
         name = ref.external_id or resource_name(booking.booking_id)
-        obj = self._object(name, self._ical(booking))
-        # SEQUENCE is the booking's own (the .ics in our emails uses the same); the library must not bump it.
-        _on_the_calendar("saving an event", lambda: obj.save(increase_seqno=False))
-        self.forget_busy()
-        return WriteResult(name, obj.etag or "", 0)
+        etag = ref.etag
+        for _ in range(3):
+            obj = self._object(name, self._ical(booking))
+            if etag:
+                obj.props[dav.GetEtag.tag] = etag
+            try:
+                # SEQUENCE is the booking's own (the .ics in our emails uses the same): not bumped here.
+                _on_the_calendar("saving an event",
+                                 lambda obj=obj: obj.save(increase_seqno=False, precondition="etag"))
+            except PreconditionFailed:
+                current = call("reading an event", lambda: self._object(name).load())
+                etag = current.etag or ""
+                shown = self._record(current, _studio_zone())
+                if keep is not None and {"start", "end"} & set(keep(shown)):
+                    booking = replace(booking, start=shown.start or booking.start, end=shown.end or booking.end)
+                continue
+            self.forget_busy()
+            return WriteResult(name, obj.etag or "", 0)
+        raise PreconditionFailed(f"CalDAV event {name} kept changing under us (412 three times)")
 
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """DELETE the booking's event; already gone counts as removed."""

@@ -177,7 +177,7 @@ class RecordStore(Protocol):
         ``keep``, given the record as the side shows it now, names the fields (``SideRecord``
         names; ``start``/``end`` for the time) to leave as they are: a person's edit there
         that booksync has not read yet. A store asks whenever it reads the record before
-        writing (Notion always; Google when its If-Match guard says the event changed).
+        writing (Notion always; Google and CalDAV when their If-Match guard says the event changed).
         """
         ...
 

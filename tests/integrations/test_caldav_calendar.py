@@ -124,3 +124,35 @@ def test_a_forgotten_sync_token_falls_back_to_a_full_listing(studio, monday, dav
     batch = store.changes("c1:http://radicale.org/ns/sync/" + "0" * 64)
     assert batch.full and [r.external_id for r in batch.records] == [name]
     assert store.changes(batch.cursor).full is (batch.cursor is None)
+
+
+def test_a_calendar_move_newer_than_a_pushed_change_is_not_undone(studio, monday, dav_calendar):
+    """The PUT carries our last ETag as If-Match: a person's move since is read, not overwritten."""
+    from datetime import UTC, datetime, timedelta
+
+    from booksync.bookings import services
+    from booksync.bookings.models import Booking, Service
+    from booksync.sync.engine import run_sync
+    from booksync.sync.models import BookingLink
+
+    booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ann", email="ann@example.com",
+                                                    service=Service.objects.get(slug="portrait"))).booking
+    deliver_due(force=True)
+    assert run_sync(trigger="admin", full=True)["success"]
+    services.reschedule(Booking.objects.get(pk=booking.pk), london(monday, 12), actor="admin")  # not delivered yet
+    name = BookingLink.objects.get(booking=booking).calendar_event_id
+    obj = dav_calendar.event_by_url(dav_calendar.url.join(name))
+    component = obj.icalendar_component
+    for key in ("DTSTART", "DTEND", "LAST-MODIFIED"):
+        component.pop(key, None)
+    component.add("DTSTART", london(monday, 15))
+    component.add("DTEND", london(monday, 16))
+    # A person, a few seconds after the reschedule (LAST-MODIFIED has whole seconds).
+    component.add("LAST-MODIFIED", datetime.now(UTC) + timedelta(seconds=5))
+    obj.save(increase_seqno=False)
+
+    deliver_due(force=True)  # 412 on our old ETag: the event is read again and keeps the person's time
+    [event] = stored_events(dav_calendar)
+    assert event["DTSTART"].dt == london(monday, 15)
+    assert run_sync(trigger="admin", full=False)["success"]
+    assert Booking.objects.get(pk=booking.pk).start == london(monday, 15)  # the newer edit won

@@ -106,7 +106,9 @@ def test_a_calendar_move_newer_than_a_pushed_change_is_not_undone(both, emu, gca
     sync()
     services.reschedule(Booking.objects.get(pk=booking.pk), london(monday, 12), actor="admin")  # not delivered yet
     [event] = our_events(gcal)
-    gcal.human_move(event["id"], london(monday, 15), london(monday, 16))  # a person, a moment later
+    later = datetime.now(UTC) + timedelta(seconds=5)  # a person, a few seconds later by Google's clock
+    gcal.clock = lambda: later
+    gcal.human_move(event["id"], london(monday, 15), london(monday, 16))
     deliver_due()  # the calendar push meets the changed etag, reads the event and keeps its time
     assert our_events(gcal)[0]["start"]["dateTime"].startswith(london(monday, 15).isoformat()[:16])
     sync(full=False)

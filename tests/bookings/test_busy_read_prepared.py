@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from booksync.bookings import prepared_sql
 from booksync.bookings.epochs import local_busy_spans
 from booksync.bookings.models import Block
 from booksync.scheduling import Interval
@@ -23,6 +24,10 @@ pytestmark = [pytest.mark.dbspecific, pytest.mark.django_db(transaction=True)]
 def postgres():
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's; SQLite runs the plain SQL (the other tests)")
+    # A connection fresh to these statements, whatever an earlier test on it already prepared.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared_sql._prepared.pop(connection.connection, None)
 
 
 def statements(queries) -> list[str]:

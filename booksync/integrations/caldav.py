@@ -273,7 +273,11 @@ class CalDAVCalendar:
                 _on_the_calendar("saving an event",
                                  lambda obj=obj: obj.save(increase_seqno=False, precondition="etag"))
             except PreconditionFailed:
-                current = call("reading an event", lambda: self._object(name).load())
+                try:
+                    current = call("reading an event", lambda: self._object(name).load())
+                except NotFound:  # deleted over there: written afresh, as Google's store does
+                    etag = ""
+                    continue
                 etag = current.etag or ""
                 shown = self._record(current, _studio_zone())
                 if keep is not None and {"start", "end"} & set(keep(shown)):

@@ -275,18 +275,14 @@ def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:
     did not change since the base is always left; a field both changed goes to the newer edit,
     as the planner decides it, so the planner and the push never undo each other.
     """
-    base = link.base(side)
-    if base is None:
+    if link.base(side) is None:
         return frozenset()  # nothing agreed yet: every difference is for the push to settle
-    ours, theirs = project(side, link.booking), project(side, record)
+    views = {side: _view(side, link, record)}
+    edited = {side: record.edited_at, LOCAL: link.booking_edited_at}
     keep: set[str] = set()
     for group in _groups(side):
-        mine = tuple(ours[name] for name in group)
-        shown = tuple(theirs[name] for name in group)
-        agreed = tuple(base.get(name) for name in group)
-        if shown in (mine, agreed):
-            continue  # not edited there, or already what booksync holds
-        if mine == agreed or newest_edit({side: record.edited_at, LOCAL: link.booking_edited_at}) == side:
+        values = _changed_values(group, views)  # the planner's own reading of who changed what
+        if side in values and (LOCAL not in values or newest_edit({p: edited[p] for p in values}) == side):
             keep.update(group)
     return frozenset(keep)
 

@@ -156,3 +156,20 @@ def test_a_calendar_move_newer_than_a_pushed_change_is_not_undone(studio, monday
     assert event["DTSTART"].dt == london(monday, 15)
     assert run_sync(trigger="admin", full=False)["success"]
     assert Booking.objects.get(pk=booking.pk).start == london(monday, 15)  # the newer edit won
+
+
+def test_a_guarded_write_to_an_event_deleted_over_there_writes_it_afresh(studio, monday, dav_calendar):
+    """The If-Match guard fails on a deleted event too; the store then writes it anew, as before the guard."""
+    from booksync.bookings import services
+    from booksync.bookings.models import Booking, Service
+    from booksync.sync.models import BookingLink
+
+    booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ann", email="ann@example.com",
+                                                    service=Service.objects.get(slug="portrait"))).booking
+    deliver_due(force=True)
+    name = BookingLink.objects.get(booking=booking).calendar_event_id
+    dav_calendar.event_by_url(dav_calendar.url.join(name)).delete()
+    services.reschedule(Booking.objects.get(pk=booking.pk), london(monday, 12), actor="admin")
+    assert deliver_due(force=True)["failed"] == 0
+    [event] = stored_events(dav_calendar)
+    assert event["DTSTART"].dt == london(monday, 12)

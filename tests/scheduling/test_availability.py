@@ -19,6 +19,8 @@ from booksync.scheduling import (
     opening_intervals,
 )
 
+from .strategies import opening_ranges
+
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"
 MONDAY = date(2026, 6, 15)
@@ -263,16 +265,6 @@ DAYS = st.one_of(
     st.sampled_from([d for _, d, _ in DST_DAYS] + [date(2026, 4, 5), date(2026, 10, 4)]),
     st.dates(date(2026, 1, 1), date(2026, 12, 31)),
 )
-
-
-@st.composite
-def opening_ranges(draw: st.DrawFn) -> tuple[OpeningRange, ...]:
-    result = []
-    for _ in range(draw(st.integers(0, 3))):
-        start = draw(st.integers(0, 1439))
-        end = draw(st.integers(start + 1, min(1440, start + 720)))
-        result.append(OpeningRange(start, end))
-    return tuple(result)
 
 
 @st.composite

@@ -17,6 +17,8 @@ from booksync.scheduling import (
     merge_epochs,
 )
 
+from .strategies import opening_ranges
+
 ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 # Days whose month holds a DST change in one of the zones above (and Lord Howe's half-hour one).
 DST_DAYS = [date(2026, 3, 29), date(2026, 10, 25), date(2026, 3, 8), date(2026, 11, 1), date(2026, 4, 5),
@@ -29,16 +31,6 @@ def epoch(value: datetime) -> int:
 
 def per_day(rules, days, duration, busy, now) -> dict[date, list[int]]:
     return {day: [epoch(s.start) for s in free_slots(rules, day, duration, busy, now)] for day in days}
-
-
-@st.composite
-def opening_ranges(draw: st.DrawFn) -> tuple[OpeningRange, ...]:
-    result = []
-    for _ in range(draw(st.integers(0, 3))):
-        start = draw(st.integers(0, 1439))
-        end = draw(st.integers(start + 1, min(1440, start + 720)))
-        result.append(OpeningRange(start, end))
-    return tuple(result)
 
 
 @st.composite

@@ -117,9 +117,19 @@ class PickerCache:
 
 def connect_signals() -> None:
     """Bump the versions whenever anything availability depends on changes (AppConfig.ready)."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
+    from .models import (
+        Block,
+        Booking,
+        DateOverride,
+        Resource,
+        ResourceHours,
+        ResourceOverride,
+        Service,
+        Studio,
+        WeeklyHours,
+    )
 
     def _busy_changed(**kwargs) -> None:
         bump_busy()
@@ -129,6 +139,9 @@ def connect_signals() -> None:
 
     for model, changed in ((Booking, _busy_changed), (Block, _busy_changed), (Studio, _rules_changed),
                            (WeeklyHours, _rules_changed), (DateOverride, _rules_changed),
-                           (Service, _rules_changed)):
+                           (Service, _rules_changed), (Resource, _rules_changed),
+                           (ResourceHours, _rules_changed), (ResourceOverride, _rules_changed)):
         post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"busy-cache-save-{model.__name__}")
         post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"busy-cache-delete-{model.__name__}")
+    m2m_changed.connect(_rules_changed, sender=Resource.services.through, weak=False,
+                        dispatch_uid="busy-cache-resource-services")

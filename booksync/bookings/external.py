@@ -16,10 +16,10 @@ from django.db import transaction
 from booksync.integrations.ports import SideRecord
 from booksync.scheduling import Interval, to_utc
 
-from . import services, tokens
+from . import services, staffing, tokens
 from .changes import record_change
 from .models import Booking, BookingSource, BookingStatus, Studio
-from .services import blocked_interval, ensure_free, save_exclusively
+from .services import blocked_interval, save_exclusively, studio_pairs
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
@@ -61,10 +61,9 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
             name=(record.name or "Untitled booking")[:200], email=record.email or "", phone=record.phone or "",
             notes=(record.notes or "")[:2000],
         )
-        if booking.is_active:
-            ensure_free(blocked)
         tokens.assign(booking)
-        save_exclusively(booking)
+        staffing.hold(booking, studio_pairs(booking, person=getattr(record, "person", "") or None,
+                                            room=getattr(record, "room", "") or None), save=save_exclusively)
         record_change(booking, "created", actor=ACTOR[side], notify=booking.is_active,
                       skip_sides=() if side == "notion" else (side,))
     return booking

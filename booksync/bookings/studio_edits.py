@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from booksync.scheduling import Interval, to_utc
 
-from . import tokens
+from . import staffing, tokens
 from .changes import record_change
 from .clashes import explain
-from .errors import BookingError
+from .errors import BookingError, SlotUnavailable
 from .models import ACTIVE_STATUSES, Block, Booking, BookingSource, BookingStatus, Service, Studio
-from .services import blocked_interval, check_free, save_checked, settle_change
+from .services import blocked_interval, check_free, save_exclusively, settle_change, studio_pairs
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class StudioBooking:
     notes: str = ""
     service: Service | None = None
     status: str = BookingStatus.CONFIRMED
+    person: str = ""  # a person's slug; empty: anyone who takes the service
+    room: str = ""  # a room's slug; empty: the first free one the service may use
 
     @property
     def service_name(self) -> str:
@@ -65,10 +67,13 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             blocked_start=blocked.start, blocked_end=blocked.end, status=entry.status,
             source=BookingSource.ADMIN, name=entry.name, email=entry.email, phone=entry.phone, notes=entry.notes,
         )
-        if booking.is_active:
-            check_free(booking, explain_clash=True)
         tokens.assign(booking)
-        save_checked(booking, explain_clash=True)
+        try:
+            staffing.hold(booking, studio_pairs(booking, person=entry.person or None, room=entry.room or None),
+                          save=save_exclusively)
+        except SlotUnavailable:
+            check_free(booking, explain_clash=True)  # names what is in the way
+            raise
         record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
     return booking
 

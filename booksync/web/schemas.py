@@ -33,6 +33,7 @@ class Problem(Schema):
 class SlotOut(Schema):
     start: datetime
     end: datetime
+    people: list[str] | None = Field(None, description="With ?service=: the slugs of the people free for this slot.")
 
 
 class AvailabilityOut(Schema):
@@ -49,6 +50,7 @@ class BatchIn(Schema):
     dates: list[date] = Field(min_length=1, max_length=MAX_BATCH_DATES)
     duration: int | None = Field(default=None, ge=5, le=720)
     service: str | None = None
+    resource: str | None = Field(default=None, max_length=50, description="A person's slug: only their slots.")
     manage_token: str | None = Field(default=None, max_length=100,
                                      description="When rescheduling: that booking's own time counts as free.")
 
@@ -73,10 +75,28 @@ class ServiceOut(Schema):
     duration: int
     description: str
     price: str
+    people: list[str] = Field(default_factory=list, description="The slugs of the people who take it.")
+
+
+class ResourceOut(Schema):
+    slug: str
+    name: str
+    kind: str = Field(description="person | room")
+    bio: str
+    photo_url: str
+    services: list[str] = Field(description="The slugs of the services this person takes or room serves.")
+
+
+class ResourceRef(Schema):
+    slug: str
+    name: str
+    kind: str
 
 
 class BookingIn(Schema):
     service: str | None = Field(default=None, max_length=100)
+    resource: str | None = Field(default=None, max_length=50,
+                                 description="The slug of the person asked for; absent: anyone who takes the service.")
     duration: int | None = Field(default=None, ge=5, le=720)
     start: datetime
     name: str = Field(max_length=400)
@@ -168,6 +188,7 @@ class BookingOut(Schema):
     service: str
     name: str
     manage_url: str | None = None
+    resources: list[ResourceRef] = Field(default_factory=list, description="Who and where: people, then rooms.")
 
 
 class RescheduleIn(Schema):

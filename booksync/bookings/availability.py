@@ -106,10 +106,8 @@ def team_starts_for_days(
     people, rooms = crew.needs(service, resource)
 
     def compute() -> ResourceStarts:
-        window = _search_window(rules, days)
         # During a calendar outage: its last known busy time (labelled stale in the answers).
-        remote = remote_busy(window, live=False)
-        return staffing.starts_for_days(people, rooms, days, duration, window, remote, now,
+        return staffing.starts_for_days(people, rooms, days, duration, _search_window(rules, days), now,
                                         exclude_booking_id=exclude_booking_id)
 
     if picker_cache is None or not picker_cacheable() or exclude_booking_id is not None:

@@ -24,7 +24,6 @@ from django.utils import timezone
 from booksync.scheduling import UNAVAILABLE, Interval, assign, to_utc
 
 from . import calendar_outage, staffing, tokens
-from .calendar_outage import remote_busy
 from .changes import record_change
 from .clashes import explain
 from .errors import BookingError, ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
@@ -123,9 +122,8 @@ def candidates(people: list[staffing.Member], rooms: list[staffing.Member] | Non
     """The people and rooms free at ``start`` by the rules and the calendar (outside the lock), or the
     error to give. Asks the live calendar: call it before the transaction."""
     window = Interval(start - timedelta(days=1), start + length + timedelta(days=1))
-    remote = remote_busy(window, live=live)
-    problems = staffing.check_members([*people, *(rooms or [])], start, length, window, remote, now,
-                                      exclude_booking_id=exclude_booking_id)
+    problems = staffing.check_members([*people, *(rooms or [])], start, length, window, now,
+                                      exclude_booking_id=exclude_booking_id, live=live)
     free_people = [p for p in people if problems[p.id] is None]
     if not free_people:
         raise slot_error(_reason([problems[p.id] for p in people]))

@@ -25,6 +25,7 @@ from booksync.scheduling import (
     check_slot,
     free_resource_starts,
     merge_epochs,
+    subtract,
 )
 
 from .epochs import claim_spans, interval_span
@@ -159,38 +160,64 @@ def team(picker_cache=None, studio_rules: StudioRules | None = None) -> Team:
 
 
 # --- busy time per resource -------------------------------------------------------------------------
-def busy_by_member(members: Iterable[Member], window: Interval, remote: list[Interval], *,
+def remote_for(members: Iterable[Member], window: Interval, *, live: bool) -> dict[str, list[Interval]]:
+    """Calendar busy time for ``members``: the studio's calendar (key ``""``), which blocks everyone,
+    and each member's own calendar, which blocks only them; one read for all (Google: one freeBusy).
+
+    booksync's own events on the studio's calendar come back as busy time there; they are left out
+    (each booking blocks its own people and rooms through its claims), so Alex's booking on the
+    studio's calendar does not block Sam. A person's event over exactly such a time is then only
+    seen by the booking's own people: the price of freeBusy not telling whose an event is."""
+    from .calendar_outage import resource_busy
+
+    calendars = sorted({m.calendar for m in members if m.calendar})
+    found = resource_busy(window, calendars, live=live)
+    studio = found.get("", [])
+    if studio:
+        ours = Booking.objects.active().filter(start__lt=window.end, end__gt=window.start).values_list("start", "end")
+        holes = [Interval(start, end) for start, end in ours]
+        studio = [piece for busy in studio for piece in subtract(busy, holes)] if holes else studio
+    return {**found, "": studio}
+
+
+def busy_by_member(members: Iterable[Member], window: Interval, remote: dict[str, list[Interval]], *,
                    exclude_booking_id=None) -> dict[int, list[tuple[int, int]]]:
-    """Each member's busy spans over ``window``: its claims, its blocks, the studio's blocks and ``remote``
-    (busy time of the studio's calendar, which blocks everyone)."""
+    """Each member's busy spans over ``window``: its claims, its blocks, the studio's blocks, the studio's
+    calendar (``remote[""]``) and its own calendar (``remote[member.calendar]``)."""
     members = list(members)
     ids = [m.id for m in members]
     spans: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
-    shared = [interval_span(b) for b in remote]
+    shared = [interval_span(b) for b in remote.get("", [])]
     for resource_id, start, end in claim_spans(window, ids, exclude_booking_id=exclude_booking_id):
         if resource_id is None:
             shared.append((start, end))
         else:
             spans[resource_id].append((start, end))
-    for own in spans.values():
-        own.extend(shared)
+    for member in members:
+        spans[member.id].extend(shared)
+        if member.calendar:
+            spans[member.id].extend(interval_span(b) for b in remote.get(member.calendar, []))
     return spans
 
 
 def starts_for_days(people: list[Member], rooms: list[Member] | None, days: list[date], length: timedelta,
-                    window: Interval, remote: list[Interval], now: datetime, *, exclude_booking_id=None):
-    """Free starts per day with the people free at each (the pure search fed from the database)."""
-    spans = busy_by_member([*people, *(rooms or [])], window, remote, exclude_booking_id=exclude_booking_id)
+                    window: Interval, now: datetime, *, exclude_booking_id=None):
+    """Free starts per day with the people free at each (the pure search fed from the database and calendars)."""
+    members = [*people, *(rooms or [])]
+    remote = remote_for(members, window, live=False)
+    spans = busy_by_member(members, window, remote, exclude_booking_id=exclude_booking_id)
 
-    def times(members: list[Member]) -> list[ResourceTime]:
-        return [ResourceTime(m.slug, m.rules, merge_epochs(spans[m.id])) for m in members]
+    def times(group: list[Member]) -> list[ResourceTime]:
+        return [ResourceTime(m.slug, m.rules, merge_epochs(spans[m.id])) for m in group]
 
     return free_resource_starts(times(people), times(rooms) if rooms is not None else None, days, length, now)
 
 
-def check_members(members: list[Member], start: datetime, length: timedelta, window: Interval,
-                  remote: list[Interval], now: datetime, *, exclude_booking_id=None) -> dict[int, str | None]:
-    """For each member, why it cannot take ``[start, start + length)`` (a core reason code), or None."""
+def check_members(members: list[Member], start: datetime, length: timedelta, window: Interval, now: datetime, *,
+                  exclude_booking_id=None, live: bool = True) -> dict[int, str | None]:
+    """For each member, why it cannot take ``[start, start + length)`` (a core reason code), or None.
+    ``live``: the calendars are asked now (before a booking's transaction)."""
+    remote = remote_for(members, window, live=live)
     spans = busy_by_member(members, window, remote, exclude_booking_id=exclude_booking_id)
     tz = ZoneInfo("UTC")
     return {m.id: check_slot(m.rules, start, length,

@@ -165,6 +165,12 @@ class BusySource(Protocol):
         """
         ...
 
+    def busy_by_calendar(self, window: Interval, calendars: list[str], /, *,
+                         live: bool = False) -> dict[str, list[Interval]]:
+        """Busy intervals of the studio's calendar (key ``""``) and of each of ``calendars`` (a person's
+        or room's own calendar, ADR 0017), in as few requests as the provider allows (Google: one freeBusy)."""
+        ...
+
 
 class RecordStore(Protocol):
     """An outside store of bookings (Notion, a calendar). All writes are idempotent."""

@@ -199,6 +199,7 @@ class Block(models.Model):
 
     class Meta:
         ordering = ["start"]
+        indexes = [models.Index(fields=["resource", "start"], name="block_resource_start")]
 
     def __str__(self) -> str:
         return f"{self.reason or 'Blocked'} {self.start:%Y-%m-%d %H:%M}"

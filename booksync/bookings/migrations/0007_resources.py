@@ -94,6 +94,9 @@ class Migration(migrations.Migration):
     ]
 
 
+Migration.operations.append(migrations.AddIndex(
+    model_name="block", index=models.Index(fields=["resource", "start"], name="block_resource_start")))
+
 # --- per-resource no-overlap (ADR 0017) and the one-resource upgrade ---------------------------------
 CONSTRAINT = (
     "ALTER TABLE bookings_bookingresource ADD CONSTRAINT booking_resource_no_overlap "

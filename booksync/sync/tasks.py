@@ -98,6 +98,6 @@ def renew_calendar_channels() -> dict | None:
 
 
 def send_due_reminders() -> object:
-    from booksync.bookings.reminders import send_due_reminders as send
+    from booksync.bookings.messages.reminders import send_due_reminders as send
 
     return send()

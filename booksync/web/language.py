@@ -25,7 +25,7 @@ from django.utils.translation.trans_real import (
     parse_accept_lang_header,
 )
 
-from booksync.bookings.formats import locale_tag
+from booksync.bookings.messages.formats import locale_tag
 
 MACHINE_PATHS = ("/api/", "/anymail/", "/admin/", "/static/")
 

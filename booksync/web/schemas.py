@@ -11,7 +11,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
-from booksync.bookings.formats import locale_tag
+from booksync.bookings.messages.formats import locale_tag
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999

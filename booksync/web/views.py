@@ -21,13 +21,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import formats, services
+from booksync.bookings import services
 from booksync.bookings.errors import (
     BookingError,
     CalendarUnavailable,
     IdempotencyConflict,
     SlotUnavailable,
 )
+from booksync.bookings.messages import formats
 from booksync.bookings.models import Booking, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 

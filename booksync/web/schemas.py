@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import get_supported_language_variant
@@ -151,8 +152,6 @@ class BookingIn(Schema):
     def _timezone(cls, value: str | None) -> str:
         if not value:
             return ""
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(value)
         except Exception as exc:

@@ -39,14 +39,14 @@ def people_at(client, day, hhmm: str) -> list[str] | None:
     return {s["start"][11:16]: s["people"] for s in response.json()["slots"]}.get(hhmm)
 
 
-def freebusy_calls(gcal) -> list:
-    return gcal.calls("POST", r"/freeBusy$")
+def freebusy_calls(emulator) -> list:
+    return emulator.calls("POST", r"/freeBusy$")
 
 
 def test_sams_own_event_blocks_only_sam_and_the_studio_s_blocks_both(sams_calendar, monday, api_client):
-    gcal = sams_calendar
-    gcal.human_insert(SAM, london(monday, 10), london(monday, 11), "Dentist")
-    gcal.human_insert("primary", london(monday, 14), london(monday, 15), "Studio closed")
+    google = sams_calendar
+    google.human_insert(SAM, london(monday, 10), london(monday, 11), "Dentist")
+    google.human_insert("primary", london(monday, 14), london(monday, 15), "Studio closed")
     assert people_at(api_client, monday, "10:00") == ["alex"]
     assert people_at(api_client, monday, "14:00") is None
     assert people_at(api_client, monday, "12:00") == ["alex", "sam"]
@@ -61,20 +61,20 @@ def test_sams_own_event_blocks_only_sam_and_the_studio_s_blocks_both(sams_calend
 
 
 def test_one_freebusy_request_reads_every_calendar_for_a_day_and_for_a_month(sams_calendar, monday, api_client):
-    gcal = sams_calendar
-    gcal.reset_log()
-    gcal.freebusy_items.clear()
+    google = sams_calendar
+    google.reset_log()
+    google.freebusy_items.clear()
     people_at(api_client, monday, "10:00")
-    assert len(freebusy_calls(gcal)) == 1
-    assert [set(items) for items in gcal.freebusy_items] == [{"primary", SAM}]
-    gcal.reset_log()
-    gcal.freebusy_items.clear()
+    assert len(freebusy_calls(google)) == 1
+    assert [set(items) for items in google.freebusy_items] == [{"primary", SAM}]
+    google.reset_log()
+    google.freebusy_items.clear()
     dates = [str(monday + timedelta(days=7 + n)) for n in range(31)]
     response = api_client.post("/api/calendar/availability-batch", json.dumps({"dates": dates, "service": "portrait"}),
                                content_type="application/json")
     assert response.status_code == 200
-    assert len(freebusy_calls(gcal)) == 1
-    assert [set(items) for items in gcal.freebusy_items] == [{"primary", SAM}]
+    assert len(freebusy_calls(google)) == 1
+    assert [set(items) for items in google.freebusy_items] == [{"primary", SAM}]
 
 
 def test_our_own_event_on_the_studio_s_calendar_blocks_only_its_person(sams_calendar, monday, api_client):

@@ -96,7 +96,10 @@ def resource_busy(window: Interval, calendars: list[str], *, live: bool) -> dict
     (ADR 0017), read together; an outage as in :func:`remote_busy` (a resource calendar's busy
     time is then unknown and counts as free: its last known picture is kept for the studio's only)."""
     try:
-        return busy_source().busy_by_calendar(window, calendars, live=live)
+        source = busy_source()
+        if not calendars:  # nobody has a calendar of their own: the studio's, read as before people existed
+            return {"": source.busy(window, live=live)}
+        return source.busy_by_calendar(window, calendars, live=live)
     except CalendarUnreachable as exc:
         log.warning("calendar unreachable, using its last known busy time: %s", exc)
         reading = _reading.get()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from booksync.bookings.messages import formats
 from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
+from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, Studio, TimeLeads
 from booksync.bookings.tokens import token_for
 
@@ -46,6 +47,8 @@ class BookingSummary:
     first: When  # the leading zone's time (the studio's by default)
     second: When | None  # the other zone's, when they differ
     second_is_studio: bool
+    photographer: str = ""  # a studio of several: who the session is with (ADR 0017)
+    room: str = ""
 
     @property
     def same_zone(self) -> bool:
@@ -87,6 +90,7 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
     else:
         first, second = customer_when, studio_when
     token = token_for(booking)
+    photographer, room = with_whom(booking)
     return BookingSummary(
         booking=booking,
         token=token,
@@ -104,4 +108,6 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
         first=first,
         second=second,
         second_is_studio=not studio_leads,
+        photographer=photographer,
+        room=room,
     )

@@ -31,6 +31,7 @@ from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
 from .ics import booking_ics
 from .mail_limits import check_recipient
+from .who import with_whom
 
 KINDS = ("confirmation", "update", "cancellation", "reminder")
 
@@ -99,8 +100,11 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
     locale = email_locale(booking, studio)
     start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
     studio_start, studio_end = booking.start.astimezone(studio_zone), booking.end.astimezone(studio_zone)
+    photographer, room = with_whom(booking)
     return {
         "kind": kind,
+        "photographer": photographer,
+        "room": room,
         "booking": booking,
         "studio": studio,
         "start": start,

@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from booksync.bookings.tokens import manage_url
 
 from .event_text import customer_invite
+from .who import with_whom
 
 PRODID = "-//booksync//bookings//EN"
 
@@ -50,6 +52,9 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     event.add("dtend", booking.end.astimezone(tz))
     # In the active language: emails render their invite inside the booking's language.
     summary, description = customer_invite(booking.service_name, studio.name, booking.name, manage_url(booking))
+    photographer, room = with_whom(booking)
+    if photographer:  # a studio of several: the invite says with whom (and where)
+        description = f"{_('With %(name)s') % {'name': photographer}}{f' · {room}' if room else ''}\n{description}"
     event.add("summary", summary)
     event.add("description", description)
     if studio.address:

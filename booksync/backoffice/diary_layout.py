@@ -45,6 +45,7 @@ class Day:
     holiday: str
     is_open: bool
     rows: list[Row]
+    label: str = ""  # the day view of a studio of several: one column per person or room (ADR 0017)
 
     @property
     def count(self) -> int:

@@ -264,6 +264,36 @@ def studio_pairs(booking: Booking, *, person: str | None = None, room: str | Non
     return pairs_to_try(people, rooms, booking.start, Studio.load().timezone)
 
 
+def take_resources(booking: Booking, *, person: str | None = None, room: str | None = None,
+                   explain_clash: bool = False) -> bool:
+    """Give a locked booking (its new times already set) the named person and/or room, keeping the
+    other; True when its people or rooms changed. Refused, nothing moves: ``SlotUnavailable`` (with
+    ``explain_clash``, naming who is in the way), or a 422 for a person or room the service cannot use."""
+    held = {r.kind: r.slug for r in staffing.claimed(booking)}
+    want_person, want_room = person or held.get("person"), room or held.get("room")
+    if (want_person, want_room) == (held.get("person"), held.get("room")):
+        return False
+    crew = staffing.team()
+    people, rooms = crew.needs(booking.service, want_person)
+    chosen_room = None
+    if rooms is not None:
+        named = [r for r in rooms if r.slug == want_room or r.name == want_room]
+        if not named:
+            raise BookingError(f"room {want_room!r} is not one this service may use.", code="unknown_resource",
+                               field="room")
+        chosen_room = named[0]
+    pair = (people[0], chosen_room)
+    try:
+        staffing.hold(booking, [pair], save=save_exclusively)
+    except SlotUnavailable:
+        if not explain_clash:
+            raise
+        ids = [pair[0].id] + ([pair[1].id] if pair[1] else [])
+        raise explain(booking.start, booking.end, Interval(booking.blocked_start, booking.blocked_end),
+                      exclude_booking_id=booking.pk, resource_ids=ids) from None
+    return True
+
+
 def _reschedule_needs(booking: Booking) -> tuple[list[staffing.Member], list[staffing.Member] | None]:
     """Who may take a booking at its new time: the person the customer chose (while they still take the
     service), else anyone who takes it (ADR 0017)."""

@@ -25,9 +25,20 @@ from . import staffing, tokens
 from .changes import record_change
 from .clashes import explain
 from .errors import BookingError, SlotUnavailable
-from .models import ACTIVE_STATUSES, Block, Booking, BookingSource, BookingStatus, Service, Studio
+from .models import (
+    ACTIVE_STATUSES,
+    DETAIL_LENGTHS,
+    Block,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Service,
+    Studio,
+)
 from .services import (
     blocked_interval,
+    clip_detail,
+    new_booking,
     save_exclusively,
     settle_change,
     studio_pairs,
@@ -66,12 +77,11 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 def add_booking(entry: StudioBooking, *, by: str) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
     start, end = _check_times(entry.start, entry.end)
-    blocked = blocked_interval(Studio.load(), start, end)
     with transaction.atomic():
-        booking = Booking(
-            service=entry.service, service_name=entry.service_name, start=start, end=end,
-            blocked_start=blocked.start, blocked_end=blocked.end, status=entry.status,
-            source=BookingSource.ADMIN, name=entry.name, email=entry.email, phone=entry.phone, notes=entry.notes,
+        booking = new_booking(
+            Studio.load(), start=start, end=end, service=entry.service, service_name=entry.service_name,
+            status=entry.status, source=BookingSource.ADMIN, name=entry.name, email=entry.email,
+            phone=entry.phone, notes=entry.notes,
         )
         tokens.assign(booking)
         pairs = studio_pairs(booking, person=entry.person or None, room=entry.room or None)
@@ -79,7 +89,8 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             staffing.hold(booking, pairs, save=save_exclusively)
         except SlotUnavailable:
             ids = sorted({m.id for pair in pairs for m in pair if m is not None})
-            raise explain(start, end, blocked, exclude_booking_id=booking.pk, resource_ids=ids) from None
+            raise explain(start, end, Interval(booking.blocked_start, booking.blocked_end),
+                          exclude_booking_id=booking.pk, resource_ids=ids) from None
         record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
     return booking
 
@@ -101,8 +112,8 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
         service_changed = entry.service != booking.service
         if service_changed:
             booking.service, booking.service_name = entry.service, entry.service_name
-        for field in ("name", "email", "phone", "notes"):
-            setattr(booking, field, getattr(entry, field))
+        for field in DETAIL_LENGTHS:
+            setattr(booking, field, clip_detail(field, getattr(entry, field)))
         if entry.status != booking.status:
             booking.status = entry.status
             if entry.status == BookingStatus.CANCELLED:

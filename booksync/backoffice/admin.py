@@ -6,7 +6,17 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from booksync.bookings import studio_edits
-from booksync.bookings.models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
+from booksync.bookings.models import (
+    Block,
+    Booking,
+    DateOverride,
+    Resource,
+    ResourceHours,
+    ResourceOverride,
+    Service,
+    Studio,
+    WeeklyHours,
+)
 
 from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
@@ -77,6 +87,31 @@ class ServiceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ResourceHoursInline(admin.TabularInline):
+    model = ResourceHours
+    extra = 0
+    verbose_name_plural = "Own weekly hours (none: the studio's)"
+
+
+class ResourceOverrideInline(admin.TabularInline):
+    model = ResourceOverride
+    extra = 0
+    verbose_name_plural = "Own date overrides (over the studio's)"
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """People and rooms (ADR 0017): who takes which service, their own hours and calendar."""
+
+    list_display = ["name", "kind", "slug", "order", "active", "calendar"]
+    list_editable = ["order", "active"]
+    list_filter = ["kind", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["services"]
+    readonly_fields = ["feed_token"]
+    inlines = [ResourceHoursInline, ResourceOverrideInline]
+
+
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):
     form = BlockAdminForm
@@ -116,6 +151,20 @@ class BookingAdmin(admin.ModelAdmin):
                 super().__init__(*args, by=by, **kw)
 
         return StaffForm
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if Resource.objects.filter(active=True).count() > 1:  # a studio of several: who and where
+            shown.insert(shown.index("service_name") + 1, "who")
+        return shown
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("claims__resource")
+
+    @admin.display(description="Photographer · room")
+    def who(self, booking: Booking) -> str:
+        held = sorted((c.resource for c in booking.claims.all()), key=lambda r: (r.kind != "person", r.order))
+        return " · ".join(r.name for r in held)
 
     @admin.display(description="Start (studio time)", ordering="start")
     def when(self, booking: Booking) -> str:

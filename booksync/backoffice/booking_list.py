@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils import timezone
 
-from booksync.bookings.models import BookingStatus
+from booksync.bookings.models import BookingStatus, Resource
 
 
 class DefaultingFilter(admin.SimpleListFilter):
@@ -68,16 +68,25 @@ CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service",
 
 
 def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
-    """The bookings as CSV (Django's csv writer, one row each), times in the current (studio) zone."""
+    """The bookings as CSV (Django's csv writer, one row each), times in the current (studio) zone.
+
+    A studio of several people (ADR 0017) gets two more columns: photographer and room."""
     zone = timezone.get_current_timezone()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    several = Resource.objects.filter(active=True).count() > 1
+    writer.writerow(CSV_COLUMNS + (["photographer", "room"] if several else []))
+    if several:
+        bookings = bookings.prefetch_related("claims__resource")
     for b in bookings:
-        writer.writerow([f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
-                         str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
-                         b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk)])
+        row = [f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
+               str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
+               b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk)]
+        if several:
+            held = sorted((c.resource for c in b.claims.all()), key=lambda r: (r.order, r.name))
+            row += [_safe_cell(", ".join(r.name for r in held if r.kind == kind)) for kind in ("person", "room")]
+        writer.writerow(row)
     return response
 
 

@@ -196,7 +196,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         source=request.source, name=request.name, email=request.email, phone=request.phone, notes=request.notes,
         customer_timezone=request.customer_timezone, language=request.language,
     )
-    booking.resource_choice = request.resource
+    booking.resource_choice = request.resource or ""
     with transaction.atomic():
         if idempotency_key:
             replay = _replay(idempotency_key, request)

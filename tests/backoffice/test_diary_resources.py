@@ -69,3 +69,29 @@ def test_a_move_changes_the_photographer_clash_checked(team_studio, monday, staf
     ann.refresh_from_db()
     assert held(ann) == {"sam"} and ann.start == london(monday, 12)
     assert OutboxMessage.objects.filter(key=f"email:{ann.pk}:update:1").exists()
+
+
+def test_the_list_and_the_csv_have_the_resources(team_studio, monday, staff_client):
+    import csv
+    import io
+
+    book(monday, 10, "alex", "Ann Alex", service="family")
+    listing = staff_client.get("/admin/bookings/booking/").content.decode()
+    assert "Photographer · room" in listing and "Alex · Big room" in listing
+    rows = list(csv.reader(io.StringIO(staff_client.get("/admin/bookings/booking/export.csv").content.decode())))
+    assert rows[0][-2:] == ["photographer", "room"] and rows[1][-2:] == ["Alex", "Big room"]
+
+
+def test_a_one_person_studio_s_csv_is_as_before(studio, monday, staff_client):
+    import csv
+    import io
+
+    book(monday, 10, None, "Solo")
+    rows = list(csv.reader(io.StringIO(staff_client.get("/admin/bookings/booking/export.csv").content.decode())))
+    assert "photographer" not in rows[0] and len(rows[0]) == len(rows[1]) == 11
+    assert "Photographer · room" not in staff_client.get("/admin/bookings/booking/").content.decode()
+
+
+def test_the_resource_admin_lists_people_and_rooms(team_studio, staff_client):
+    page = staff_client.get("/admin/bookings/resource/").content.decode()
+    assert "Alex" in page and "Big room" in page

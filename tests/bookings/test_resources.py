@@ -182,3 +182,15 @@ def test_a_one_person_studio_is_as_before(studio, monday, api_client):
     assert post(api_client, "/api/bookings", body(london(monday, 10))).status_code == 201
     assert post(api_client, "/api/bookings", body(london(monday, 10), service="mini")).status_code == 409
     assert staffing.team().several is False
+
+
+def test_each_resource_has_its_own_private_feed(team_studio, monday, client):
+    services.book(services.BookingRequest(start=london(monday, 10), name="A", email="a@example.com",
+                                          service=Service.objects.get(slug="portrait"), resource="sam"))
+    Block.objects.create(start=london(monday, 13), end=london(monday, 14), reason="Studio closed")
+    sam, alex = Resource.objects.get(slug="sam"), Resource.objects.get(slug="alex")
+    sams = client.get(f"/calendar/resource/{sam.feed_token}.ics").content.decode()
+    alexs = client.get(f"/calendar/resource/{alex.feed_token}.ics").content.decode()
+    assert sams.count("BEGIN:VEVENT") == 2 and alexs.count("BEGIN:VEVENT") == 1  # Sam's booking; the studio's block
+    assert "Sam" in sams and "Studio closed" in alexs
+    assert client.get("/calendar/resource/not-a-token.ics").status_code == 404

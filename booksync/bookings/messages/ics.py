@@ -81,14 +81,14 @@ def booking_ics(booking, studio, method: str = "REQUEST") -> bytes:
     return cal.to_ical()
 
 
-def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
+def feed_ics(studio, bookings, blocks, *, with_names: bool = False, name: str = "") -> bytes:
     """The studio's busy time as a subscribable feed.
 
     Each booking reads only "Booked" unless ``with_names`` (CALENDAR_FEED_DETAILS=names):
     whoever holds the feed's address must not learn customers' names by default.
     """
     cal = _calendar("PUBLISH")
-    cal.add("x-wr-calname", studio.name)
+    cal.add("x-wr-calname", name or studio.name)
     cal.add("x-wr-timezone", studio.timezone)
     tz = ZoneInfo(studio.timezone)
     stamp = timezone.now()

@@ -57,8 +57,13 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
             notes=record.notes or "", buffers=not as_block,
         )
         tokens.assign(booking)
-        staffing.hold(booking, studio_pairs(booking, person=getattr(record, "person", "") or None,
-                                            room=getattr(record, "room", "") or None), save=save_exclusively)
+        if as_block:  # blocked time on the studio's calendar blocks every person and room
+            crew = staffing.team()
+            pairs: list = [(*crew.people, *crew.rooms)]
+        else:
+            pairs = studio_pairs(booking, person=getattr(record, "person", "") or None,
+                                 room=getattr(record, "room", "") or None)
+        staffing.hold(booking, pairs, save=save_exclusively)
         record_change(booking, "created", actor=ACTOR[side], notify=booking.is_active,
                       skip_sides=() if side == "notion" else (side,))
     return booking

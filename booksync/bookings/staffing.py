@@ -260,26 +260,28 @@ def resources_free(blocked: Interval, resource_ids: list[int], *, exclude_bookin
         resource_id__in=resource_ids).exists()
 
 
-def hold(booking: Booking, pairs: list[tuple[Member, Member | None]], *, save) -> tuple[Member, Member | None]:
+def hold(booking: Booking, pairs: list[tuple[Member | None, ...]], *, save) -> tuple[Member | None, ...]:
     """Save ``booking`` holding the first of ``pairs`` that is free; all its claims in one savepoint, or none.
 
-    ``save(booking)`` writes the booking row. A booking that already exists gives up its old claims
-    (a move to another person or room). Raises ``SlotUnavailable`` when no pair is free.
+    Each pair is the members one booking would hold: (person, room), (person, None), or every
+    member at once (blocked time). ``save(booking)`` writes the booking row. A booking that already
+    exists gives up its other claims first (a move to another person or room), so its old person's
+    claim never meets the constraint at the new time. Raises ``SlotUnavailable`` when no pair is free.
     """
     blocked = Interval(booking.blocked_start, booking.blocked_end)
     existing = not booking._state.adding
-    for person, room in pairs:
-        ids = [person.id] + ([room.id] if room is not None else [])
+    for pair in pairs:
+        ids = [m.id for m in pair if m is not None]
         adding = booking._state.adding
         try:
             with transaction.atomic():
                 if booking.is_active and not resources_free(blocked, ids, exclude_booking_id=booking.pk):
                     raise SlotUnavailable("That time was just taken.", field="start")
-                save(booking)
                 if existing:
                     BookingResource.objects.filter(booking=booking).exclude(resource_id__in=ids).delete()
-                kept = set(BookingResource.objects.filter(booking=booking).values_list("resource_id", flat=True))
                 try:
+                    save(booking)  # existing claims follow the booking's range (Booking.save)
+                    kept = set(BookingResource.objects.filter(booking=booking).values_list("resource_id", flat=True))
                     BookingResource.objects.bulk_create([
                         BookingResource(booking=booking, resource_id=i, blocked_start=booking.blocked_start,
                                         blocked_end=booking.blocked_end, active=booking.is_active)
@@ -292,7 +294,7 @@ def hold(booking: Booking, pairs: list[tuple[Member, Member | None]], *, save) -
                     if "deadlock" in str(exc):
                         raise SlotUnavailable("That time was just taken.", field="start") from exc
                     raise
-            return person, room
+            return pair
         except SlotUnavailable:
             booking._state.adding = adding
             continue

@@ -194,3 +194,17 @@ def test_each_resource_has_its_own_private_feed(team_studio, monday, client):
     assert sams.count("BEGIN:VEVENT") == 2 and alexs.count("BEGIN:VEVENT") == 1  # Sam's booking; the studio's block
     assert "Sam" in sams and "Studio closed" in alexs
     assert client.get("/calendar/resource/not-a-token.ics").status_code == 404
+
+
+def test_rescheduling_anyone_moves_to_whoever_is_free_at_the_new_time(team_studio, monday):
+    """The old person's claim is given up before the move, so their other booking at the new time
+    (the PostgreSQL constraint too) does not refuse it."""
+    day = monday + timedelta(days=3)
+    portrait = Service.objects.get(slug="portrait")
+    first = services.book(services.BookingRequest(start=london(day, 10), name="A", email="a@example.com",
+                                                  service=portrait)).booking
+    assert held(first.pk) == {"alex"}
+    services.book(services.BookingRequest(start=london(day, 14), name="B", email="b@example.com", service=portrait,
+                                          resource="alex"))
+    moved = services.reschedule(first, london(day, 14))
+    assert held(moved.pk) == {"sam"} and moved.start == london(day, 14)

@@ -10,6 +10,8 @@ the read itself here); SQLite and PostgreSQL are the two this project runs on.
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 
 from booksync.scheduling import Interval
@@ -69,7 +71,9 @@ def interval_span(interval: Interval) -> tuple[int, int]:
     return int(start // 1), -int(-end // 1)
 
 
-def _claim_spans_sql(count: int, exclude_booking: bool) -> str:
+@functools.lru_cache(maxsize=64)
+def _claim_spans_sql(count: int, exclude_booking: bool, vendor: str = "") -> str:
+    """The claims read's SQL for ``count`` resources (kept: building it costs as much as a small read)."""
     quote = connection.ops.quote_name
     claim, block = BookingResource._meta, Block._meta
     c_start, c_end = (quote(claim.get_field(name).column) for name in ("blocked_start", "blocked_end"))
@@ -113,5 +117,5 @@ def claim_spans(window: Interval, resource_ids: list[int], *,
         params.append(Booking._meta.pk.get_db_prep_value(exclude_booking_id, connection))
     name = f"booksync_claims_{len(resource_ids)}{'_excluding' if exclude else ''}"
     with connection.cursor() as cursor:
-        prepared_sql.execute(cursor, name, _claim_spans_sql(len(resource_ids), exclude), params)
+        prepared_sql.execute(cursor, name, _claim_spans_sql(len(resource_ids), exclude, connection.vendor), params)
         return cursor.fetchall()

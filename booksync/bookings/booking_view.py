@@ -14,6 +14,7 @@ from django.urls import reverse
 from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
+from .messages.who import with_whom
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .tokens import manage_url
 
@@ -41,6 +42,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     notes = printable(booking.notes, keep_newlines=True)
     lines = studio_event_lines(booking.service_name, place.name, name, booking.email, phone, notes)
     link = manage_url(booking)
+    people, rooms = with_whom(booking)
     return BookingView(
         booking_id=str(booking.pk),
         start=booking.start,
@@ -62,6 +64,8 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        people=people,
+        rooms=rooms,
     )
 
 

@@ -13,7 +13,8 @@ from .notion_schema import PropertyNamesError, Schema, property_names, schema_pr
 from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError
 
 
-def notion_problems() -> list[str]:
+def notion_problems(people: list[str] | None = None, rooms: list[str] | None = None) -> list[str]:
+    """``people``/``rooms``: the studio's active people's and rooms' names (the Photographer and Room columns)."""
     if not settings.NOTION_API_KEY and not settings.NOTION_BOOKINGS_DATABASE_ID:
         return []  # Notion is off; nothing to check
     if not settings.NOTION_API_KEY:
@@ -52,7 +53,7 @@ def notion_problems() -> list[str]:
                 "the integration) and check NOTION_BOOKINGS_DATABASE_ID."]
     except IntegrationError as exc:
         return [_sentence(exc)]
-    return schema_problems(Schema.from_data_source(data_source, names), names)
+    return schema_problems(Schema.from_data_source(data_source, names), names, people=people, rooms=rooms)
 
 
 def _short(exc: Exception) -> str:

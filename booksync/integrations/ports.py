@@ -62,6 +62,8 @@ class BookingView:
     shared_description: str
     language: str = ""  # the customer's language when known
     calendar_event_id: str = ""  # shown on the Notion page (the seed's column); from the ledger
+    people: str = ""  # a studio of several (ADR 0017): the booking's people's names ("" in a one-person studio)
+    rooms: str = ""  # … and its rooms'
 
 
 @dataclass(frozen=True)

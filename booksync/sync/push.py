@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
+from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import KeepFields
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
@@ -46,7 +47,10 @@ def _unread_edits(side: str, booking: Booking, link: BookingLink) -> KeepFields:
 
 def _notion_hash(booking: Booking, link: BookingLink) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write.
-    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}".encode()).hexdigest()
+    # In a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
+    people, rooms = with_whom(booking)
+    shown = f"{link.calendar_event_id}:{people}:{rooms}" if people else link.calendar_event_id
+    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{shown}".encode()).hexdigest()
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show

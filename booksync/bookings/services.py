@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from booksync.scheduling import UNAVAILABLE, Interval, assign, to_utc
@@ -35,6 +36,7 @@ from .models import (
     BookingSource,
     BookingStatus,
     IdempotencyKey,
+    Resource,
     Service,
     Studio,
 )
@@ -284,7 +286,10 @@ def take_resources(booking: Booking, *, person: str | None = None, room: str | N
     """Give a locked booking (its new times already set) the named person and/or room, keeping the
     other; True when its people or rooms changed. Refused, nothing moves: ``SlotUnavailable`` (with
     ``explain_clash``, naming who is in the way), or a 422 for a person or room the service cannot use."""
-    held = {r.kind: r.slug for r in staffing.claimed(booking)}
+    claimed = staffing.claimed(booking)
+    held = {r.kind: r.slug for r in claimed}
+    if room is not None and any(r.kind == "room" and room in (r.slug, r.name) for r in claimed):
+        room = None  # the room it holds, named by its name
     want_person, want_room = person or held.get("person"), room or held.get("room")
     if (want_person, want_room) == (held.get("person"), held.get("room")):
         return False
@@ -375,9 +380,27 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sid
             booking.status = status
             if status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now
-        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed, actor=actor,
-                      detail={"fields": sorted(changes), **(detail or {})}, skip_sides=skip_sides)
+        reassigned = False
+        if booking.is_active and (changes.get("person") or changes.get("room")):
+            # A side named another photographer or room (Notion's columns, by name): a clash
+            # refuses the whole change and says who is in the way.
+            reassigned = take_resources(booking, person=_slug_named(changes.get("person")),
+                                        room=changes.get("room") or None, explain_clash=True)
+        settle_change(booking, was_active=was_active, previous=previous,
+                      service_changed=service_changed or reassigned, actor=actor,
+                      detail={"fields": sorted(changes), **(detail or {})}, skip_sides=skip_sides,
+                      explain_clash=reassigned)
     return booking
+
+
+def _slug_named(name: str | None) -> str | None:
+    """The slug of the active person called ``name`` (as a side shows them); a slug passes as it is."""
+    if not name:
+        return None
+    person = Resource.objects.filter(active=True, kind="person").filter(Q(name__iexact=name.strip()) | Q(slug=name)).first()
+    if person is None:
+        raise BookingError(f"{name!r} is not one of the studio's people.", code="unknown_resource", field="resource")
+    return person.slug
 
 
 def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetime, datetime], service_changed: bool,

@@ -120,8 +120,8 @@ def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
         extra={
             "sync_error": text("sync_error"),
             "calendar_event_id": text("calendar_event_id"),
-            "person": text("person"),
-            "room": text("room"),
+            "person": text("person") if schema.column("person") else None,
+            "room": text("room") if schema.column("room") else None,
             "status_name": status_name,
             "url": page.get("url", ""),
             "data_source_id": parent.get("data_source_id", ""),

@@ -7,6 +7,7 @@ The planner compares ``local_record`` with what a side reports; a push compares
 from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
+from booksync.bookings.messages.who import with_whom
 from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord
 
 from .plan import NOTION
@@ -27,6 +28,7 @@ def local_record(booking) -> SideRecord:
         service=booking.service_name,
         source=booking.source,
         deleted=False,
+        extra=dict(zip(("person", "room"), with_whom(booking), strict=True)),
     )
 
 

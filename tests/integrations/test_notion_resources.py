@@ -80,3 +80,47 @@ def test_the_doctor_asks_for_the_columns_only_in_a_studio_of_several(settings, e
     point_at_notion(settings, emu, team, tmp_path)
     problems = notion_problems(["Alex", "Sam"], ["Big room"])
     assert problems == [problems[0]] and "'Kim'" in problems[0] and "match no person" in problems[0]
+
+
+def _sync() -> dict:
+    from booksync.sync.engine import run_sync
+
+    result = run_sync(trigger="admin", full=True)
+    assert result["success"], result["error_details"]
+    return result
+
+
+def test_a_photographer_change_in_notion_reassigns_and_a_clash_is_refused_on_the_page(team_notion, monday):
+    emu = team_notion
+    day = monday + timedelta(days=2)
+    portrait = Service.objects.get(slug="portrait")
+    ada = services.book(services.BookingRequest(start=london(day, 10), name="Ada", email="ada@example.com",
+                                                service=portrait, resource="alex")).booking
+    services.book(services.BookingRequest(start=london(day, 14), name="Sid", email="sid@example.com",
+                                          service=portrait, resource="sam"))
+    deliver_due(force=True)
+    quiet = _sync()["summary"]
+    assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
+    page_id = BookingLink.objects.get(booking=ada).notion_page_id
+
+    emu.advance(120)
+    emu.human_edit(page_id, {"Photographer": {"select": {"name": "Sam"}}})
+    _sync()
+    deliver_due(force=True)
+    assert {c.resource.slug for c in ada.claims.all()} == {"sam"}
+    assert OutboxMessage.objects.filter(booking=ada, topic="email", key__contains=":update:").count() == 1
+    after = _sync()["summary"]
+    assert (after["created"], after["updated"], after["errors"]) == (0, 0, 0), after
+
+    # Back to Alex, who has Bo at 10:00 now: refused, nothing moves, the page's Sync Error says who is in the way.
+    services.book(services.BookingRequest(start=london(day, 10), name="Bo", email="bo@example.com",
+                                          service=portrait, resource="alex"))
+    emu.advance(120)
+    emu.human_edit(page_id, {"Photographer": {"select": {"name": "Alex"}}})
+    from booksync.sync.engine import run_sync
+
+    result = run_sync(trigger="admin", full=True)
+    assert result["summary"]["errors"] == 1
+    assert {c.resource.slug for c in ada.claims.all()} == {"sam"}
+    sync_error = emu.plain(page_id)["Sync Error"]
+    assert "Alex: Bo · Portrait session" in sync_error, sync_error

@@ -89,7 +89,7 @@ def _columns(day: date, rules, zone, step: int, holidays: dict) -> list:
     columns = []
     for member in (*crew.people, *crew.rooms):
         laid = lay_out([day], _entries(start, end, zone, rows[member.id]), member.rules, zone, step, holidays)[0]
-        laid.label = member.name
+        laid.label, laid.slug, laid.kind = member.name, member.slug, "person" if member.kind == "person" else "room"
         columns.append(laid)
     return columns
 
@@ -140,7 +140,11 @@ def _initial_from_query(request) -> dict:
         start = datetime.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         return {}
-    return {"date": start.date(), "start": start.time()}
+    initial = {"date": start.date(), "start": start.time()}
+    for name in ("person", "room"):  # a free row of a person's or room's column in the day view
+        if request.GET.get(name):
+            initial[name] = Resource.objects.filter(slug=request.GET[name], active=True).first()
+    return initial
 
 
 def add(request):

@@ -95,3 +95,10 @@ def test_a_one_person_studio_s_csv_is_as_before(studio, monday, staff_client):
 def test_the_resource_admin_lists_people_and_rooms(team_studio, staff_client):
     page = staff_client.get("/admin/bookings/resource/").content.decode()
     assert "Alex" in page and "Big room" in page
+
+
+def test_a_free_row_in_sam_s_column_books_sam(team_studio, monday, staff_client):
+    html = staff_client.get(f"{DIARY}?date={monday}&view=day").content.decode()
+    assert f"add/?start={monday}T10:00&amp;person=sam" in html
+    form = staff_client.get(f"{DIARY}add/?start={monday}T10:00&person=sam").content.decode()
+    assert '<option value="sam" selected>' in form

@@ -150,6 +150,9 @@ class NotionBookings:
         if current.deleted:
             if not booking.active:
                 return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
+            if keep is not None and "deleted" in set(keep(current)):
+                # Trashed since booksync last read it: the delete stands (ADR 0016), nothing is written.
+                return WriteResult(current.external_id, deleted=True, record=current)
             raise PermanentError(
                 f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."

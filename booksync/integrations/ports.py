@@ -146,6 +146,10 @@ class WriteResult:
     external_id: str
     etag: str = ""
     generation: int = 0
+    # Nothing was written: the record was deleted on its side and ``keep`` named "deleted" (a
+    # delete no sync has read, which the rule lets stand). ``record`` is what the store found.
+    deleted: bool = False
+    record: SideRecord | None = None
 
 
 # Given a record as its side shows it now: the fields a write must leave as they are.
@@ -178,6 +182,9 @@ class RecordStore(Protocol):
         names; ``start``/``end`` for the time) to leave as they are: a person's edit there
         that booksync has not read yet. A store asks whenever it reads the record before
         writing (Notion always; Google and CalDAV when their If-Match guard says the event changed).
+        When the record turns out deleted (an event gone or cancelled, a page in the trash), the
+        store asks too, with ``deleted=True``; if ``"deleted"`` is named it writes nothing and
+        answers ``WriteResult(deleted=True)``, else it writes the record afresh.
         """
         ...
 

@@ -13,13 +13,13 @@ import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
 from booksync.bookings.models import Booking, BookingStatus
-from booksync.integrations.ports import KeepFields
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 from booksync.outbox.effects import ensure_push
 
-from .ledger import link_of, remember_written
+from . import deletes
+from .ledger import remember_written
 from .models import BookingLink
-from .plan import CALENDAR, NOTION, unread_edits
+from .plan import CALENDAR, NOTION
 from .snapshot import fingerprint
 
 
@@ -36,12 +36,6 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
     except BookingLink.DoesNotExist:
         link, _ = BookingLink.objects.get_or_create(booking=booking)
     return booking, link
-
-
-def _unread_edits(side: str, booking: Booking, link: BookingLink) -> KeepFields:
-    """What the push must leave on ``side`` as a person left it there (see ``plan.unread_edits``)."""
-    known = link_of(booking, link)
-    return lambda record: unread_edits(side, known, record)
 
 
 def _notion_hash(booking: Booking, link: BookingLink) -> str:
@@ -76,7 +70,12 @@ def push_to_notion(message) -> str | None:
             return link.notion_page_id
         # The page also shows the calendar event id (the seed's column).
         view = booking_view(booking, calendar_event_id=link.calendar_event_id)
-        result = notion_store().upsert(view, notion_ref(link), keep=_unread_edits(NOTION, booking, link))
+        seen = deletes.Seen()
+        result = notion_store().upsert(view, notion_ref(link), keep=deletes.keep_fields(NOTION, booking, link, seen))
+        if result.deleted:  # trashed since booksync last read it, and the delete stands
+            deletes.keep_the_delete(NOTION, booking, link, result)
+            return result.external_id
+        deletes.cancellation_met_edits(booking, link.notion_base, seen)
         BookingLink.objects.filter(pk=link.pk).update(
             notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
         )
@@ -103,7 +102,10 @@ def push_to_calendar(message) -> str | None:
     view = booking_view(booking)
     if _shows_time(booking):
         previous_id = link.calendar_event_id
-        result = store.upsert(view, calendar_ref(link), keep=_unread_edits(CALENDAR, booking, link))
+        result = store.upsert(view, calendar_ref(link), keep=deletes.keep_fields(CALENDAR, booking, link))
+        if result.deleted:  # deleted since booksync last read it, and the delete stands: not written again
+            deletes.keep_the_delete(CALENDAR, booking, link, result)
+            return previous_id or None
         BookingLink.objects.filter(pk=link.pk).update(
             calendar_event_id=result.external_id, calendar_etag=result.etag,
             calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",

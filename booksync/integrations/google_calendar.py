@@ -154,7 +154,8 @@ class GoogleCalendar:
         current = self._get(event_id)
         if current is None or current.get("status") == "cancelled":
             return None
-        return self._patch_known(event_id, body, current.get("etag", ""))
+        event = self._patch_known(event_id, body, current.get("etag", ""))
+        return event if isinstance(event, dict) else None
 
     def _patch_known(self, event_id: str, body: dict[str, Any], etag: str,
                      keep: KeepFields | None = None) -> dict[str, Any] | SideRecord | None:

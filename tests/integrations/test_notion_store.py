@@ -143,12 +143,25 @@ def test_a_page_lost_from_the_ledger_is_found_by_booking_id(studio, monday, emu,
     assert emu.page_ids(notion_db.data_source_id) == [page_id]
 
 
-def test_a_trashed_page_of_an_active_booking_needs_a_human(studio, monday, emu):
+def test_a_page_trashed_before_a_push_lets_the_trash_stand_and_a_trash_already_read_needs_a_human(
+        studio, monday, emu):
+    """A page moved to the trash since booksync last read it is a cancellation (ADR 0016): the push
+    writes nothing and cancels the booking at its new time. Once that is read, a booking confirmed
+    again in booksync cannot show on a page in the trash: a human restores the page."""
+    from booksync.bookings.models import BookingStatus
+    from booksync.bookings.services import apply_change
+
     booking = make_booking(monday)
     deliver_notion()
     emu.human_trash(page_of(booking))
     booking = reschedule(booking, london(monday, 13), actor="admin")
-    assert deliver_notion() == {"delivered": 0, "failed": 1}
+    writes = len(emu.calls("PATCH"))
+    assert deliver_notion() == {"delivered": 1, "failed": 0}
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.start == london(monday, 13)
+    assert len(emu.calls("PATCH")) == writes  # the trashed page was not written
+    apply_change(booking.pk, {"status": BookingStatus.CONFIRMED}, actor="admin")
+    assert deliver_notion()["failed"] == 1
     message = OutboxMessage.objects.get(topic="notion", booking=booking, state=OutboxState.FAILED)
     assert "trash" in message.last_error
 

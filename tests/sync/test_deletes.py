@@ -15,13 +15,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from booksync.bookings.models import Booking, BookingStatus
+from booksync.bookings.models import BookingStatus
 from booksync.integrations.ports import SideRecord
 from booksync.outbox.delivery import deliver_due
 from booksync.outbox.models import AuditEntry
 from booksync.sync import tasks
 from booksync.sync.models import BookingLink
-from booksync.sync.plan import CALENDAR, NOTION, Link, UpdateBooking, plan_sync, project, unread_edits
+from booksync.sync.plan import (
+    CALENDAR,
+    NOTION,
+    Link,
+    UpdateBooking,
+    plan_sync,
+    project,
+    unread_edits,
+)
 from tests.conftest import london
 from tests.integrations.caldav_fixtures import caldav_settings, dav_calendar, radicale  # noqa: F401
 from tests.sync.test_scenarios import book_on_website, sync

@@ -14,6 +14,7 @@ import hashlib
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
+from booksync.outbox import claims
 from booksync.outbox.effects import ensure_push
 
 from . import deletes
@@ -72,14 +73,15 @@ def push_to_notion(message) -> str | None:
         view = booking_view(booking, calendar_event_id=link.calendar_event_id)
         seen = deletes.Seen()
         result = notion_store().upsert(view, notion_ref(link), keep=deletes.keep_fields(NOTION, booking, link, seen))
-        if result.deleted:  # trashed since booksync last read it, and the delete stands
-            deletes.keep_the_delete(NOTION, booking, link, result)
-            return result.external_id
-        deletes.cancellation_met_edits(booking, link.notion_base, seen)
-        BookingLink.objects.filter(pk=link.pk).update(
-            notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
-        )
-        remember_written(NOTION, booking)
+        with claims.held(message):  # what Notion answered is recorded only under this worker's claim
+            if result.deleted:  # trashed since booksync last read it, and the delete stands
+                deletes.keep_the_delete(NOTION, booking, link, result)
+                return result.external_id
+            deletes.cancellation_met_edits(booking, link.notion_base, seen)
+            BookingLink.objects.filter(pk=link.pk).update(
+                notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
+            )
+            remember_written(NOTION, booking)
         page_id = result.external_id
     return page_id
 
@@ -103,21 +105,23 @@ def push_to_calendar(message) -> str | None:
     if _shows_time(booking):
         previous_id = link.calendar_event_id
         result = store.upsert(view, calendar_ref(link), keep=deletes.keep_fields(CALENDAR, booking, link))
-        if result.deleted:  # deleted since booksync last read it, and the delete stands: not written again
-            deletes.keep_the_delete(CALENDAR, booking, link, result)
-            return previous_id or None
-        BookingLink.objects.filter(pk=link.pk).update(
-            calendar_event_id=result.external_id, calendar_etag=result.etag,
-            calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
-        )
-        remember_written(CALENDAR, booking)
-        if result.external_id != previous_id and notion_enabled():
-            ensure_push(NOTION, booking)  # the page shows the event id
+        with claims.held(message):  # what the calendar answered is recorded only under this worker's claim
+            if result.deleted:  # deleted since booksync last read it, and the delete stands: not written again
+                deletes.keep_the_delete(CALENDAR, booking, link, result)
+                return previous_id or None
+            BookingLink.objects.filter(pk=link.pk).update(
+                calendar_event_id=result.external_id, calendar_etag=result.etag,
+                calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
+            )
+            remember_written(CALENDAR, booking)
+            if result.external_id != previous_id and notion_enabled():
+                ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).
     store.remove(view, calendar_ref(link))
-    BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
-    remember_written(CALENDAR, booking)
+    with claims.held(message):
+        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
+        remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

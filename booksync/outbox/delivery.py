@@ -156,6 +156,8 @@ def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_suc
     """
     try:
         if message.sent_at is None:
+            with claims.held(message):
+                pass  # a claim already lost (the worker stopped between claiming and here) sends nothing
             with claims.heartbeat(message.pk, message.claim_token):
                 provider_id = _handler(message.topic)(message)
                 _record_sent(message, provider_id)

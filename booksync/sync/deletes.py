@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from booksync.bookings import studio_mail
 from booksync.bookings.external import apply_changes
+from booksync.bookings.messages import studio_mail
+from booksync.bookings.messages.sentences import admin_link, when
 from booksync.bookings.models import Booking, BookingStatus, Studio
-from booksync.bookings.sentences import admin_link, when
 from booksync.integrations.ports import KeepFields, SideRecord, WriteResult
 from booksync.integrations.registry import calendar_provider
 from booksync.outbox import effects

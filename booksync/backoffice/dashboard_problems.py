@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from booksync.bookings.messages.delivery_status import PROBLEMS as EMAIL_PROBLEMS
 from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync import sign_in
 
 SIDE_NAMES = {"notion": "Notion", "calendar": "the calendar", "email": "the customer's email", "studio": "the studio's email"}
 
@@ -66,6 +67,10 @@ def sides(last_successes: dict[str, str | None]) -> list[Side]:
     else:
         calendar = Side("Calendar", True, f"Connected to {'Google Calendar' if provider == 'google' else 'CalDAV'}.",
                         last_success=last("calendar"))
+        if provider == "google" and sign_in.refused_since() is not None:
+            from booksync.integrations.google_api import SIGN_IN_AGAIN
+
+            calendar = Side("Calendar", False, SIGN_IN_AGAIN, last_success=last("calendar"))
     backend = settings.EMAIL_BACKEND
     if backend.endswith("OutboxFolderBackend"):
         email = Side("Email", False, f"Not connected: emails are written to a folder on the server ({backend_name()}), "

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from .ports import IntegrationError
+from .ports import IntegrationError, SignInRefused
 from .registry import calendar_provider
 
 
@@ -27,6 +27,8 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
     try:
         # Reading the calendar refreshes the token first, so this proves both.
         execute(calendar.service.calendars().get(calendarId=calendar.calendar_id), "read calendar")
+    except SignInRefused as exc:
+        return [str(exc)]  # one sentence, with the fix in it
     except IntegrationError as exc:
         return [f"{exc}. Fix: check the GOOGLE_* settings (and GOOGLE_CALENDAR_ID)."]
     problems = []

@@ -233,6 +233,7 @@ class CalendarStore(BusySource, RecordStore, Protocol):
 #   └── PermanentError (not retryable)
 #       ├── NotFound          not found or gone (404, 410, an expired sync token)
 #       ├── NotAuthorised     credentials refused or lacking a permission
+#       │   └── SignInRefused a refused sign-in (Google invalid_grant): retryable, a person signs in again
 #       └── NotConfigured     a setting is missing
 
 
@@ -298,6 +299,14 @@ class NotFound(PermanentError):
 
 class NotAuthorised(PermanentError):
     """The provider refused our credentials, or they lack a permission the call needs."""
+
+
+class SignInRefused(NotAuthorised):
+    """The provider refused the studio's sign-in itself (Google's ``invalid_grant``: the grant was
+    revoked or expired). Retryable, like a refused CalDAV password: what is owed waits while a
+    person signs in again, then goes out (ADR 0016)."""
+
+    retryable = True
 
 
 class NotConfigured(PermanentError):

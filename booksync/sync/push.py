@@ -13,11 +13,12 @@ import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
 from booksync.bookings.models import Booking, BookingStatus
+from booksync.integrations.ports import SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 from booksync.outbox import claims
 from booksync.outbox.effects import ensure_push
 
-from . import deletes
+from . import deletes, sign_in
 from .ledger import remember_written
 from .models import BookingLink
 from .plan import CALENDAR, NOTION
@@ -92,6 +93,21 @@ def _shows_time(booking: Booking) -> bool:
 
 
 def push_to_calendar(message) -> str | None:
+    """Make the calendar show the booking; a refused sign-in waits (and is told to the studio once)."""
+    try:
+        written = _push_to_calendar(message)
+    except SignInRefused as exc:
+        if message.booking_id is not None:
+            booking = Booking.objects.filter(pk=message.booking_id).first()
+            if booking is not None:
+                sign_in.refused(booking, str(exc))
+        raise
+    if sign_in.refused_since() is not None:
+        sign_in.answered()
+    return written
+
+
+def _push_to_calendar(message) -> str | None:
     found = _fresh(message)
     if found is None:
         return None

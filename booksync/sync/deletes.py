@@ -24,7 +24,7 @@ from booksync.bookings.external import apply_changes
 from booksync.bookings.messages import studio_mail
 from booksync.bookings.messages.sentences import admin_link, when
 from booksync.bookings.models import Booking, BookingStatus, Studio
-from booksync.integrations.ports import KeepFields, SideRecord, WriteResult
+from booksync.integrations.ports import CalendarStore, KeepFields, SideRecord, WriteResult
 from booksync.integrations.registry import calendar_provider
 from booksync.outbox import effects
 from booksync.outbox.models import AuditEntry
@@ -115,6 +115,31 @@ def cancellation_met_edits(booking: Booking, base_before: dict | None, seen: See
     flag(booking, DeleteClash(str(booking.pk), CALENDAR, NOTION, tuple(fields), "delete"))
 
 
+def unread_calendar_time(booking: Booking, link: BookingLink, store: CalendarStore) -> SideRecord | None:
+    """Before a cancellation removes the event: the event, when a person gave it a time since
+    booksync last read it that the rule takes (a field changed on one side only comes from that
+    side). One read of the event; None when there is nothing to take."""
+    if not link.calendar_event_id or link.calendar_base is None:
+        return None
+    record = store.fetch(link.calendar_event_id)
+    if record is None or record.deleted or not (record.start and record.end):
+        return None
+    if not {"start", "end"} & set(unread_edits(CALENDAR, link_of(booking, link), record)):
+        return None
+    return record
+
+
+def take_calendar_time(booking: Booking, record: SideRecord) -> Booking:
+    """The event's unread time goes into the cancelled booking, and the studio hears that the
+    cancellation met that edit."""
+    cancelled_by = (AuditEntry.objects.filter(booking=booking, action="cancelled").order_by("-at", "-pk")
+                    .values_list("actor", flat=True).first()) or "booksync"
+    with transaction.atomic():
+        moved = apply_changes(str(booking.pk), {"start": record.start, "end": record.end}, CALENDAR)
+        flag(moved, DeleteClash(str(moved.pk), cancelled_by, CALENDAR, ("time",), "delete", how="cancel"))
+    return moved
+
+
 def flag_planned(clashes: Iterable[DeleteClash]) -> None:
     """The clashes a sync's plan found (the delete and the edit read together)."""
     for clash in clashes:
@@ -137,18 +162,23 @@ def _who(actor: str) -> str:
 
 def clash_sentence(booking: Booking, clash: DeleteClash, zone: ZoneInfo) -> str:
     """One sentence: who deleted what, who edited what, what booksync kept."""
-    what = (f"the event of {booking.name}'s booking in {_place(CALENDAR)}" if clash.deleted_on == CALENDAR
-            else f"the Notion page of {booking.name}'s booking to the trash")
-    verb = "deleted" if clash.deleted_on == CALENDAR else "moved"
+    if clash.how == "cancel":
+        who = f"Someone in {_place(clash.deleted_on)}" if clash.deleted_on in (NOTION, CALENDAR) \
+            else _who(clash.deleted_on).capitalize()
+        opening = f"{who} cancelled {booking.name}'s booking"
+    elif clash.deleted_on == CALENDAR:
+        opening = f"Someone deleted the event of {booking.name}'s booking in {_place(CALENDAR)}"
+    else:
+        opening = f"Someone moved the Notion page of {booking.name}'s booking to the trash"
     fields = ", ".join(clash.edited) or "details"
     if clash.kept == "delete":
-        kept = (f"booksync kept the delete and cancelled the booking, with the {fields} from "
+        kept = (f"booksync kept the {'cancellation' if clash.how == 'cancel' else 'delete'} and cancelled the booking, with the {fields} from "
                 f"{_place(clash.edited_on) if clash.edited_on in (NOTION, CALENDAR) else 'that edit'} "
                 f"({booking.service_name or 'session'}, {when(booking.start, zone)})")
     else:
         kept = (f"booksync kept the newer status set in {_place(clash.edited_on)}, so the booking stays "
                 f"{booking.get_status_display().lower()} ({when(booking.start, zone)}) and is written again")
-    return f"Someone {verb} {what} while {_who(clash.edited_on)} changed its {fields}; {kept}."
+    return f"{opening} while {_who(clash.edited_on)} changed its {fields}; {kept}."
 
 
 def flag(booking: Booking, clash: DeleteClash) -> AuditEntry:

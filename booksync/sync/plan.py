@@ -155,10 +155,11 @@ class DeleteClash:
     """
 
     booking_id: str
-    deleted_on: str  # a side
+    deleted_on: str  # a side (or who cancelled: "customer", "admin")
     edited_on: str  # the other side
     edited: tuple[str, ...]
     kept: str = "delete"
+    how: str = "delete"  # "delete": an event deleted, a page trashed; "cancel": a status set to Cancelled
 
 
 Action = UpdateBooking | ImportRecord | Push | Remember | Problem

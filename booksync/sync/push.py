@@ -133,6 +133,12 @@ def _push_to_calendar(message) -> str | None:
             if result.external_id != previous_id and notion_enabled():
                 ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
+    # A time a person gave the event since booksync last read it is taken first (ADR 0016).
+    moved = deletes.unread_calendar_time(booking, link, store)
+    if moved is not None:
+        with claims.held(message):
+            booking = deletes.take_calendar_time(booking, moved)
+        wanted, view = fingerprint(CALENDAR, booking), booking_view(booking)
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).

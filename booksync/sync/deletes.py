@@ -160,6 +160,11 @@ def _who(actor: str) -> str:
             "admin": "the studio in the admin"}.get(actor, actor)
 
 
+def _and(names: Iterable[str]) -> str:
+    names = list(names)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
 def clash_sentence(booking: Booking, clash: DeleteClash, zone: ZoneInfo) -> str:
     """One sentence: who deleted what, who edited what, what booksync kept."""
     if clash.how == "cancel":
@@ -170,7 +175,7 @@ def clash_sentence(booking: Booking, clash: DeleteClash, zone: ZoneInfo) -> str:
         opening = f"Someone deleted the event of {booking.name}'s booking in {_place(CALENDAR)}"
     else:
         opening = f"Someone moved the Notion page of {booking.name}'s booking to the trash"
-    fields = ", ".join(clash.edited) or "details"
+    fields = _and(clash.edited) or "details"
     if clash.kept == "delete":
         kept = (f"booksync kept the {'cancellation' if clash.how == 'cancel' else 'delete'} and cancelled the booking, with the {fields} from "
                 f"{_place(clash.edited_on) if clash.edited_on in (NOTION, CALENDAR) else 'that edit'} "

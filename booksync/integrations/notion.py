@@ -150,9 +150,18 @@ class NotionBookings:
         if current.deleted:
             if not booking.active:
                 return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
-            if keep is not None and "deleted" in set(keep(current)):
+            kept = set(keep(current)) if keep is not None else set()
+            if "deleted" in kept:
                 # Trashed since booksync last read it: the delete stands (ADR 0016), nothing is written.
                 return WriteResult(current.external_id, deleted=True, record=current)
+            if keep is not None:
+                # The trash was read, and the booking was set going again since (a restore): the
+                # newer status wins, so the page comes out of the trash showing it (ADR 0016).
+                fields = [name for name in changed_fields(current, desired) if name not in _page_fields(kept)]
+                call(f"taking the page of booking {booking.booking_id} out of the trash", self.client.pages.update,
+                     page_id=current.external_id, in_trash=False,
+                     properties=booking_properties(desired, fields, schema, zone))
+                return WriteResult(current.external_id)
             raise PermanentError(
                 f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."

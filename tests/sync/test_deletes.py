@@ -347,3 +347,26 @@ def test_a_notion_trash_meets_a_google_move(both, emu, gcal, monday, client, stu
     assert len(customer_mail("cancelled")) == 1
     entry = _check_clash_told(staff_client)
     assert "Notion" in entry.detail["sentence"] and "Google Calendar" in entry.detail["sentence"]
+
+
+def test_restoring_a_trash_clash_takes_the_page_out_of_the_trash_and_writes_the_event_again(
+        both, emu, gcal, monday, client, studio_emails, staff_client):
+    handshake(client, emu)
+    booking = book_on_website(monday, 10)
+    deliver_due()
+    sync()
+    link = BookingLink.objects.get(booking=booking)
+    emu.human_trash(link.notion_page_id)
+    gcal.human_move(link.calendar_event_id, london(monday, 16), london(monday, 17))
+    calendar_read(gcal, client, "push")  # the move is read; its push to Notion finds the page in the trash
+    entry = _check_clash_told(staff_client)
+    assert staff_client.post(f"{DASHBOARD}restore/{entry.pk}/").status_code == 302
+    deliver_due()
+    sync()
+    sync()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED and booking.start == london(monday, 16)
+    assert emu.page(link.notion_page_id)["in_trash"] is False
+    assert emu.plain(link.notion_page_id)["Status"] == "Confirmed"
+    live = [e for e in gcal.events("primary") if e.get("status") != "cancelled"]
+    assert len(live) == 1 and live[0]["start"]["dateTime"].startswith(london(monday, 16).isoformat()[:16])

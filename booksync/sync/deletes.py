@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from booksync.bookings import services
 from booksync.bookings.external import apply_changes
 from booksync.bookings.messages import studio_mail
 from booksync.bookings.messages.sentences import admin_link, when
@@ -228,8 +229,6 @@ def recent_clashes(limit: int = 20) -> list[tuple[AuditEntry, bool]]:
 
 def restore(entry_id: int, by: str) -> Booking:
     """Confirm the booking of a delete clash again, through the studio's door: every side shows it again."""
-    from booksync.bookings import services
-
     entry = AuditEntry.objects.select_related("booking").get(pk=entry_id, action=CLASH_ACTION)
     booking = services.apply_change(entry.booking_id, {"status": BookingStatus.CONFIRMED}, actor="admin",
                                     detail={"by": by, "restored": entry.pk})

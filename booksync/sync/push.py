@@ -13,7 +13,7 @@ import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
 from booksync.bookings.models import Booking, BookingStatus
-from booksync.integrations.ports import SignInRefused
+from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 from booksync.outbox import claims
 from booksync.outbox.effects import ensure_push
@@ -133,7 +133,12 @@ def _push_to_calendar(message) -> str | None:
             if result.external_id != previous_id and notion_enabled():
                 ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
-    # A time a person gave the event since booksync last read it is taken first (ADR 0016).
+    return _remove_from_calendar(message, booking, link, store, view, wanted)
+
+
+def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: CalendarStore, view: BookingView,
+                          wanted: str) -> str | None:
+    """A cancelled booking's event is removed; a time a person gave it that no sync has read is taken first."""
     moved = deletes.unread_calendar_time(booking, link, store)
     if moved is not None:
         with claims.held(message):

@@ -18,6 +18,7 @@ from django.contrib.admin import widgets
 from booksync.scheduling import Interval
 
 from .clashes import explain
+from .diary_forms import text_door
 from .errors import BookingError
 from .models import Block, Booking, BookingStatus, Service
 from .studio_edits import StudioBooking, add_booking, change_booking
@@ -80,6 +81,8 @@ class BlockAdminForm(forms.ModelForm):
     class Meta:
         model = Block
         fields = ["start", "end", "reason", "source", "external_id"]
+
+    clean_reason = text_door("reason")
 
     def clean(self):
         data = super().clean()

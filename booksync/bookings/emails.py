@@ -30,6 +30,7 @@ from .calendar_links import google_calendar_url, outlook_calendar_url
 from .ics import booking_ics
 from .mail_limits import check_recipient
 from .models import Studio
+from .text import defused
 from .tokens import manage_url
 
 KINDS = ("confirmation", "update", "cancellation", "reminder")
@@ -47,8 +48,9 @@ ICS_METHOD = {"confirmation": "REQUEST", "update": "REQUEST", "reminder": "REQUE
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) into one space: safe in a header."""
-    return " ".join(str(text).split())
+    """Collapse every run of whitespace (newlines included) into one space, with no encoded word
+    (``text.defused``): safe in a header."""
+    return " ".join(defused(str(text)).split())
 
 
 def mailbox(name: str, email: str) -> str:

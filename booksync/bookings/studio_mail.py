@@ -22,7 +22,7 @@ from django.core.mail import EmailMessage
 from booksync.integrations import mail
 from booksync.outbox import effects
 
-from .emails import mailbox
+from .emails import mailbox, one_line
 from .models import Studio
 from .studio_contact import notify_address, studio_address
 
@@ -51,7 +51,7 @@ def deliver(message) -> str | None:
     studio = Studio.load()
     payload = message.payload
     body = payload["text"] + (f"\n\nOpen it in the admin: {payload['link']}\n" if payload.get("link") else "\n")
-    email = EmailMessage(subject=payload["subject"], body=body,
+    email = EmailMessage(subject=one_line(payload["subject"]), body=body,
                          from_email=mailbox(studio.name, settings.DEFAULT_FROM_EMAIL), to=[to],
                          headers={"Message-ID": message_id(message.key), "X-Booksync-Notice": "studio"})
     return mail.send(email)

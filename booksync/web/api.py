@@ -308,7 +308,7 @@ def reschedule_managed(request, token: str, payload: RescheduleIn):
 def cancel_managed(request, token: str, payload: CancelIn | None = None):
     from .schemas import clean_text
 
-    reason = clean_text((payload.reason if payload else None) or "", keep_newlines=False)
+    reason = clean_text((payload.reason if payload else None) or "", keep_newlines=False, field="reason")
     booking = services.cancel(_managed(token), reason=reason, actor="customer")
     return booking_json(booking)
 

@@ -333,7 +333,8 @@ def sync(**kwargs) -> dict:
     return result["summary"]
 
 
-def test_a_notion_page_and_edit_are_defused_and_written_back(sides, emu, gcal, notion_db, monday, outbox_folder):
+def test_a_notion_page_and_edit_are_defused_and_written_back(sides, emu, gcal, notion_db, monday,  # noqa: F811
+                                                             outbox_folder):
     page_id = emu.human_create(notion_db.data_source_id, page_properties(
         ENCODED, london(monday, 11), london(monday, 12), email="nora@example.com", notes=BROKEN_NOTES))
     summary = sync()
@@ -360,7 +361,7 @@ def test_a_notion_page_and_edit_are_defused_and_written_back(sides, emu, gcal, n
     read_emails(outbox_folder)
 
 
-def test_a_calendar_event_is_defused_on_import(sides, emu, gcal, notion_db, monday, outbox_folder):
+def test_a_calendar_event_is_defused_on_import(sides, emu, gcal, notion_db, monday, outbox_folder):  # noqa: F811
     gcal.human_insert("primary", london(monday, 14), london(monday, 15), BROKEN_NAME,
                       description=BROKEN_NOTES + ENCODED,
                       attendees=[{"email": "cal@example.com", "displayName": ENCODED}])

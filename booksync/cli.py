@@ -24,8 +24,15 @@ def _manage(*args: str) -> None:
     execute_from_command_line(["booksync", *args])
 
 
+def _data_dir():
+    from booksync.config import BASE_DIR, read
+
+    return read("DATA_DIR", computed=BASE_DIR / "var")  # as settings.py reads it
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from booksync.config import read
+    from booksync.server_address import leave
 
     port = args.port or read("PORT")
     workers = args.workers or read("WEB_WORKERS")
@@ -33,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
                 # Manage and feed tokens redacted from access and error lines alike.
                 "--logger-class", "booksync.web.gunicorn_logging.RedactingLogger"]
+    leave(_data_dir(), args.host, port)  # gunicorn keeps this process id: a later command finds it there
     os.execv(sys.executable, gunicorn)
     return 0  # not reached
 
@@ -65,10 +73,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from booksync.bookings.demo import load_demo
 
     studio = load_demo()
-    from django.conf import settings
+    from booksync.server_address import site_url
 
     print(f"Studio: {studio.name} ({studio.timezone})")
-    print(f"Admin:  {settings.SITE_URL}/admin/  {_admin_login_hint()}")
+    print(f"Admin:  {site_url()}/admin/  {_admin_login_hint()}")
     # The feed's address is a secret (it opens the diary): not printed where logs keep it.
     print("Feed:   its address is on the sync dashboard (admin); `booksync feed rotate` replaces it")
     return 0
@@ -96,6 +104,8 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Set up, then run the web server and the worker together until Ctrl-C."""
+    if args.port:  # the worker's links (and this process's SITE_URL) follow the port served
+        os.environ["PORT"] = str(args.port)
     cmd_setup(args)
     exe = [sys.executable, "-m", "booksync.cli"]
     port_args = ["--port", str(args.port)] if args.port else []

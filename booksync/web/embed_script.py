@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 
 from .embedding import allowed_origins
 
-
 # How long a loaded frame may stay silent before it counts as refused (our page posts at once).
 REFUSED_AFTER_MS = 2500
 

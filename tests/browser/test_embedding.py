@@ -173,8 +173,9 @@ def test_an_origin_not_allowed_gets_a_message_and_a_link_instead_of_a_refused_fr
     for width in (375, 1280):
         context = chromium.new_context(locale="en-GB", viewport={"width": width, "height": 800})
         page = context.new_page()
-        warnings = []
-        page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+        warnings: list[str] = []
+        page.on("console", lambda message, seen=warnings: seen.append(message.text)
+                if message.type == "warning" else None)
         page.goto(other.origin + "/")
         link = _assert_message_with_link(page, site)
         assert page.locator("iframe").count() == 0  # no grey broken frame

@@ -171,7 +171,7 @@ def test_the_api_normalises_line_breaks_in_every_field_and_every_email_parses(st
 def test_the_invite_download_and_the_feed_are_clean_for_a_row_stored_before_the_rule(studio, monday, client,
                                                                                    settings):
     """Rows written before the rule (or by hand) still leave as clean headers and .ics lines."""
-    from booksync.bookings.emails import build_message
+    from booksync.bookings.messages.emails import build_message
     from booksync.bookings.tokens import token_for
 
     booking = Booking.objects.create(
@@ -193,7 +193,7 @@ def test_the_invite_download_and_the_feed_are_clean_for_a_row_stored_before_the_
         "evil Bcc:victim@example.comAnn Bcc: victim@example.com X-Evil: 1 DTSTART:20000101T000000Z")
     assert "=?" not in str(message["Subject"])
 
-    from booksync.bookings.ics import feed_ics
+    from booksync.bookings.messages.ics import feed_ics
 
     assert_ics_clean(feed_ics(studio, [booking], Block.objects.all(), with_names=True))
 
@@ -251,7 +251,7 @@ DIARY = "/admin/diary/"
 @pytest.mark.parametrize("field", ["name", "phone", "notes"])
 def test_the_admin_booking_form_refuses_an_encoded_word_on_its_field(studio, monday, staff_client, outbox_folder,
                                                                      field):
-    from tests.admin.test_booking_admin import add_phone_booking
+    from tests.backoffice.test_booking_admin import add_phone_booking
 
     response = add_phone_booking(staff_client, monday, 10, **{field: f"x {ENCODED}"})
     assert response.status_code == 200
@@ -261,7 +261,7 @@ def test_the_admin_booking_form_refuses_an_encoded_word_on_its_field(studio, mon
 
 
 def test_the_admin_booking_form_normalises_line_breaks(studio, monday, staff_client, outbox_folder):
-    from tests.admin.test_booking_admin import add_phone_booking
+    from tests.backoffice.test_booking_admin import add_phone_booking
 
     response = add_phone_booking(staff_client, monday, 10, name=BROKEN_NAME, phone="0207\u2029946", notes=BROKEN_NOTES)
     assert response.status_code == 302
@@ -297,7 +297,7 @@ def test_the_diary_refuses_encoded_words_and_normalises_line_breaks(studio, mond
 
 
 def test_the_block_admin_form_refuses_an_encoded_word(studio, monday, staff_client):
-    from tests.admin.conftest import hidden_fields
+    from tests.backoffice.conftest import hidden_fields
 
     add = "/admin/bookings/block/add/"
     data = {**hidden_fields(staff_client.get(add).content.decode()), "start_0": monday.isoformat(),
@@ -379,6 +379,6 @@ def test_a_calendar_event_is_defused_on_import(sides, emu, gcal, notion_db, mond
     assert pages == {guest.name, dentist.name}
     read_emails(outbox_folder)
 
-    from booksync.bookings.ics import feed_ics
+    from booksync.bookings.messages.ics import feed_ics
 
     assert_ics_clean(feed_ics(Studio.load(), Booking.objects.all(), [], with_names=True))

@@ -346,6 +346,7 @@ def test_a_notion_page_and_edit_are_defused_and_written_back(sides, emu, gcal, n
     assert summary["errors"] == 0
     booking = Booking.objects.get()
     assert booking.name == "evil Bcc:victim@example.com"  # read as a mail reader would show it, one line
+    assert emu.plain(page_id)["Name"] == booking.name  # and written back: Notion shows what the booking holds
     assert booking.notes == "First line\nATTENDEE:mailto:victim@example.com\nsecond\nthird\nfourth"
     [event] = [e for e in gcal.events("primary") if e.get("status") != "cancelled"]
     assert "=?" not in event["summary"] and not any(ch in event["description"] for ch in LINE_BREAKS - {"\n"})

@@ -5,7 +5,7 @@ just before gunicorn takes over its process: the process id and the address it b
 command run later from another terminal with nothing exported (``createadmin``,
 ``doctor``, ``setup``) reads it back, so it names the port the site really runs on rather
 than the default of its own empty environment. A record whose process has gone is ignored.
-Django is imported only by ``site_url``: the CLI writes the record before Django starts.
+Only ``site_url`` reads Django's settings: the CLI writes the record before Django starts.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from django.conf import settings
+
+from booksync.config import is_set
 
 FILE_NAME = "server.json"
 ANY_ADDRESS = {"0.0.0.0", "::", ""}
@@ -90,8 +94,4 @@ def describe(data_dir: Path | str, site_url: str, *, site_url_set: bool) -> str:
 
 def site_url() -> str:
     """``site_address`` from Django's settings: what createadmin, setup and the doctor print."""
-    from django.conf import settings
-
-    from booksync.config import is_set
-
     return site_address(settings.DATA_DIR, settings.SITE_URL, site_url_set=is_set("SITE_URL"))

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from booksync.scheduling import Interval, to_utc
 
-from . import calendar_outage, tokens
+from . import calendar_outage, text, tokens
 from .availability import slot_problem
 from .changes import record_change
 from .clashes import explain
@@ -127,7 +127,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
     """Create a confirmed booking, or raise a ``BookingError`` saying why not."""
     now = now or timezone.now()
     # Arithmetic on aware datetimes in a DST zone moves the wall clock, not real time: work in UTC.
-    request = dataclasses.replace(request, start=to_utc(request.start))
+    request = dataclasses.replace(request, start=to_utc(request.start), **customer_text(
+        name=request.name, phone=request.phone, notes=request.notes))
     studio = Studio.load()
     if idempotency_key:
         replay = _replay(idempotency_key, request)
@@ -158,6 +159,11 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return BookingResult(booking, token, created=True)
+
+
+def customer_text(**values: str) -> dict[str, str]:
+    """A booking's free text by the doors' rule (``text.checked``): notes keep their lines."""
+    return {field: text.checked(field, value, multiline=field == "notes") for field, value in values.items()}
 
 
 def _replay(key: str, request: BookingRequest) -> BookingResult | None:
@@ -210,6 +216,7 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
 def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: datetime | None = None) -> Booking:
     """Cancel a booking; its time becomes free at once."""
     now = now or timezone.now()
+    reason = text.checked("reason", reason)
     studio = Studio.load()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)

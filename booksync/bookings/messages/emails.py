@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from booksync.bookings.models import Studio
+from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 from booksync.integrations import mail
 from booksync.integrations.ports import PermanentError
@@ -49,8 +50,9 @@ ICS_METHOD = {"confirmation": "REQUEST", "update": "REQUEST", "reminder": "REQUE
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) into one space: safe in a header."""
-    return " ".join(str(text).split())
+    """Collapse every run of whitespace (newlines included) into one space, with no encoded word
+    (``text.defused``): safe in a header."""
+    return " ".join(defused(str(text)).split())
 
 
 def mailbox(name: str, email: str) -> str:

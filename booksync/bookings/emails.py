@@ -27,6 +27,7 @@ from booksync.integrations.ports import PermanentError
 
 from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
+from .change_window import online_changes_open
 from .ics import booking_ics
 from .mail_limits import check_recipient
 from .models import Studio
@@ -121,6 +122,8 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "outlook_calendar_url": outlook_calendar_url(booking, studio),
         "site_url": settings.SITE_URL,
         "invite_attached": settings.INVITES_VIA == "email",
+        # Rendered when it is sent: a session inside the change window cannot be changed online.
+        "late": not online_changes_open(booking.start, studio),
     }
 
 

@@ -24,4 +24,10 @@ def picker_text() -> dict[str, str]:
         "zonesFoundOne": ngettext("%(count)s time zone matches", "%(count)s time zones match", 1) % {"count": "{n}"},
         "zonesFoundOther": ngettext("%(count)s time zone matches", "%(count)s time zones match", 2) % {"count": "{n}"},
         "calendar": _("Calendar"),
+        "timesShownOne": ngettext("%(day)s: %(count)s free time, shown below", "%(day)s: %(count)s free times, shown below",
+                                  1) % {"day": "{day}", "count": "{n}"},
+        "timesShownOther": ngettext("%(day)s: %(count)s free time, shown below",
+                                    "%(day)s: %(count)s free times, shown below", 2) % {"day": "{day}", "count": "{n}"},
+        "noTimeChosen": _("No time chosen yet"),
+        "chooseTimeFirst": _("Choose a time first."),
     }

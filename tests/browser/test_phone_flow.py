@@ -86,6 +86,9 @@ def _artifact(name: str):
 def test_tapping_a_day_brings_its_times_into_view_and_announces_them(site, studio, monday, open_page, width):
     page = open_page(f"{site}/book/portrait/?date={monday}", width=width, timezone_id="America/New_York")
     _wait_for_month(page)
+    # The hint says whose clock leads, for the zone the browser gave (not only the zone's name).
+    assert page.locator("#slots-zone-text").inner_text() == ("Times are the studio's (London (UTC+00:00)), "
+                                                             "with yours beside them.")
     tuesday = monday + timedelta(days=1)
     cell = page.locator(f'#month .day[data-date="{tuesday}"]')
     cell.scroll_into_view_if_needed()

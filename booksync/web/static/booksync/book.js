@@ -144,11 +144,26 @@
     other.textContent = studioLeads ? fill(text.yourTime, { time: customerTime }) : fill(text.studioTime, { time: studioTime });
   }
 
+  function describeZone(zone, label) {
+    // Which clock leads, in words: the sentence changes with the zone, not only the zone's name.
+    var box = document.getElementById("slots-zone-text");
+    if (!box) {
+      if (zoneName && !(studioLeads && zone !== studioZone)) zoneName.textContent = label;
+      return;
+    }
+    var parts = zone === studioZone ? text.zoneSame : studioLeads ? text.zoneStudioLeads : text.zoneCustomerLeads;
+    var strong = document.createElement("strong");
+    strong.setAttribute("data-zone-name", "");
+    strong.textContent = zone !== studioZone && studioLeads
+      ? document.getElementById("slots-zone").dataset.studioZoneLabel : label;
+    box.replaceChildren(document.createTextNode(parts[0]), strong, document.createTextNode(parts[1]));
+  }
+
   function relabel() {
     var zone = currentZone();
     zoneField.value = zone;
     var option = zoneSelect.options[zoneSelect.selectedIndex];
-    if (zoneName && !(studioLeads && zone !== studioZone)) zoneName.textContent = option ? option.text : zone;
+    describeZone(zone, option ? option.text : zone);
     slotGrid.classList.toggle("two-clocks", zone !== studioZone);
     slotGrid.querySelectorAll("label.slot").forEach(function (label) { labelSlot(label, zone); });
     if (lateHint) lateHint.hidden = !slotGrid.querySelector("input[data-late]");

@@ -405,3 +405,25 @@ def test_axe_finds_nothing_serious_or_critical_on_any_customer_page(site, studio
 
     print(f"\naxe-core on {len(checked)} customer page states, 0 critical, 0 serious:\n  " + "\n  ".join(checked))
     assert found == {}, found
+
+
+def test_the_sticky_summary_never_hides_the_focused_time(site, studio, monday, open_page):
+    """WCAG 2.4.11: moving through the times with the keyboard at 375 px, each one stays above the bar."""
+    page = open_page(f"{site}/book/portrait/?date={monday}", width=375)
+    _wait_for_month(page)
+    # The times' first row just inside the screen's foot, under the bar; focus on the link before them.
+    page.evaluate("""() => { document.querySelector('.zone-jump').focus({preventScroll: true});
+        const top = document.getElementById('slot-grid').getBoundingClientRect().top + scrollY;
+        window.scrollTo(0, top - innerHeight + 30); }""")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "start"
+    hidden = []
+    count = page.locator('#slot-grid input[name="start"]').count()
+    for _step in range(count):
+        slot = page.evaluate("""() => { const r = document.activeElement.closest('label').getBoundingClientRect();
+            const bar = document.getElementById('choice-bar').getBoundingClientRect();
+            return {bottom: r.bottom, top: r.top, bar: bar.top, value: document.activeElement.value}; }""")
+        if slot["bottom"] > slot["bar"] + 0.5 or slot["top"] < 0:
+            hidden.append(slot)
+        page.keyboard.press("ArrowRight")
+    assert count >= 10 and hidden == [], hidden

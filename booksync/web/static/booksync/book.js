@@ -42,7 +42,9 @@
   var locale = settings.locale || document.documentElement.lang || "en";
   var studioZone = settings.studioZone;
   var studioLeads = settings.leads !== "customer";
-  var changeCutoff = settings.changeCutoff ? new Date(settings.changeCutoff) : null;
+  // The server's "now + change notice" moves on with the page's age (the server's clock, not the device's).
+  var changeCutoff = settings.changeCutoff ? new Date(settings.changeCutoff).getTime() : null;
+  var loadedAt = Date.now();
   var firstWeekday = Number(settings.firstWeekday || 0);  // 0 = Monday … 6 = Sunday
   var selectedDay = settings.day;
   var shownMonth = selectedDay.slice(0, 7);
@@ -186,7 +188,7 @@
   }
 
   function markLate(input) {
-    var late = !!changeCutoff && new Date(input.value) < changeCutoff;
+    var late = changeCutoff !== null && new Date(input.value).getTime() < changeCutoff + (Date.now() - loadedAt);
     input.toggleAttribute("data-late", late);
     if (late) input.setAttribute("aria-describedby", "late-hint");
     else input.removeAttribute("aria-describedby");

@@ -69,6 +69,7 @@ def test_slot_labels_never_overflow_their_buttons(site, studio, monday, open_pag
         measured = page.evaluate(OVERFLOW)
         assert measured["slots"] >= 6, measured
         assert measured["overflowing"] == [], f"{locale} {zone} {width}px: {measured['overflowing'][:3]}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
         others = page.locator("#slot-grid .slot-other").all_inner_texts()
         assert others and all(text.strip() for text in others)
         if zone == "America/New_York" and leads == "studio":

@@ -428,3 +428,15 @@ def test_the_sticky_summary_never_hides_the_focused_time(site, studio, monday, o
             hidden.append(slot)
         page.keyboard.press("ArrowRight")
     assert count >= 10 and hidden == [], hidden
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_slot_labels_fit_without_the_script_too(site, studio, monday, open_page, width):
+    """The server's own labels (zone from the query, no book.js): the same measure."""
+    page = open_page(site + "/", locale="en-US", timezone_id="America/New_York", width=width)
+    page.route("**/booksync/book.js", lambda route: route.abort())
+    page.goto(f"{site}/book/portrait/?date={monday}&tz=America/New_York")
+    page.evaluate("document.documentElement.classList.remove('js')")
+    assert "your time" in page.locator("#slot-grid .slot-other").first.inner_text()
+    measured = page.evaluate(OVERFLOW)
+    assert measured["slots"] >= 6 and measured["overflowing"] == [], measured

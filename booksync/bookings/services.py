@@ -25,6 +25,7 @@ from booksync.scheduling import Interval, to_utc
 
 from . import calendar_outage, text, tokens
 from .availability import slot_problem
+from .change_window import online_changes_open
 from .changes import record_change
 from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
@@ -178,7 +179,7 @@ def _replay(key: str, request: BookingRequest) -> BookingResult | None:
 def _check_customer_may_change(booking: Booking, studio: Studio, now: datetime) -> None:
     if not booking.is_active:
         raise ChangesClosed(f"This booking is {booking.get_status_display().lower()} and can no longer be changed.")
-    if booking.start - now < timedelta(hours=studio.change_notice_hours):
+    if not online_changes_open(booking.start, studio, now):
         raise ChangesClosed(
             f"Online changes close {studio.change_notice_hours} hours before the session. "
             f"Please contact the studio{f' at {studio.contact_email}' if studio.contact_email else ''}."

@@ -67,7 +67,7 @@ def _list(name: str, purpose: str, shown: str) -> Variable:
 # The table the README and `booksync doctor` show. Adding a variable here is
 # how a new integration announces itself.
 VARIABLES: tuple[Variable, ...] = (
-    _int("PORT", "8000", "Port `booksync serve` listens on (127.0.0.1)."),
+    _int("PORT", "8000", "Port `booksync serve` listens on (127.0.0.1); the running server leaves its address in $DATA_DIR/server.json, where `createadmin` and `doctor` read it."),
     _var("SITE_URL", "", "Public base URL for links in emails, manage URLs and webhook addresses.", shown="http://127.0.0.1:$PORT"),
     _var("DATABASE_URL", "", "Database; postgresql://… for scale-out.", shown="sqlite:///$DATA_DIR/booksync.sqlite3"),
     _var("DATA_DIR", "", "Where SQLite, the mail outbox and artifacts live.", shown="var/ (in the checkout)"),
@@ -81,6 +81,7 @@ VARIABLES: tuple[Variable, ...] = (
     _bool("OUTBOX_WAKE_WORKER", "true", "Wake the worker on commit (the one-minute sweep delivers anyway)."),
     _float("OUTBOX_HEARTBEAT_SECONDS", "10", "How often a worker refreshes its claim on a message it is delivering."),
     _float("OUTBOX_STUCK_AFTER_SECONDS", "30", "A claim not refreshed for this long belongs to a dead worker and is handed back."),
+    _float("OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS", "0", "Tests only (0 = off): a worker stops, heartbeat included, this long between an effect and marking it done, on a message's first attempt."),
     _var("LOG_LEVEL", "INFO", "Logging level."),
     _var("INVITES_VIA", "email", "`email` (our email carries the .ics) or `calendar` (the calendar invites the attendee)."),
     _int("SYNC_INTERVAL_MINUTES", "5", "Period of the incremental sync schedule."),

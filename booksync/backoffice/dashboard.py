@@ -9,24 +9,28 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from booksync.backoffice.studio_time import studio_zone
 from booksync.bookings.calendar_outage import open_clashes
+from booksync.bookings.errors import BookingError
 from booksync.bookings.feed_token import feed_url, rotate_feed_token
 from booksync.bookings.messages.mail_limits import held_back_emails
+from booksync.bookings.messages.sentences import change_sentence
 from booksync.bookings.models import Studio
+from booksync.integrations.registry import notion_enabled
+from booksync.outbox import delivery
+from booksync.outbox.liveness import last_successes
 from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 from booksync.sync import notion_handshake
+from booksync.sync.deletes import recent_clashes, restore
+from booksync.sync.engine import run_sync
+from booksync.sync.lock import SyncBusy
 from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
 from booksync.sync.notion_handshake import TOKEN_STATE
 
+from . import dashboard_problems as plain
+
 
 def dashboard(request):
-    from booksync.backoffice.studio_time import studio_zone
-    from booksync.bookings.messages.sentences import change_sentence
-    from booksync.integrations.registry import notion_enabled
-    from booksync.outbox.liveness import last_successes
-
-    from . import dashboard_problems as plain
-
     zone = studio_zone()
     open_messages = list(
         OutboxMessage.objects.exclude(state=OutboxState.DONE).select_related("booking", "booking__link")
@@ -53,6 +57,7 @@ def dashboard(request):
         "notion_token": SyncState.get(TOKEN_STATE),
         "failed": [m for m in open_messages if m.state == OutboxState.FAILED],
         "calendar_clashes": open_clashes(),
+        "delete_clashes": recent_clashes(),
         "notion_enabled": notion_enabled(),
         "notion_window_until": notion_handshake.window_closes_at(),
         "held_back": held_back_emails(),
@@ -63,9 +68,6 @@ def dashboard(request):
 
 @require_POST
 def sync_now(request):
-    from booksync.sync.engine import run_sync
-    from booksync.sync.lock import SyncBusy
-
     try:
         result = run_sync(trigger=SyncRun.Trigger.DASHBOARD, full=True, wait_seconds=5)
     except SyncBusy:
@@ -78,9 +80,19 @@ def sync_now(request):
 
 
 @require_POST
-def retry_failed(request):
-    from booksync.outbox import delivery
+def restore_deleted(request, entry_id: int):
+    """Restore a booking a delete cancelled while it was edited elsewhere (one step, from the dashboard)."""
+    try:
+        booking = restore(entry_id, by=request.user.get_username())
+    except BookingError as exc:
+        messages.error(request, f"Not restored: {exc.message}")
+    else:
+        messages.success(request, f"Restored {booking}: it is confirmed again, and every side shows it again.")
+    return redirect("admin:sync-dashboard")
 
+
+@require_POST
+def retry_failed(request):
     failed = list(OutboxMessage.objects.filter(state=OutboxState.FAILED))
     for message in failed:
         delivery.retry(message)
@@ -97,8 +109,6 @@ def clear_notion_token(request):
 
 @require_POST
 def expect_notion_verification(request):
-    from booksync.integrations.registry import notion_enabled
-
     if not notion_enabled():
         messages.error(request, "Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID first.")
         return redirect("admin:sync-dashboard")
@@ -121,6 +131,7 @@ def urls() -> list:
         path("dashboard/", wrap(dashboard), name="sync-dashboard"),
         path("dashboard/sync-now/", wrap(sync_now), name="sync-now"),
         path("dashboard/retry/", wrap(retry_failed), name="sync-retry-failed"),
+        path("dashboard/restore/<int:entry_id>/", wrap(restore_deleted), name="sync-restore-deleted"),
         path("dashboard/clear-notion-token/", wrap(clear_notion_token), name="sync-clear-notion-token"),
         path("dashboard/expect-notion-verification/", wrap(expect_notion_verification),
              name="sync-expect-notion-verification"),

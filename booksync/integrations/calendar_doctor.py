@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from .ports import IntegrationError
+from .caldav import CalendarNotFound, caldav_calendar
+from .google_api import execute
+from .google_calendar import google_calendar
+from .ports import IntegrationError, SignInRefused
 from .registry import calendar_provider
 
 
@@ -20,13 +23,13 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
         return []
     if settings.GOOGLE_REFRESH_TOKEN and not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
         return ["GOOGLE_REFRESH_TOKEN is set without GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET. Fix: set both."]
-    from .google_api import execute
-    from .google_calendar import google_calendar
 
     calendar = google_calendar()
     try:
         # Reading the calendar refreshes the token first, so this proves both.
         execute(calendar.service.calendars().get(calendarId=calendar.calendar_id), "read calendar")
+    except SignInRefused as exc:
+        return [str(exc)]  # one sentence, with the fix in it
     except IntegrationError as exc:
         return [f"{exc}. Fix: check the GOOGLE_* settings (and GOOGLE_CALENDAR_ID)."]
     problems = []
@@ -39,7 +42,6 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
 def caldav_problems() -> list[str]:
     if calendar_provider() != "caldav":
         return []
-    from .caldav import CalendarNotFound, caldav_calendar
 
     try:
         caldav_calendar().check()
@@ -58,7 +60,6 @@ def describe() -> str:
     provider = calendar_provider()
     if provider != "caldav":
         return provider
-    from .caldav import caldav_calendar
 
     calendar = caldav_calendar()
     try:

@@ -41,24 +41,24 @@ def team_notion(settings, emu, team_studio, tmp_path):  # noqa: F811
     forget_stores()
 
 
-def _page(emu, booking) -> dict:
-    return emu.plain(BookingLink.objects.get(booking=booking).notion_page_id)
+def _page(notion, booking) -> dict:
+    return notion.plain(BookingLink.objects.get(booking=booking).notion_page_id)
 
 
 def test_the_page_names_who_and_a_move_to_another_photographer_rewrites_it(team_notion, monday):
-    emu = team_notion
+    notion = team_notion
     family = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
                                                    service=Service.objects.get(slug="family"))).booking
     portrait = services.book(services.BookingRequest(start=london(monday + timedelta(days=1), 10), name="Bo",
                                                      email="bo@example.com", service=Service.objects.get(slug="portrait"),
                                                      resource="alex")).booking
     deliver_due(force=True)
-    page = _page(emu, family)
+    page = _page(notion, family)
     assert page["Photographer"] == "Alex" and page["Room"] == "Big room"
-    assert _page(emu, portrait)["Photographer"] == "Alex"
+    assert _page(notion, portrait)["Photographer"] == "Alex"
     studio_edits.move_booking(portrait.pk, portrait.start, by="desk", person="sam")
     deliver_due(force=True)
-    assert _page(emu, portrait)["Photographer"] == "Sam"
+    assert _page(notion, portrait)["Photographer"] == "Sam"
     updates = OutboxMessage.objects.filter(booking=portrait, topic="email", key__contains=":update:")
     assert updates.count() == 1
 
@@ -91,7 +91,7 @@ def _sync() -> dict:
 
 
 def test_a_photographer_change_in_notion_reassigns_and_a_clash_is_refused_on_the_page(team_notion, monday):
-    emu = team_notion
+    notion = team_notion
     day = monday + timedelta(days=2)
     portrait = Service.objects.get(slug="portrait")
     ada = services.book(services.BookingRequest(start=london(day, 10), name="Ada", email="ada@example.com",
@@ -103,8 +103,8 @@ def test_a_photographer_change_in_notion_reassigns_and_a_clash_is_refused_on_the
     assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
     page_id = BookingLink.objects.get(booking=ada).notion_page_id
 
-    emu.advance(120)
-    emu.human_edit(page_id, {"Photographer": {"select": {"name": "Sam"}}})
+    notion.advance(120)
+    notion.human_edit(page_id, {"Photographer": {"select": {"name": "Sam"}}})
     _sync()
     deliver_due(force=True)
     assert {c.resource.slug for c in ada.claims.all()} == {"sam"}
@@ -115,12 +115,12 @@ def test_a_photographer_change_in_notion_reassigns_and_a_clash_is_refused_on_the
     # Back to Alex, who has Bo at 10:00 now: refused, nothing moves, the page's Sync Error says who is in the way.
     services.book(services.BookingRequest(start=london(day, 10), name="Bo", email="bo@example.com",
                                           service=portrait, resource="alex"))
-    emu.advance(120)
-    emu.human_edit(page_id, {"Photographer": {"select": {"name": "Alex"}}})
+    notion.advance(120)
+    notion.human_edit(page_id, {"Photographer": {"select": {"name": "Alex"}}})
     from booksync.sync.engine import run_sync
 
     result = run_sync(trigger="admin", full=True)
     assert result["summary"]["errors"] == 1
     assert {c.resource.slug for c in ada.claims.all()} == {"sam"}
-    sync_error = emu.plain(page_id)["Sync Error"]
+    sync_error = notion.plain(page_id)["Sync Error"]
     assert "Alex: Bo · Portrait session" in sync_error, sync_error

@@ -1,9 +1,10 @@
 """The emails a booking owes the customer, rendered from templates and sent by the outbox.
 
 Four kinds: confirmation, update (a reschedule or a change of details),
-cancellation and reminder. Each is an HTML and a plain-text template under
-``booksync/emails/`` that the studio's branding fills in, and, when
-``INVITES_VIA == "email"``, a calendar invite whose METHOD matches the kind.
+cancellation and reminder. Each is an HTML and a plain-text template,
+``booksync/messages/customer/<kind>.html|.txt`` (``catalogue.py``), that the studio's
+branding fills in, and, when ``INVITES_VIA == "email"``, a calendar invite whose
+METHOD matches the kind.
 
 Every email is written in the booking's language with its locale's date and
 time formats (``Booking.language``, else the studio's default language).
@@ -22,18 +23,21 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.models import Studio
+from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 from booksync.integrations import mail
 from booksync.integrations.ports import PermanentError
 
 from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
+from .catalogue import CUSTOMER, CUSTOMER_EVENTS, template
 from .ics import booking_ics
 from .mail_limits import check_recipient
 from .who import with_whom
 
-KINDS = ("confirmation", "update", "cancellation", "reminder")
+KINDS = CUSTOMER_EVENTS
 
 
 def _subjects() -> dict[str, str]:
@@ -48,8 +52,9 @@ ICS_METHOD = {"confirmation": "REQUEST", "update": "REQUEST", "reminder": "REQUE
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) into one space: safe in a header."""
-    return " ".join(str(text).split())
+    """Collapse every run of whitespace (newlines included) into one space, with no encoded word
+    (``text.defused``): safe in a header."""
+    return " ".join(defused(str(text)).split())
 
 
 def mailbox(name: str, email: str) -> str:
@@ -125,6 +130,11 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "outlook_calendar_url": outlook_calendar_url(booking, studio),
         "site_url": settings.SITE_URL,
         "invite_attached": settings.INVITES_VIA == "email",
+        # Rendered when it is sent: a session inside the change window cannot be changed online.
+        "late": not online_changes_open(booking.start, studio),
+        # What other capabilities add to the customer's emails goes here, one key each, with the
+        # templates' lines in customer/base.html|.txt: the person and room (resources, ADR 0017),
+        # the payment due or made (payments, ADR 0018), the answers given (questions, ADR 0019).
     }
 
 
@@ -155,13 +165,13 @@ def build_message(booking, kind: str, studio: Studio | None = None, *, sequence:
         ctx = context(booking, studio, kind, was)
         message = EmailMultiAlternatives(
             subject=subject_for(booking, studio, kind),
-            body=render_to_string(f"booksync/emails/{kind}.txt", ctx),
+            body=render_to_string(template(CUSTOMER, kind, "txt"), ctx),
             from_email=mailbox(studio.name, settings.DEFAULT_FROM_EMAIL),
             to=[mailbox(booking.name, booking.email)],
             reply_to=[studio.contact_email] if studio.contact_email else None,
             headers={"X-Booking-ID": str(booking.pk), "Message-ID": message_id(booking, kind, sequence)},
         )
-        message.attach_alternative(render_to_string(f"booksync/emails/{kind}.html", ctx), "text/html")
+        message.attach_alternative(render_to_string(template(CUSTOMER, kind, "html"), ctx), "text/html")
         if settings.INVITES_VIA == "email":
             method = ICS_METHOD[kind]
             mail.add_invite(message, booking_ics(booking, studio, method), method)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 
 from .event_text import customer_invite
@@ -38,7 +39,7 @@ def _calendar(method: str) -> Calendar:
 def _organizer(studio) -> vCalAddress:
     email = settings.DEFAULT_FROM_EMAIL or studio.contact_email or "bookings@localhost"
     organizer = vCalAddress(f"mailto:{email}")
-    organizer.params["cn"] = vText(studio.name)
+    organizer.params["cn"] = vText(defused(studio.name))
     return organizer
 
 
@@ -55,14 +56,15 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     photographer, room = with_whom(booking)
     if photographer:  # a studio of several: the invite says with whom (and where)
         description = f"{_('With %(name)s') % {'name': photographer}}{f' · {room}' if room else ''}\n{description}"
-    event.add("summary", summary)
-    event.add("description", description)
+    # Every text by ``text.defused``'s rule: a line break other than LF would end the content line.
+    event.add("summary", defused(summary))
+    event.add("description", defused(description, multiline=True))
     if studio.address:
-        event.add("location", studio.address)
+        event.add("location", defused(studio.address, multiline=True))
     event.add("organizer", _organizer(studio))
     if booking.email:
         attendee = vCalAddress(f"mailto:{booking.email}")
-        attendee.params["cn"] = vText(booking.name)
+        attendee.params["cn"] = vText(defused(booking.name))
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("ACCEPTED" if method != "CANCEL" else "DECLINED")
         attendee.params["rsvp"] = vText("FALSE")
@@ -88,7 +90,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False, name: str = 
     whoever holds the feed's address must not learn customers' names by default.
     """
     cal = _calendar("PUBLISH")
-    cal.add("x-wr-calname", name or studio.name)
+    cal.add("x-wr-calname", defused(name or studio.name))
     cal.add("x-wr-timezone", studio.timezone)
     tz = ZoneInfo(studio.timezone)
     stamp = timezone.now()
@@ -99,7 +101,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False, name: str = 
         event.add("dtstamp", stamp)
         event.add("dtstart", booking.start.astimezone(tz))
         event.add("dtend", booking.end.astimezone(tz))
-        event.add("summary", f"{booking.service_name}: {booking.name}" if with_names else "Booked")
+        event.add("summary", defused(f"{booking.service_name}: {booking.name}") if with_names else "Booked")
         event.add("status", "CONFIRMED")
         cal.add_component(event)
     for block in blocks:
@@ -108,7 +110,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False, name: str = 
         event.add("dtstamp", stamp)
         event.add("dtstart", block.start.astimezone(tz))
         event.add("dtend", block.end.astimezone(tz))
-        event.add("summary", block.reason or "Blocked")
+        event.add("summary", defused(block.reason) or "Blocked")
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -19,6 +19,8 @@ PARTICIPLES = {
     "updated": "changed",
     "edited": "details edited",
     "cancelled": "cancelled",
+    "delete_clash": "deleted on one side while edited on the other (see Needs attention)",
+    "restored_after_delete": "back after a delete",
 }
 # Changes the studio hears about by email.
 NOTIFIED = ("created", "rescheduled", "cancelled")
@@ -29,6 +31,11 @@ def when(moment: datetime | str, zone: ZoneInfo) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return f"{moment.astimezone(zone):%a %d %b %H:%M}"
+
+
+def notice_subject(booking, change: str, zone: ZoneInfo) -> str:
+    """The subject of the studio's notice of ``change``, e.g. "New booking: Ada Lovelace, Tue 14 Jul 10:00"."""
+    return f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
 
 
 def by_whom(actor: str, detail: dict) -> str:

@@ -89,9 +89,11 @@ def _claim_spans_sql(count: int, exclude_booking: bool, vendor: str = "") -> str
         f"SELECT {c_resource}, {_epoch_sql(c_start, up=False)}, {_epoch_sql(c_end, up=True)} "
         f"FROM {quote(claim.db_table)} WHERE {quote(claim.get_field('active').column)} "
         f"AND {c_resource} IN ({members}) AND {c_start} < %s AND {c_end} > %s{exclude} "
+        # The studio's blocks and the resources' own, apart: each reads the (resource, start) index.
         f"UNION ALL SELECT {k_resource}, {_epoch_sql(k_start, up=False)}, {_epoch_sql(k_end, up=True)} "
-        f"FROM {quote(block.db_table)} WHERE ({k_resource} IS NULL OR {k_resource} IN ({members})) "
-        f"AND {k_start} < %s AND {k_end} > %s "
+        f"FROM {quote(block.db_table)} WHERE {k_resource} IS NULL AND {k_start} < %s AND {k_end} > %s "
+        f"UNION ALL SELECT {k_resource}, {_epoch_sql(k_start, up=False)}, {_epoch_sql(k_end, up=True)} "
+        f"FROM {quote(block.db_table)} WHERE {k_resource} IN ({members}) AND {k_start} < %s AND {k_end} > %s "
         # A booking that holds nobody (a row written outside the doors) blocks the whole studio.
         f"UNION ALL SELECT NULL, {_epoch_sql(b_start, up=False)}, {_epoch_sql(b_end, up=True)} "
         f"FROM {quote(booking.db_table)} b WHERE {quote(booking.get_field('status').column)} IN ({statuses}) "
@@ -112,7 +114,7 @@ def claim_spans(window: Interval, resource_ids: list[int], *,
     exclude = exclude_booking_id is not None
     if exclude:
         params.append(Booking._meta.pk.get_db_prep_value(exclude_booking_id, connection))
-    params += [*resource_ids, end, start, *ACTIVE_STATUSES, end, start]
+    params += [end, start, *resource_ids, end, start, *ACTIVE_STATUSES, end, start]
     if exclude:
         params.append(Booking._meta.pk.get_db_prep_value(exclude_booking_id, connection))
     name = f"booksync_claims_{len(resource_ids)}{'_excluding' if exclude else ''}"

@@ -16,3 +16,8 @@ class BookingsConfig(AppConfig):
         connect_signals()
         delivery_status.connect()
         studio.provide(studio_view)  # the adapters read the studio's zone through this
+        from booksync.integrations.ports import provide_answer_columns
+
+        from .questions import answer_columns
+
+        provide_answer_columns(answer_columns)  # the Notion adapter's question columns (ADR 0019)

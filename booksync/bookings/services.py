@@ -29,6 +29,7 @@ from .changes import record_change
 from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
 from .models import Block, Booking, BookingSource, BookingStatus, IdempotencyKey, Service, Studio
+from .questions import ANSWER, clean_answers, default_name, with_answers
 from .rules import studio_rules
 
 
@@ -44,6 +45,7 @@ class BookingRequest:
     customer_timezone: str = ""
     language: str = ""  # BCP 47 locale of the customer ("de-DE"); empty: the studio's default
     source: str = BookingSource.WEBSITE
+    answers: Mapping[str, Any] | None = None  # {question key: answer}, checked by questions.clean_answers
 
     @property
     def length(self) -> timedelta:
@@ -52,7 +54,9 @@ class BookingRequest:
     def request_hash(self) -> str:
         data = [self.start.isoformat(), self.name, self.email, self.service.slug if self.service else "",
                 str(self.duration or ""), self.phone, self.notes]
-        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        if self.answers:
+            data.append(dict(self.answers))
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         replay = _replay(idempotency_key, request)
         if replay:
             return replay
+    # The answers are checked before anything else is asked: a refused one stores nothing (ADR 0019).
+    answers = clean_answers(request.service, request.answers)
     # The live calendar is asked before the transaction: a network call must not hold the write lock.
     with calendar_outage.watching() as calendar:
         problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
@@ -111,7 +117,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         ensure_free(blocked)
         booking = Booking(
             service=request.service,
-            service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
+            service_name=default_name(request.service) if request.service else f"{int(request.length.total_seconds() // 60)} min session",
             start=request.start,
             end=end,
             blocked_start=blocked.start,
@@ -124,6 +130,7 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             notes=request.notes,
             customer_timezone=request.customer_timezone,
             language=request.language,
+            answers=answers,
         )
         token = tokens.assign(booking)
         save_exclusively(booking)
@@ -237,6 +244,9 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sid
         for name, length in DETAIL_LENGTHS.items():
             if name in changes:
                 setattr(booking, name, (changes[name] or "")[:length])
+        answered = {k.removeprefix(ANSWER): v for k, v in changes.items() if k.startswith(ANSWER)}
+        if answered:
+            booking.answers = with_answers(booking.answers, answered)
         service_changed = "service" in changes and (changes["service"] or "") != booking.service_name
         if service_changed:
             booking.service_name = changes["service"] or ""

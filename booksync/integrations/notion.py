@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from .notion_answers import with_renames
 from .notion_http import call, make_client
 from .notion_pages import (
     booking_properties,
@@ -45,6 +46,7 @@ from .notion_pages import (
 from .notion_schema import Schema, property_names
 from .ports import (
     NOTION_FIELDS,
+    AnswerColumn,
     BookingView,
     ChangeBatch,
     ExternalRef,
@@ -53,6 +55,7 @@ from .ports import (
     PermanentError,
     SideRecord,
     WriteResult,
+    answer_columns,
 )
 
 log = logging.getLogger("booksync.notion")
@@ -127,8 +130,17 @@ class NotionBookings:
             return self._schema
         return Schema(self._data_source_id, {f: (column, "") for f, column in self.names.items()})
 
-    def _record(self, page: dict[str, Any]) -> SideRecord:
-        record = page_record(page, self._read_schema())
+    def questions(self) -> tuple[AnswerColumn, ...]:
+        """The booking questions' columns (ADR 0019), read once per store call."""
+        return with_renames(answer_columns())
+
+    def answer_keys_shown(self) -> frozenset[str]:
+        """The question keys whose column the database has (the push's base leaves the others out)."""
+        types = self.schema().property_types
+        return frozenset(q.key for q in self.questions() if q.column in types)
+
+    def _record(self, page: dict[str, Any], questions: tuple[AnswerColumn, ...] = ()) -> SideRecord:
+        record = page_record(page, self._read_schema(), questions)
         self._sync_errors[record.external_id] = record.extra.get("sync_error", "")
         return record
 
@@ -139,14 +151,16 @@ class NotionBookings:
         desired = _desired(booking)
         zone = ZoneInfo(booking.studio.zone)
         schema = self.schema()
+        questions = self.questions()
         page = self._find(booking, ref)
         if page is None:
-            properties = booking_properties(desired, changed_fields(None, desired), schema, zone)
+            properties = booking_properties(desired, changed_fields(None, desired, questions), schema, zone,
+                                            questions)
             created = call(f"creating the page of booking {booking.booking_id}", self.client.pages.create,
                            repeatable=False, parent={"data_source_id": schema.data_source_id},
                            properties=properties)
             return WriteResult(created["id"])
-        current = self._record(page)
+        current = self._record(page, questions)
         if current.deleted:
             if not booking.active:
                 return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
@@ -154,11 +168,11 @@ class NotionBookings:
                 f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
                 "(or cancel the booking in booksync)."
             )
-        fields = changed_fields(current, desired)
+        fields = changed_fields(current, desired, questions)
         if keep is not None:
             kept = _page_fields(keep(current))
             fields = [name for name in fields if name not in kept]
-        properties = booking_properties(desired, fields, schema, zone)
+        properties = booking_properties(desired, fields, schema, zone, questions)
         if properties:
             self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
@@ -207,7 +221,7 @@ class NotionBookings:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
         except NotFound:
             return None
-        record = self._record(page)
+        record = self._record(page, self.questions())
         parent = record.extra.get("data_source_id")
         if parent and parent != self.data_source_id():
             return _with_problem(record, "This page is not in the bookings database.")
@@ -234,8 +248,9 @@ class NotionBookings:
                       "last_edited_time": {"on_or_after": (since - OVERLAP).isoformat()}}
             pages = _chain(self._pages(edited), self._pages(edited, in_trash=True))
         records, still_seen = [], {}
+        questions = self.questions()
         for page in pages:
-            record = self._record(page)
+            record = self._record(page, questions)
             digest = _seen_hash(record)
             if record.edited_at is None or record.edited_at >= started - OVERLAP:
                 still_seen[record.external_id] = digest
@@ -288,7 +303,7 @@ def _desired(booking: BookingView) -> SideRecord:
     return SideRecord(
         external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
         status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
-        notes=booking.notes, service=booking.service, source=booking.source,
+        notes=booking.notes, service=booking.service, source=booking.source, answers=booking.answers,
         extra={"calendar_event_id": booking.calendar_event_id},
     )
 

@@ -72,7 +72,7 @@ def push_to_notion(message) -> str | None:
             # Notion already shows exactly this. The base is refreshed too: a process killed
             # between writing the hash and the base would otherwise leave the planner owing
             # a push that this early return never settles, on every sync.
-            remember_written(NOTION, booking)
+            remember_written(NOTION, booking, answers_shown=notion_store().answer_keys_shown())
             return link.notion_page_id
         # The page also shows the calendar event id (the seed's column).
         view = booking_view(booking, calendar_event_id=link.calendar_event_id)
@@ -80,7 +80,7 @@ def push_to_notion(message) -> str | None:
         BookingLink.objects.filter(pk=link.pk).update(
             notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
         )
-        remember_written(NOTION, booking)
+        remember_written(NOTION, booking, answers_shown=notion_store().answer_keys_shown())
         page_id = result.external_id
     return page_id
 

@@ -233,8 +233,14 @@ def availability_batch(request, payload: BatchIn):
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
+    """The studio's services in the request's language, each with the questions booking it asks."""
+    from booksync.bookings.questions import question_json
+
+    services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
-             "price": s.price} for s in Service.objects.filter(active=True)]
+             "price": s.price,
+             "questions": [question_json(q) for q in sorted(s.questions.all(), key=lambda q: (q.order, q.pk))
+                           if q.active]} for s in services_]
 
 
 @api.get("/ping", tags=["operations"])
@@ -277,6 +283,7 @@ def create_booking(request, payload: BookingIn):
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
             customer_timezone=payload.timezone or "", language=payload.language or api_locale(request),
+            answers=payload.answers,
         ),
         idempotency_key=key or None,
     )

@@ -183,6 +183,41 @@ def answers_from_form(service, data) -> dict[str, Any]:
     return raw
 
 
+def form_errors(service, raw: Mapping[str, Any]) -> dict[str, str]:
+    """Every refused answer of a posted form, by question key (the page marks them all at once)."""
+    errors: dict[str, str] = {}
+    try:
+        clean_answers(service, raw)
+    except AnswerError:
+        for question in asked(service):
+            try:
+                value = clean_answer(question, raw.get(question.key))
+                if value is None and question.required:
+                    raise _refuse(question, _("this question needs an answer."), "missing_answer")
+            except AnswerError as exc:
+                problem = exc.message.removeprefix(f"{question.label}: ")
+                errors[question.key] = problem[:1].upper() + problem[1:]
+    return errors
+
+
+def form_rows(service, data=None, errors: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The booking form's questions as ``_questions.html`` shows them, with what was typed."""
+    rows = []
+    for question in asked(service):
+        name = form_name(question)
+        chosen = data.getlist(name) if data is not None else []
+        value = (data.get(name) or "") if data is not None else ""
+        rows.append({
+            "key": question.key, "kind": question.type, "name": name, "id": f"id_{name}",
+            "label": question.label, "help": question.help_text or "", "required": question.required,
+            "value": value, "error": (errors or {}).get(question.key, ""),
+            "min": _shown_number(question.min_value), "max": _shown_number(question.max_value),
+            "choices": [{"key": item["key"], "label": Question.translated_choice(item),
+                         "checked": item["key"] in chosen} for item in question.choices or []],
+        })
+    return rows
+
+
 # --- showing answers ---------------------------------------------------------------------------
 def shown_value(question: Question | None, value: Any) -> str:
     """An answer as a person reads it, in the active language."""

@@ -10,6 +10,7 @@ from booksync.outbox import effects
 
 from .messages import studio_mail
 from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+from .questions import answer_line, answer_lines
 
 BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
 
@@ -61,5 +62,8 @@ def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Ef
         return None
     zone = ZoneInfo(Studio.load().timezone)
     subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
-    return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
-                              text=change_sentence(booking, change, actor, detail, zone))
+    text = change_sentence(booking, change, actor, detail, zone)
+    answered = answer_lines(booking)  # what the customer answered (ADR 0019)
+    if answered and change != "cancelled":
+        text += "\n\n" + "\n".join(answer_line(label, value) for label, value in answered)
+    return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking), text=text)

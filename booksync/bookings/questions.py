@@ -245,6 +245,11 @@ def answer_lines(booking) -> list[tuple[str, str]]:
             for k in ordered]
 
 
+def answer_line(label: str, value: str) -> str:
+    """One answer as a line of text: "How many people? 4", "Shoe size: 42"."""
+    return f"{label} {value}" if label.rstrip().endswith(("?", ":", "？")) else f"{label}: {value}"
+
+
 def question_json(question: Question) -> dict[str, Any]:
     """A question as ``GET /api/services`` lists it (labels in the request's language)."""
     return {

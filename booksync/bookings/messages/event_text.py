@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from booksync.bookings.questions import answer_line
+
 DEFAULT_SERVICE = "Session"
 
 
@@ -27,7 +29,7 @@ def studio_event_lines(service: str, studio_name: str, name: str, email: str, ph
     lines = [f"{service or DEFAULT_SERVICE} at {studio_name}", "", f"Customer: {name}"]
     lines += [f"Email: {email}"] if email else []
     lines += [f"Phone: {phone}"] if phone else []
-    lines += ["", *(f"{label}: {value}" for label, value in answers)] if answers else []
+    lines += ["", *(answer_line(label, value) for label, value in answers)] if answers else []
     lines += ["", notes] if notes else []
     return lines
 

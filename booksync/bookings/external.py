@@ -19,6 +19,7 @@ from booksync.scheduling import Interval, to_utc
 from . import services, tokens
 from .changes import record_change
 from .models import Booking, BookingSource, BookingStatus, Studio
+from .questions import with_answers
 from .services import blocked_interval, ensure_free, save_exclusively
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
@@ -60,6 +61,8 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
             status=status, source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
             name=(record.name or "Untitled booking")[:200], email=record.email or "", phone=record.phone or "",
             notes=(record.notes or "")[:2000],
+            # A page a person made may carry answers too (its service's question columns, ADR 0019).
+            answers=with_answers({}, dict(record.answers)),
         )
         if booking.is_active:
             ensure_free(blocked)

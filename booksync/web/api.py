@@ -181,6 +181,7 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
         "service": booking.service.slug if booking.service else booking.service_name,
         "name": booking.name,
         "manage_url": manage_url(booking) if with_manage_url else None,
+        "answers": booking.answers or {},
     }
 
 

@@ -191,6 +191,7 @@ class BookingOut(Schema):
     service: str
     name: str
     manage_url: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, description="The answers to the service's questions.")
 
 
 class RescheduleIn(Schema):

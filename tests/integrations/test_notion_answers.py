@@ -259,3 +259,13 @@ def test_a_question_added_later_does_not_erase_answers_when_its_column_appears(a
     booking.refresh_from_db()
     assert booking.answers["guests"] == 3  # kept: the empty new column is not a person's edit
     assert emu.plain(page_of(booking))["Guests"] == 3  # and written there
+
+
+def test_a_page_a_person_made_brings_its_answers(studio, emu, notion_db, monday):
+    from .notion_fixtures import page_properties
+
+    props = page_properties("Walk In", london(monday, 11), london(monday, 12, 30), service="Family session")
+    props.update({"How many people?": {"number": 3}, "What is the occasion?": {"select": {"name": "Birthday"}}})
+    emu.human_create(notion_db.data_source_id, props)
+    assert sync()["success"]
+    assert Booking.objects.get(name="Walk In").answers == {"people": 3, "occasion": "birthday"}

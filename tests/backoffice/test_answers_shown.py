@@ -100,3 +100,35 @@ def test_the_calendar_event_lists_the_answers(studio, monday):
     assert "How many people? 4\nWhat is the occasion? Birthday" in view.description
     assert "How many people? 4" in view.shared_description
     assert dict(view.answers) == {"people": 4, "occasion": "birthday"}
+
+
+def test_a_question_added_in_the_service_admin_is_asked(studio, staff_client, monday):
+    from .conftest import hidden_fields
+
+    mini = Service.objects.get(slug="mini")
+    url = f"/admin/bookings/service/{mini.pk}/change/"
+    data = hidden_fields(staff_client.get(url).content.decode())
+    data.update({
+        "studio": str(studio.pk), "name_en": "Mini session", "name_de": "Mini-Sitzung", "name_fr": "Mini-séance",
+        "slug": "mini", "duration_minutes": "30", "description_en": "Quick.", "price": "£60", "active": "on",
+        "position": "2",
+        "questions-TOTAL_FORMS": "1",
+        "questions-0-label_en": "Glasses?", "questions-0-label_de": "Brille?", "questions-0-label_fr": "",
+        "questions-0-help_text_en": "", "questions-0-key": "glasses", "questions-0-type": "yes_no",
+        "questions-0-required": "on", "questions-0-order": "1", "questions-0-active": "on",
+        "questions-0-choices": "[]", "questions-0-min_value": "", "questions-0-max_value": "",
+        "questions-0-notion_column": "",
+    })
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = Question.objects.get(service=mini, key="glasses")
+    assert (question.label_en, question.label_de, question.notion_column) == ("Glasses?", "Brille?", "Glasses?")
+    from django.test import Client
+
+    assert "<legend>Brille?</legend>" in Client().get(f"/de/book/mini/?date={monday}").content.decode()
+    assert "<legend>Glasses?</legend>" in Client().get(f"/fr/book/mini/?date={monday}").content.decode()  # fallback
+    # A bad choice list is refused on the page, naming the field.
+    data.update({"questions-0-id": str(question.pk), "questions-0-service": str(mini.pk),
+                 "questions-INITIAL_FORMS": "1", "questions-0-type": "one_choice", "questions-0-choices": "[]"})
+    refused = staff_client.post(url, data)
+    assert refused.status_code == 200 and "A choice question needs at least one choice." in refused.content.decode()

@@ -11,9 +11,8 @@ from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
-from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+from .messages.sentences import NOTIFIED, admin_link, change_sentence, notice_subject
 from .models import BLOCKED_TIME, Studio
-from .questions import answer_line, answer_lines
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {
@@ -58,9 +57,6 @@ def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Ef
     if not studio_mail.notify_address():
         return None
     zone = ZoneInfo(Studio.load().timezone)
-    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
-    text = change_sentence(booking, change, actor, detail, zone)
-    answered = answer_lines(booking)  # what the customer answered (ADR 0019)
-    if answered and change != "cancelled":
-        text += "\n\n" + "\n".join(answer_line(label, value) for label, value in answered)
-    return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking), text=text)
+    subject = notice_subject(booking, change, zone)
+    return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
+                              text=change_sentence(booking, change, actor, detail, zone))

@@ -92,7 +92,9 @@ def test_the_studio_notice_lists_the_answers(studio_emails, studio, monday, sett
     deliver_due(force=True)
     (notice,) = [m for m in mail.outbox if m.extra_headers.get("X-Booksync-Notice") == "studio"]
     # The studio reads its own (default) language whatever the customer spoke.
-    assert "How many people? 4" in notice.body and "What is the occasion? Birthday" in notice.body
+    assert "How many people?: 4" in notice.body and "What is the occasion?: Birthday" in notice.body
+    html = notice.alternatives[0][0]
+    assert "How many people?</th>" in html and "Birthday" in html
 
 
 def test_the_calendar_event_lists_the_answers(studio, monday):

@@ -75,6 +75,14 @@ def _shown_number(value: float | None) -> str | None:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _finite(value: float) -> bool:
+    """A number a float can hold (JSON may carry an integer of 400 digits, or a form 1e999)."""
+    try:
+        return math.isfinite(value) and abs(value) < 1e15
+    except OverflowError:
+        return False
+
+
 def _refuse(question: Question, problem: str, code: str = "invalid_answer") -> AnswerError:
     return AnswerError(f"{question.label}: {problem}", code=code, field=f"answers.{question.key}")
 
@@ -92,7 +100,7 @@ def clean_answer(question: Question, value: Any) -> Any:
             raise _refuse(question, _("at most %(count)s characters.") % {"count": TEXT_LIMITS[kind]})
         return text or None
     if kind == QuestionType.NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
             raise _refuse(question, _("give %(range)s.") % {"range": _number_range(question)}, "wrong_type")
         if (question.min_value is not None and value < question.min_value) or (
                 question.max_value is not None and value > question.max_value):

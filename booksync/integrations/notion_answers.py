@@ -106,7 +106,7 @@ def read_answer(column: AnswerColumn, prop: dict[str, Any]) -> tuple[Any, str]:
     if kind == "number":
         if value is None:
             return None, ""
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
             return None, f"{where} holds {value!r}, not a number. Fix: enter a number."
         low, high = column.min_value, column.max_value
         if (low is not None and value < low) or (high is not None and value > high):
@@ -126,6 +126,13 @@ def read_answer(column: AnswerColumn, prop: dict[str, Any]) -> tuple[Any, str]:
         return (keys[0] if keys else None), ""
     ordered = tuple(key for key, _label in column.choices if key in keys)
     return (ordered or None), ""
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _shown(value: float | None) -> str:

@@ -98,6 +98,7 @@ BAD = [
     ("guests", 0, "out_of_range", "from 1 to 6"),
     ("guests", 7, "out_of_range", "from 1 to 6"),
     ("guests", 6.5, "out_of_range", "from 1 to 6"),
+    ("guests", 10**400, "wrong_type", "from 1 to 6"),
     ("colour", None, "missing_answer", "needs an answer"),
     ("colour", "purple", "unknown_choice", "red, blue, green"),
     ("colour", ["red"], "wrong_type", "red, blue, green"),

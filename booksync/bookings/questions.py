@@ -117,7 +117,8 @@ def clean_answer(question: Question, value: Any) -> Any:
         if value == "":
             return None
         if value not in keys:
-            raise _refuse(question, _("%(value)r is not one of: %(keys)s.") % {"value": value, "keys": ", ".join(keys)},
+            raise _refuse(question, _("%(value)r is not one of: %(keys)s.") % {"value": value[:60],
+                                                                              "keys": ", ".join(keys)},
                           "unknown_choice")
         return value
     if kind == QuestionType.SEVERAL_CHOICES:
@@ -125,7 +126,7 @@ def clean_answer(question: Question, value: Any) -> Any:
             raise _refuse(question, _("give a list of: %(keys)s.") % {"keys": ", ".join(keys)}, "wrong_type")
         unknown = [item for item in value if item not in keys]
         if unknown:
-            raise _refuse(question, _("%(value)r is not one of: %(keys)s.") % {"value": unknown[0],
+            raise _refuse(question, _("%(value)r is not one of: %(keys)s.") % {"value": unknown[0][:60],
                                                                               "keys": ", ".join(keys)},
                           "unknown_choice")
         chosen = [key for key in keys if key in value]  # the question's order, each once
@@ -143,8 +144,9 @@ def clean_answers(service, raw: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in raw:
         if key not in known:
             asked_keys = ", ".join(sorted(known)) or _("none")
+            shown = key[:60]  # echoed back: not a whole megabyte of it
             raise AnswerError(_("%(key)r is not a question this service asks (its questions: %(keys)s).")
-                              % {"key": key, "keys": asked_keys}, code="unknown_question", field=f"answers.{key}")
+                              % {"key": shown, "keys": asked_keys}, code="unknown_question", field=f"answers.{shown}")
     answers: dict[str, Any] = {}
     for question in questions:
         value = clean_answer(question, raw.get(question.key))

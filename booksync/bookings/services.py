@@ -336,4 +336,11 @@ def save_checked(booking: Booking, *, explain_clash: bool = False) -> None:
 
 
 def service_named(name: str) -> Service | None:
-    return Service.objects.filter(name__iexact=name.strip()).first() if name else None
+    """The service a side names, by its default-language name (what bookings keep and Notion shows),
+    whatever language is active: modeltranslation would read ``name`` as the active language's."""
+    if not name:
+        return None
+    from django.conf import settings
+
+    default = f"name_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}__iexact"
+    return Service.objects.filter(**{default: name.strip()}).first()

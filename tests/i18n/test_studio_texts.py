@@ -55,3 +55,10 @@ def test_the_check_fails_on_a_text_without_fallback(studio):
     """The check itself can fail: a default-language text emptied behind the signal's back."""
     Service.objects.filter(slug="portrait").update(name_en="")
     assert texts_without_fallback() == [f"Service {Service.objects.get(slug='portrait').pk} name"]
+
+
+def test_a_side_names_a_service_by_its_default_name_in_any_active_language(studio):
+    from booksync.bookings.services import service_named
+
+    with translation.override("de"):
+        assert service_named("portrait session") == Service.objects.get(slug="portrait")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import path
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
@@ -66,8 +67,6 @@ class StudioAdmin(TranslationAdmin):  # tagline and about per language (ADR 0020
         return holiday_list(obj)
 
     def get_urls(self):
-        from django.urls import path
-
         reopen = path("reopen-holiday/", self.admin_site.admin_view(self.reopen_holiday),
                       name="bookings_studio_reopen_holiday")
         return [reopen, *super().get_urls()]
@@ -163,8 +162,6 @@ class BookingAdmin(admin.ModelAdmin):
         return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
 
     def get_urls(self):
-        from django.urls import path
-
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
         return [export, *super().get_urls()]
 

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from booksync.integrations import studio
+from booksync.integrations.ports import provide_answer_columns
+
 
 class BookingsConfig(AppConfig):
     name = "booksync.bookings"
@@ -7,17 +10,14 @@ class BookingsConfig(AppConfig):
     verbose_name = "Studio and bookings"
 
     def ready(self) -> None:
-        from booksync.integrations import studio
-
-        from .booking_view import studio_view
-        from .busy_cache import connect_signals
-        from .messages import delivery_status
+        # app loading: these modules import the models, which exist only once the registry is
+        # ready, i.e. here; importing them at the top would import the models while apps load.
+        from .booking_view import studio_view  # app loading
+        from .busy_cache import connect_signals  # app loading
+        from .messages import delivery_status  # app loading
+        from .questions import answer_columns  # app loading
 
         connect_signals()
         delivery_status.connect()
         studio.provide(studio_view)  # the adapters read the studio's zone through this
-        from booksync.integrations.ports import provide_answer_columns
-
-        from .questions import answer_columns
-
         provide_answer_columns(answer_columns)  # the Notion adapter's question columns (ADR 0019)

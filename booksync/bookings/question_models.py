@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 
 class QuestionType(models.TextChoices):
@@ -93,7 +94,5 @@ class Question(models.Model):
     @staticmethod
     def translated_choice(item: dict) -> str:
         """A choice's label in the active language (``label_de`` …), else its ``label``."""
-        from django.utils.translation import get_language
-
         language = (get_language() or "en").split("-")[0]
         return str(item.get(f"label_{language}") or item.get("label") or item.get("key", ""))

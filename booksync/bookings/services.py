@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -340,7 +341,5 @@ def service_named(name: str) -> Service | None:
     whatever language is active: modeltranslation would read ``name`` as the active language's."""
     if not name:
         return None
-    from django.conf import settings
-
     default = f"name_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}__iexact"
     return Service.objects.filter(**{default: name.strip()}).first()

@@ -20,6 +20,7 @@ from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.questions import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
@@ -233,8 +234,6 @@ def availability_batch(request, payload: BatchIn):
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
     """The studio's services in the request's language, each with the questions booking it asks."""
-    from booksync.bookings.questions import question_json
-
     services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
              "price": s.price,

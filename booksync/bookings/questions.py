@@ -8,7 +8,6 @@ booking service itself. An answer it refuses is a ``BookingError`` (422) whose f
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ from booksync.integrations.ports import AnswerColumn, Answers, answers_of
 
 from .errors import BookingError
 from .question_models import CHOICE_TYPES, TEXT_LIMITS, Question, QuestionType
+from .text import UnsafeText, checked
 
 
 class AnswerError(BookingError):
@@ -44,18 +44,19 @@ def with_answers(stored: Mapping[str, Any] | None, changed: Mapping[str, Any]) -
     return answers
 
 
+def long_text_keys(service=None) -> set[str]:
+    """The keys of the long-text questions (of ``service``, else of every service): their answers keep their lines."""
+    found = Question.objects.filter(type=QuestionType.LONG_TEXT)
+    if service is not None:
+        found = found.filter(service=service)
+    return set(found.values_list("key", flat=True))
+
+
 def asked(service) -> list[Question]:
     """The active questions of ``service`` in their order ([] without a service)."""
     if service is None or service.pk is None:
         return []
     return list(service.questions.filter(active=True).order_by("order", "pk"))
-
-
-def _clean_text(value: str, *, keep_newlines: bool) -> str:
-    """Control characters out (they break headers, Notion and the .ics), trimmed."""
-    allowed = {"\n", "\t"} if keep_newlines else set()
-    value = value.replace("\r\n", "\n")
-    return "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C").strip()
 
 
 def _number_range(question: Question) -> str:
@@ -95,7 +96,13 @@ def clean_answer(question: Question, value: Any) -> Any:
     if kind in TEXT_LIMITS:
         if not isinstance(value, str):
             raise _refuse(question, _("give the answer as text."), "wrong_type")
-        text = _clean_text(value, keep_newlines=kind == QuestionType.LONG_TEXT)
+        # The one rule for text that reaches a header or an .ics line (bookings/text.py): line
+        # breaks normalised, an encoded-word look-alike refused, naming the question.
+        try:
+            text = checked(f"answers.{question.key}", value, multiline=kind == QuestionType.LONG_TEXT)
+        except UnsafeText:
+            raise _refuse(question, _("write the text itself, without an encoded word (=?…?=)."),
+                          "unsafe_text") from None
         if len(text) > TEXT_LIMITS[kind]:
             raise _refuse(question, _("at most %(count)s characters.") % {"count": TEXT_LIMITS[kind]})
         return text or None

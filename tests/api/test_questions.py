@@ -174,3 +174,22 @@ def test_a_replay_with_other_answers_is_refused(asking, monday, api_client):
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     other = post(api_client, body(monday, {**GOOD, "guests": 3}), HTTP_IDEMPOTENCY_KEY="k1")
     assert other.status_code == 409
+
+
+# --- the header and .ics rule (bookings/text.py) applies to answers too ----------------------------------
+def test_an_encoded_word_in_a_text_answer_is_a_422_naming_the_question(asking, monday, api_client):
+    for key in ("title", "story"):
+        response = post(api_client, body(monday, {**GOOD, key: "=?utf-8?q?evil=0D=0ABcc:x@example.com?="}))
+        assert response.status_code == 422
+        problem = response.json()
+        assert (problem["error"], problem["field"]) == ("unsafe_text", f"answers.{key}")
+        assert problem["message"].startswith(f"Q {key}?: ")
+    assert Booking.objects.count() == 0
+
+
+def test_unicode_line_breaks_in_text_answers_are_normalised(asking, monday, api_client):
+    answers = {**GOOD, "title": "Head\u2028shots\u0085now", "story": "One\u2029two\u2028three"}
+    response = post(api_client, body(monday, answers))
+    assert response.status_code == 201, response.json()
+    stored = Booking.objects.get().answers
+    assert stored["title"] == "Head shots now" and stored["story"] == "One\ntwo\nthree"

@@ -269,3 +269,22 @@ def test_a_page_a_person_made_brings_its_answers(studio, emu, notion_db, monday)
     emu.human_create(notion_db.data_source_id, props)
     assert sync()["success"]
     assert Booking.objects.get(name="Walk In").answers == {"people": 3, "occasion": "birthday"}
+
+
+def test_text_answers_from_notion_are_defused_and_shown_back_cleaned(asking, emu, settings, monday):
+    with_question_columns(emu, settings)
+    booking = booked(monday)
+    deliver_due(force=True, topics=["notion"])
+    sync()
+    emu.advance(90)
+    emu.human_edit(page_of(booking), {
+        "Title wish": {"rich_text": [{"text": {"content": "=?utf-8?q?Team=0D=0ABcc:_x@example.com?="}}]},
+        "Your story": {"rich_text": [{"text": {"content": "One\u2028two\u0085three"}}]},
+    })
+    assert sync(full=False)["success"]
+    booking.refresh_from_db()
+    assert booking.answers["title"] == "Team Bcc: x@example.com"  # read as a mail reader would show it, one line
+    assert booking.answers["story"] == "One\ntwo\nthree"
+    deliver_due(force=True, topics=["notion"])
+    row = emu.plain(page_of(booking))
+    assert row["Title wish"] == "Team Bcc: x@example.com" and row["Your story"] == "One\ntwo\nthree"

@@ -50,7 +50,7 @@ def test_booking_with_questions(site, studio, monday, open_page, language, width
     # The browser's own check (max=6) stops the form first; switch it off to see the server's answer too.
     assert people.evaluate("input => input.validity.rangeOverflow") is True
     page.locator("form.booking-form").evaluate("form => form.noValidate = true")
-    page.locator("form.booking-form button[type=submit]").click()
+    page.locator("form.booking-form button.button-large[type=submit]").click()
     error = page.locator("#id_answer-people-error")
     error.wait_for()
     assert error.inner_text() == text["error"]
@@ -64,7 +64,7 @@ def test_booking_with_questions(site, studio, monday, open_page, language, width
     page.get_by_label(text["occasion"]).select_option(label=text["choice"])
     if page.locator('input[name="start"]:checked').count() == 0:
         page.locator(".slot", has=page.locator(f'input[name="start"][value="{slot_value(ten)}"]')).click()
-    page.locator("form.booking-form button[type=submit]").click()
+    page.locator("form.booking-form button.button-large[type=submit]").click()
     page.locator(".summary dd.answer").first.wait_for()
     booking = Booking.objects.get()
     assert booking.answers == {"people": 4, "occasion": "new_baby"}
@@ -82,6 +82,6 @@ def test_booking_with_questions_without_javascript(site, studio, monday, open_pa
     page.get_by_label("Wie viele Personen?").fill("2")
     page.get_by_label("Was ist der Anlass?").select_option("birthday")
     shot(page, "book-questions-no-js-de", 375)
-    page.locator("form.booking-form button[type=submit]").click()
+    page.locator("form.booking-form button.button-large[type=submit]").click()
     page.locator(".summary dd.answer").first.wait_for()
     assert Booking.objects.get().answers == {"people": 2, "occasion": "birthday"}

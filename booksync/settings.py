@@ -223,6 +223,8 @@ OUTBOX_WAKE_WORKER = read("OUTBOX_WAKE_WORKER")
 # a claim not refreshed for OUTBOX_STUCK_AFTER_SECONDS belongs to a dead worker and is handed back.
 OUTBOX_HEARTBEAT_SECONDS = read("OUTBOX_HEARTBEAT_SECONDS")
 OUTBOX_STUCK_AFTER_SECONDS = read("OUTBOX_STUCK_AFTER_SECONDS")
+# Tests only: the pause of a worker that lost its claim (tests/faults/test_claim_recheck.py). 0 in production.
+OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS = read("OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS")
 
 NOTION_API_KEY = read("NOTION_API_KEY")
 NOTION_BOOKINGS_DATABASE_ID = read("NOTION_BOOKINGS_DATABASE_ID")

@@ -148,12 +148,7 @@ class NotionBookings:
             return WriteResult(created["id"])
         current = self._record(page)
         if current.deleted:
-            if not booking.active:
-                return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
-            raise PermanentError(
-                f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
-                "(or cancel the booking in booksync)."
-            )
+            return self._upsert_trashed(booking, current, desired, keep, schema, zone)
         fields = changed_fields(current, desired)
         if keep is not None:
             kept = _page_fields(keep(current))
@@ -162,6 +157,30 @@ class NotionBookings:
         if properties:
             self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
+
+    def _upsert_trashed(self, booking: BookingView, current: SideRecord, desired: SideRecord,
+                        keep: KeepFields | None, schema: Any, zone: ZoneInfo) -> WriteResult:
+        """The booking's page is in the trash: nothing to show, the trash stands (a delete no sync has
+        read, ADR 0016), the page comes out of it (a trash already read, the booking going again), or,
+        asked with no ``keep``, a human must restore it."""
+        if not booking.active:
+            return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
+        kept = set(keep(current)) if keep is not None else set()
+        if "deleted" in kept:
+            # Trashed since booksync last read it: the delete stands (ADR 0016), nothing is written.
+            return WriteResult(current.external_id, deleted=True, record=current)
+        if keep is not None:
+            # The trash was read, and the booking was set going again since (a restore): the
+            # newer status wins, so the page comes out of the trash showing it (ADR 0016).
+            fields = [name for name in changed_fields(current, desired) if name not in _page_fields(kept)]
+            call(f"taking the page of booking {booking.booking_id} out of the trash", self.client.pages.update,
+                 page_id=current.external_id, in_trash=False,
+                 properties=booking_properties(desired, fields, schema, zone))
+            return WriteResult(current.external_id)
+        raise PermanentError(
+            f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
+            "(or cancel the booking in booksync)."
+        )
 
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Mark the booking's page Cancelled (never trashed). No page, or a trashed one, is already gone."""

@@ -146,6 +146,10 @@ class WriteResult:
     external_id: str
     etag: str = ""
     generation: int = 0
+    # Nothing was written: the record was deleted on its side and ``keep`` named "deleted" (a
+    # delete no sync has read, which the rule lets stand). ``record`` is what the store found.
+    deleted: bool = False
+    record: SideRecord | None = None
 
 
 # Given a record as its side shows it now: the fields a write must leave as they are.
@@ -178,6 +182,9 @@ class RecordStore(Protocol):
         names; ``start``/``end`` for the time) to leave as they are: a person's edit there
         that booksync has not read yet. A store asks whenever it reads the record before
         writing (Notion always; Google and CalDAV when their If-Match guard says the event changed).
+        When the record turns out deleted (an event gone or cancelled, a page in the trash), the
+        store asks too, with ``deleted=True``; if ``"deleted"`` is named it writes nothing and
+        answers ``WriteResult(deleted=True)``, else it writes the record afresh.
         """
         ...
 
@@ -226,6 +233,7 @@ class CalendarStore(BusySource, RecordStore, Protocol):
 #   └── PermanentError (not retryable)
 #       ├── NotFound          not found or gone (404, 410, an expired sync token)
 #       ├── NotAuthorised     credentials refused or lacking a permission
+#       │   └── SignInRefused a refused sign-in (Google invalid_grant): retryable, a person signs in again
 #       └── NotConfigured     a setting is missing
 
 
@@ -291,6 +299,14 @@ class NotFound(PermanentError):
 
 class NotAuthorised(PermanentError):
     """The provider refused our credentials, or they lack a permission the call needs."""
+
+
+class SignInRefused(NotAuthorised):
+    """The provider refused the studio's sign-in itself (Google's ``invalid_grant``: the grant was
+    revoked or expired). Retryable, like a refused CalDAV password: what is owed waits while a
+    person signs in again, then goes out (ADR 0016)."""
+
+    retryable = True
 
 
 class NotConfigured(PermanentError):

@@ -145,6 +145,23 @@ class Conflict:
         return sorted(party for party in self.values if party != self.winner)
 
 
+@dataclass(frozen=True)
+class DeleteClash:
+    """A record deleted on one side while the other side edited the booking, both unread by booksync.
+
+    ``edited`` names the fields (``"time"`` or a field's name) ``edited_on`` changed; ``kept`` is
+    ``"delete"`` when the booking is cancelled (with the other side's edits) or ``"edit"`` when a
+    newer status set on the other side brings it back. The studio is told (ADR 0016).
+    """
+
+    booking_id: str
+    deleted_on: str  # a side (or who cancelled: "customer", "admin")
+    edited_on: str  # the other side
+    edited: tuple[str, ...]
+    kept: str = "delete"
+    how: str = "delete"  # "delete": an event deleted, a page trashed; "cancel": a status set to Cancelled
+
+
 Action = UpdateBooking | ImportRecord | Push | Remember | Problem
 
 
@@ -152,6 +169,7 @@ Action = UpdateBooking | ImportRecord | Push | Remember | Problem
 class Plan:
     actions: list[Action] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    clashes: list[DeleteClash] = field(default_factory=list)
 
     def of(self, kind: type) -> list:
         return [a for a in self.actions if isinstance(a, kind)]
@@ -252,6 +270,7 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
                                            {party: edited.get(party) for party in values}, winner))
         if winner != LOCAL:
             incoming[winner].update(zip(group, values[winner], strict=True))
+    _settle_status(link, views, edited, incoming, plan)
     merged = _take_incoming(link, incoming, plan)
     for side, view in views.items():
         if not _same(side, _wanted(side, merged), view.remote):
@@ -263,6 +282,38 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
         # else: an echo of our own write, already remembered
+
+
+def _deleted_on(side: str, view: _View) -> bool:
+    """The side's record was deleted (an event gone, a page in the trash) since it last agreed."""
+    if side == CALENDAR:
+        return view.remote["present"] is False and view.base.get("present") is not False
+    return bool(view.record.deleted) and view.base.get("status") != CANCELLED
+
+
+def _settle_status(link: Link, views: Mapping[str, _View], edited: Mapping[str, datetime | None],
+                   incoming: dict[str, dict[str, Any]], plan: Plan) -> None:
+    """A delete on one side is that side's status edit: against the other side's status edit the
+    newer wins (Notion wins ties); against its other edits it is a clash the studio hears of."""
+    for gone, other in ((CALENDAR, NOTION), (NOTION, CALENDAR)):
+        if gone not in views or other not in views or not _deleted_on(gone, views[gone]):
+            continue
+        theirs = incoming.get(other, {})
+        kept = "delete"
+        if other == NOTION and theirs.get("status") not in (None, CANCELLED):
+            parties = {gone: edited.get(gone), other: edited.get(other)}
+            winner = newest_edit(parties)
+            plan.conflicts.append(Conflict(link.booking_id, "status", {gone: CANCELLED, other: theirs["status"]},
+                                           parties, winner))
+            if winner == other:
+                incoming[gone].pop("present", None)
+                incoming[gone].pop("status", None)
+                kept = "edit"
+            else:
+                theirs.pop("status")
+        fields = sorted({"time" if name in TIME else name for name in theirs if name != "present"})
+        if fields or kept == "edit":
+            plan.clashes.append(DeleteClash(link.booking_id, gone, other, tuple(fields), kept))
 
 
 def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:

@@ -65,6 +65,7 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 PERMISSIONS_POLICY = PERMISSIONS
 
 INSTALLED_APPS = [
+    "modeltranslation",  # the studio's own texts per language (ADR 0020); before the admin
     "booksync.backoffice.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -160,6 +161,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "booksync" / "locale"]
+# The studio's own texts (service names, tagline, question labels) in every shipped language
+# (django-modeltranslation, ADR 0020): a missing translation falls back to the default language's.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

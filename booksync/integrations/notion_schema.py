@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -80,6 +80,8 @@ def property_names(raw: Any = None) -> dict[str, str]:
             raise PropertyNamesError(f"NOTION_PROPERTY_NAMES is not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise PropertyNamesError("NOTION_PROPERTY_NAMES must be a JSON object like {\"name\": \"Client\"}")
+    # "question:<key>" entries name a question's column (notion_answers.with_renames).
+    raw = {k: v for k, v in raw.items() if not str(k).startswith("question:")}
     unknown = sorted(set(raw) - set(DEFAULT_NAMES))
     if unknown:
         raise PropertyNamesError(
@@ -103,6 +105,8 @@ class Schema:
     data_source_id: str
     columns: dict[str, tuple[str, str]]
     status_options: tuple[str, ...] = ()
+    # Every column's type by name (the question columns are looked up here: notion_answers).
+    property_types: dict[str, str] = field(default_factory=dict)
     options: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # select columns' option names
 
     @classmethod
@@ -117,7 +121,8 @@ class Schema:
         options = tuple(o["name"] for o in (status.get(status.get("type", ""), None) or {}).get("options", []))
         selects = {field_name: tuple(o["name"] for o in (props[column].get("select") or {}).get("options", []))
                    for field_name, (column, kind) in columns.items() if kind == "select"}
-        return cls(data_source["id"], columns, options, selects)
+        return cls(data_source["id"], columns, options,
+                   {name: prop.get("type", "") for name, prop in props.items()}, selects)
 
     def column(self, field_name: str) -> str | None:
         found = self.columns.get(field_name)

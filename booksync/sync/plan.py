@@ -42,6 +42,10 @@ SIDE_FIELDS: dict[str, tuple[str, ...]] = {
     NOTION: ("start", "end", "status", "name", "email", "phone", "notes", "service", "person", "room"),
     CALENDAR: ("start", "end", "present"),
 }
+# Notion also carries one field per booking question (ADR 0019): "answer:<key>". A record carries
+# the answers whose column its database has (None: empty); the booking, those it holds. A missing
+# answer reads as None, so the three-way merge treats each like any other field.
+ANSWER = "answer:"
 
 
 WHO = ("person", "room")
@@ -62,6 +66,8 @@ def project(side: str, record: SideRecord) -> dict[str, Any]:
         values["email"] = (values["email"] or "").strip().lower()
         for name in ("name", "phone", "notes", "service"):
             values[name] = (values[name] or "").strip()
+        for key, value in record.answers:
+            values[ANSWER + key] = tuple(value) if isinstance(value, list) else value
         return values
     present = not record.deleted and record.status != CANCELLED
     return {"start": record.start, "end": record.end, "present": present}
@@ -205,9 +211,15 @@ TIE_ORDER = (NOTION, LOCAL, CALENDAR)
 TIME = ("start", "end")
 
 
-def _groups(side: str) -> list[tuple[str, ...]]:
-    """The side's fields as conflicts see them: start and end are one, "time"."""
-    return [TIME, *((name,) for name in SIDE_FIELDS[side] if name not in TIME)]
+def _groups(side: str, views: Mapping[str, _View] | None = None) -> list[tuple[str, ...]]:
+    """The side's fields as conflicts see them: start and end are one, "time"; then, on Notion,
+    each answer any of ``views`` knows of."""
+    groups = [TIME, *((name,) for name in SIDE_FIELDS[side] if name not in TIME)]
+    if side == NOTION and views:
+        answers = {name for view in views.values() for values in (view.local, view.remote, view.base)
+                   for name in values if name.startswith(ANSWER)}
+        groups.extend((name,) for name in sorted(answers))
+    return groups
 
 
 def _group_name(group: tuple[str, ...]) -> str:
@@ -271,7 +283,7 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
     edited = {side: view.record.edited_at for side, view in views.items()}
     edited[LOCAL] = link.booking_edited_at
     incoming: dict[str, dict[str, Any]] = {side: {} for side in views}
-    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side))
+    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side, views))
     for group in groups:
         values = _changed_values(group, views)
         if not values:
@@ -345,7 +357,7 @@ def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:
     views = {side: _view(side, link, record)}
     edited = {side: record.edited_at, LOCAL: link.booking_edited_at}
     keep: set[str] = set()
-    for group in _groups(side):
+    for group in _groups(side, views):
         values = _changed_values(group, views)  # the planner's own reading of who changed what
         if side in values and (LOCAL not in values or newest_edit({p: edited[p] for p in values}) == side):
             keep.update(group)
@@ -358,7 +370,7 @@ def _changed_values(group: tuple[str, ...], views: Mapping[str, _View]) -> dict[
     values: dict[str, tuple] = {}
     local_changed = False
     carriers = [view for view in views.values() if all(name in view.remote for name in group)]
-    ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
+    ours = tuple(carriers[0].local.get(name) for name in group) if carriers else ()
     for side in (NOTION, CALENDAR):
         view = views.get(side)
         if view is None or view not in carriers:
@@ -401,7 +413,19 @@ def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:
 def _same(side: str, wanted: Mapping[str, Any], remote: Mapping[str, Any]) -> bool:
     if side == CALENDAR and not wanted["present"] and not remote["present"]:
         return True  # gone is gone, whatever time it last had
+    if side == NOTION:
+        # An answer counts where the side has its column (the remote carries it); missing is None.
+        fixed = all(wanted.get(name) == remote.get(name) for name in SIDE_FIELDS[NOTION])
+        return fixed and all(wanted.get(name) == value for name, value in remote.items() if name.startswith(ANSWER))
     return dict(wanted) == dict(remote)
+
+
+def _agrees(side: str, base: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Whether an agreed state still equals what the booking would show (answers: missing is None)."""
+    if side != NOTION:
+        return dict(base) == dict(wanted)
+    names = {*SIDE_FIELDS[NOTION], *(n for n in (*base, *wanted) if n.startswith(ANSWER))}
+    return all(base.get(name) == wanted.get(name) for name in names)
 
 
 def _booking_changes(side: str, incoming: Mapping[str, Any]) -> dict[str, Any]:
@@ -479,6 +503,6 @@ def plan_local(links: Iterable[Link], sides: Iterable[str]) -> Plan:
             wanted = project(side, link.booking)
             if side == CALENDAR and not link.calendar_id and not wanted["present"]:
                 continue  # a cancelled booking that never had an event needs none
-            if not link.external_id(side) or dict(link.base(side) or {}) != wanted:
+            if not link.external_id(side) or not _agrees(side, link.base(side) or {}, wanted):
                 plan.actions.append(Push(side, link.booking_id))
     return plan

@@ -41,12 +41,15 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
     return booking, link
 
 
-def _notion_hash(booking: Booking, link: BookingLink) -> str:
-    # The page also shows the calendar event id (the seed's column), so a new id is worth a write.
-    # In a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
+def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
+    # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
+    # and the answers whose column it has, so a question column added later is written (ADR 0019);
+    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
+    shown = ",".join(sorted(answers_shown))
     people, rooms = with_whom(booking)
-    shown = f"{link.calendar_event_id}:{people}:{rooms}" if people else link.calendar_event_id
-    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{shown}".encode()).hexdigest()
+    who = f":{people}:{rooms}" if people else ""
+    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
+                          f"{':' + shown if shown else ''}{who}".encode()).hexdigest()
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -67,12 +70,14 @@ def push_to_notion(message) -> str | None:
         if found is None:
             return page_id
         booking, link = found
-        wanted = _notion_hash(booking, link)
+        # Asked only of a booking with answers: a push of one without stays free of Notion calls.
+        shown = notion_store().answer_keys_shown() if booking.answers else frozenset()
+        wanted = _notion_hash(booking, link, shown)
         if link.notion_page_id and link.notion_written_hash == wanted:
             # Notion already shows exactly this. The base is refreshed too: a process killed
             # between writing the hash and the base would otherwise leave the planner owing
             # a push that this early return never settles, on every sync.
-            remember_written(NOTION, booking)
+            remember_written(NOTION, booking, answers_shown=shown)
             return link.notion_page_id
         # The page also shows the calendar event id (the seed's column).
         view = booking_view(booking, calendar_event_id=link.calendar_event_id)
@@ -86,7 +91,7 @@ def push_to_notion(message) -> str | None:
             BookingLink.objects.filter(pk=link.pk).update(
                 notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
             )
-            remember_written(NOTION, booking)
+            remember_written(NOTION, booking, answers_shown=shown)
         page_id = result.external_id
     return page_id
 

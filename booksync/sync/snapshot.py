@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
 from booksync.bookings.messages.who import with_whom
-from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord
+from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord, answers_of
 
 from .plan import NOTION
 
@@ -28,6 +28,7 @@ def local_record(booking) -> SideRecord:
         service=_printable(booking.service_name),  # as booking_view writes it
         source=booking.source,
         deleted=False,
+        answers=answers_of(booking.answers or {}),
         extra=dict(zip(("person", "room"), with_whom(booking), strict=True)),
     )
 

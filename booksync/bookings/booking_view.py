@@ -12,6 +12,7 @@ from django.urls import reverse
 from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
+from .messages.who import with_whom
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .questions import answer_lines, view_answers
 from .text import defused
@@ -43,6 +44,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     answered = [(printable(label), printable(value, keep_newlines=True)) for label, value in answer_lines(booking)]
     lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
     link = manage_url(booking)
+    people, rooms = with_whom(booking)
     return BookingView(
         booking_id=str(booking.pk),
         start=booking.start,
@@ -64,6 +66,8 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        people=people,
+        rooms=rooms,
         answers=view_answers(booking, printable),
     )
 

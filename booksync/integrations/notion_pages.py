@@ -24,7 +24,9 @@ _SOURCE_BY_NAME = {name.casefold(): value for value, name in SOURCE_NAMES.items(
 
 # Fields a booking write may touch, in the order they are compared.
 WRITTEN_FIELDS = ("name", "email", "phone", "service", "date", "status", "notes", "source", "booking_id",
-                  "calendar_event_id")
+                  "calendar_event_id", "person", "room")
+# Shown on the page, carried in ``extra`` (not the planner's fields): who and where (ADR 0017).
+SHOWN_FIELDS = ("calendar_event_id", "person", "room")
 
 
 def rich_text(text: str) -> list[dict[str, Any]]:
@@ -122,6 +124,8 @@ def page_record(page: dict[str, Any], schema: Schema, questions: tuple[AnswerCol
         extra={
             "sync_error": text("sync_error"),
             "calendar_event_id": text("calendar_event_id"),
+            "person": text("person") if schema.column("person") else None,
+            "room": text("room") if schema.column("room") else None,
             "status_name": status_name,
             "url": page.get("url", ""),
             "data_source_id": parent.get("data_source_id", ""),
@@ -136,8 +140,9 @@ def _minute(moment: datetime | None) -> float | None:
 def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
     if field_name == "date":
         return _minute(current.start) == _minute(desired.start) and _minute(current.end) == _minute(desired.end)
-    if field_name == "calendar_event_id":
-        # Only ours to fill once the calendar has an event; an empty one never clears the column.
+    if field_name in SHOWN_FIELDS:
+        # Only ours to fill once there is a value (an event id; who and where in a studio of several):
+        # an empty one never clears the column.
         ours = desired.extra.get(field_name, "")
         return not ours or ours == current.extra.get(field_name, "")
     ours, theirs = getattr(desired, field_name) or "", getattr(current, field_name) or ""
@@ -154,7 +159,7 @@ def changed_fields(current: SideRecord | None, desired: SideRecord,
     """The fields a write must send: all of them for a new page, else only those that differ."""
     by_key = {q.key: q for q in questions}
     if current is None:
-        return [f for f in WRITTEN_FIELDS if f != "calendar_event_id" or desired.extra.get(f)] + [
+        return [f for f in WRITTEN_FIELDS if f not in SHOWN_FIELDS or desired.extra.get(f)] + [
             ANSWER + key for key, value in desired.answers if key in by_key and value not in (None, "", ())]
     shown = dict(current.answers)
     answers = [ANSWER + key for key, value in desired.answers
@@ -179,6 +184,8 @@ def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, z
         "source": SOURCE_NAMES.get(desired.source, ""),
         "booking_id": desired.booking_id or "",
         "calendar_event_id": desired.extra.get("calendar_event_id", ""),
+        "person": desired.extra.get("person", ""),
+        "room": desired.extra.get("room", ""),
     }
     if desired.start and desired.end:
         values["date"] = {

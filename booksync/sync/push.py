@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
+from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
@@ -42,10 +43,13 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
 
 def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
-    # and the answers whose column it has, so a question column added later is written (ADR 0019).
+    # and the answers whose column it has, so a question column added later is written (ADR 0019);
+    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
     shown = ",".join(sorted(answers_shown))
+    people, rooms = with_whom(booking)
+    who = f":{people}:{rooms}" if people else ""
     return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
-                          f"{':' + shown if shown else ''}".encode()).hexdigest()
+                          f"{':' + shown if shown else ''}{who}".encode()).hexdigest()
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show

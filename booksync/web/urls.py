@@ -10,5 +10,6 @@ urlpatterns = [
     path("manage/<str:token>/reschedule/", views.reschedule, name="reschedule"),
     path("manage/<str:token>/cancel/", views.cancel, name="cancel"),
     path("calendar/<str:feed_token>.ics", feeds.studio_feed, name="studio-feed"),
+    path("calendar/resource/<str:feed_token>.ics", feeds.resource_feed, name="resource-feed"),
     path("manage/<str:token>/invite.ics", feeds.booking_invite, name="booking-invite"),
 ]

@@ -2,46 +2,61 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from booksync.bookings import studio_edits
-from booksync.bookings.models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
+from booksync.bookings.models import Block, Booking, Service, Studio
 
 from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
 from .booking_list import StatusFilter, WhenFilter, csv_response
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
-
-
-class WeeklyHoursInline(admin.TabularInline):
-    model = WeeklyHours
-    extra = 0
-
-
-class DateOverrideInline(admin.TabularInline):
-    model = DateOverride
-    extra = 0
+from .studio_settings import OpeningHoursInline, SpecialDatesInline, StudioSettingsForm
 
 
 @admin.register(Studio)
 class StudioAdmin(admin.ModelAdmin):
-    inlines = [WeeklyHoursInline, DateOverrideInline]
-    readonly_fields = ["feed_url", "upcoming_holidays"]
+    """The studio settings screen (studio_settings.py, ADR 0021); one studio, never deleted here."""
+
+    form = StudioSettingsForm
+    inlines = [OpeningHoursInline, SpecialDatesInline]
+    readonly_fields = ["feed_url", "upcoming_holidays", "studio_emails_go_to"]
+    # The change form (admin/bookings/studio/change_form.html) puts "Opening hours" after the first
+    # group and "Special dates" after the public holidays.
     fieldsets = [
-        (None, {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("The studio", {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("Booking rules", {"fields": ["slot_step_minutes", "minimum_notice_hours", "horizon_days",
+                                      "change_notice_hours", "buffer_before_minutes", "buffer_after_minutes"]}),
+        ("Branding", {"fields": ["primary_color", "accent_color", "logo_url"]}),
+        ("Contact", {"fields": ["contact_email", "contact_phone", "address"]}),
         ("Public holidays", {"fields": ["holiday_country", "holiday_region", "upcoming_holidays"],
                              "description": "The studio is closed on these days unless you open one again "
-                                            "(that adds a date override with the day's usual hours)."}),
-        ("The studio's emails", {"fields": ["notify_studio"]}),
-        ("Booking rules", {"fields": ["slot_step_minutes", "buffer_before_minutes", "buffer_after_minutes",
-                                      "minimum_notice_minutes", "horizon_days", "change_notice_hours"]}),
-        ("Branding and contact", {"fields": ["primary_color", "accent_color", "logo_url", "contact_email",
-                                             "contact_phone", "address"]}),
+                                            "(that adds a special date with the day's usual hours)."}),
+        ("Emails", {"fields": ["notify_studio", "studio_emails_go_to"]}),
         ("Customers", {"fields": ["default_language", "time_leads"]}),
         ("Calendar feed", {"fields": ["feed_url"]}),
     ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the studio is the whole site: there is nothing to delete it for
+
+    def changelist_view(self, request, extra_context=None):
+        """One studio: its list is its settings."""
+        if Studio.objects.exists() and not request.GET:
+            return redirect("admin:bookings_studio_change", Studio.load().pk)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="The studio's emails go to")
+    def studio_emails_go_to(self, obj: Studio) -> str:
+        from booksync.bookings.messages.studio_contact import studio_address
+
+        address = studio_address() or "nowhere yet: give the studio an email under Contact"
+        return format_html('{} · <a href="{}">See what customers receive</a>. Changes you make in the back office '
+                           'are not emailed to you unless you tick "Also email me" on that form.',
+                           address, reverse("email-preview"))
 
     @admin.display(description="Subscribe to this .ics feed")
     def feed_url(self, obj: Studio) -> str:

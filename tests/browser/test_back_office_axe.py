@@ -1,0 +1,106 @@
+"""axe-core on every back-office page (Chromium, 1280 px): 0 critical, 0 serious.
+
+Pages checked: the admin home; the studio settings; services (list, add, change); blocked time
+(list, add); the bookings list (default, searched); the booking change form and the full add form;
+the bulk-cancel confirmation; the diary week and day; the diary's booking page, its cancel
+confirmation, add and block forms; the email previews (the index and every email's HTML part); the
+sync dashboard; and every other model the admin registers (outbox messages, audit log, sync runs,
+booking links, webhook deliveries, sync state, worker tasks and schedules, users, groups): its list,
+and its change form where one exists. The list of URLs is printed with -s.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+
+from booksync.bookings import services
+from booksync.bookings.messages import emails
+from booksync.bookings.models import Block, Booking, Service
+from booksync.outbox.models import OutboxMessage
+from tests.backoffice.conftest import summer_weekday
+from tests.conftest import london
+
+from .axe import serious_axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-password-for-tests"
+REPORT = Path(django_settings.BASE_DIR) / "var" / "artifacts" / "axe-back-office.json"
+
+
+def back_office_pages(booking: Booking, block: Block, day) -> list[str]:
+    studio_pages = [
+        reverse("admin:index"),
+        reverse("admin:bookings_studio_change", args=[1]),
+        reverse("admin:bookings_service_changelist"),
+        reverse("admin:bookings_service_add"),
+        reverse("admin:bookings_service_change", args=[Service.objects.first().pk]),
+        reverse("admin:bookings_block_changelist"),
+        reverse("admin:bookings_block_add"),
+        reverse("admin:bookings_booking_changelist"),
+        reverse("admin:bookings_booking_changelist") + "?q=Wendy",
+        reverse("admin:bookings_booking_change", args=[booking.pk]),
+        reverse("admin:bookings_booking_add"),
+        reverse("diary:week") + f"?date={day}",
+        reverse("diary:week") + f"?date={day}&view=day",
+        reverse("diary:booking", args=[booking.pk]),
+        reverse("diary:add") + f"?start={day}T10:00",
+        reverse("diary:block"),
+        reverse("email-preview"),
+        *[reverse("email-preview-html", args=[kind]) for kind in emails.KINDS],
+        reverse("admin:sync-dashboard"),
+    ]
+    technical = []
+    for model in admin.site._registry:
+        opts = model._meta
+        if opts.app_label == "bookings" and opts.model_name in ("studio", "service", "block", "booking"):
+            continue
+        try:
+            technical.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        except NoReverseMatch:
+            continue
+        first = model._default_manager.first()
+        if first is not None:
+            technical.append(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]))
+    return studio_pages + technical
+
+
+def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_user, open_page, outbox):
+    studio.horizon_days = 400
+    studio.save()
+    day = summer_weekday(2)
+    booking = services.book(services.BookingRequest(
+        start=london(day, 14), name="Wendy Web", email="wendy@example.com",
+        service=Service.objects.get(slug="portrait"))).booking
+    block = Block.objects.create(start=london(day, 9), end=london(day, 10), reason="Dentist")
+    assert OutboxMessage.objects.exists()  # so the outbox's change form is checked too
+    page = open_page(f"{site}/admin/login/")
+    page.get_by_label("Username").fill("owner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{site}/admin/")
+
+    pages = back_office_pages(booking, block, day)
+    found = {}
+    for url in pages:
+        response = page.goto(site + url)
+        assert response.status == 200, (url, response.status)
+        violations = serious_axe_violations(page)
+        if violations:
+            found[url] = [f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {[n['target'] for n in v['nodes']][:3]}"
+                          for v in violations]
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({"pages": pages, "violations": found}, indent=1))
+    print(f"\naxe checked {len(pages)} back-office pages:\n" + "\n".join(pages))
+    assert found == {}
+
+
+@pytest.fixture
+def owner_user(django_user_model):
+    return django_user_model.objects.create_user("owner", "owner@studio.example", PASSWORD, is_staff=True,
+                                                 is_superuser=True)

@@ -1,17 +1,20 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from booksync.bookings import studio_edits
-from booksync.bookings.models import Block, Booking, Service, Studio
+from booksync.bookings.models import Block, Booking, BookingStatus, Service, Studio
 
 from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
-from .booking_list import StatusFilter, WhenFilter, csv_response
+from .booking_list import StatusFilter, WhenFilter, csv_response, shown
+from .diary_forms import CancelForm
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
 from .studio_settings import OpeningHoursInline, SpecialDatesInline, StudioSettingsForm
@@ -114,13 +117,14 @@ class BookingAdmin(admin.ModelAdmin):
     actions = ["cancel_bookings"]
     save_as = False
 
-    def get_fieldsets(self, request, obj=None):
+    def _fieldsets(self, obj) -> list:
         booking = [None, {"fields": ["start", "end", "service", "status"]}]
         customer = ["Customer", {"fields": ["name", "email", "phone", "notes"]}]
+        notice = ["The studio's notice", {"fields": ["notify_me"]}]
         if obj is None:
-            return [booking, customer]
+            return [booking, customer, notice]
         record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
-        return [booking, customer, record]
+        return [booking, customer, notice, record]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -151,7 +155,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         zone = timezone.get_current_timezone_name()
-        extra_context = {"subtitle": f"Times are studio time ({zone}).", **(extra_context or {})}
+        extra_context = {"subtitle": f"Times are studio time ({zone}).", "shown": shown(request.GET),
+                         **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
@@ -160,12 +165,37 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a booking is cancelled (the customer and the other sides hear of it), never deleted
 
-    @admin.action(description="Cancel the selected bookings (emails the customers)")
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self._fieldsets(obj)
+        if obj is not None and obj.is_active and request.method == "POST" \
+                and request.POST.get("status") == BookingStatus.CANCELLED:
+            fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], "confirm_cancel"]  # asked before it emails
+        return fieldsets
+
+    @admin.action(description="Cancel the selected bookings…")
     def cancel_bookings(self, request, queryset):
-        by = request.user.get_username()
-        count = 0
-        for booking in queryset:
-            if booking.is_active:
-                studio_edits.cancel_booking(booking.pk, by=by)
-                count += 1
-        self.message_user(request, f"Cancelled {count} booking(s).", messages.SUCCESS)
+        """Asks first (a page listing who will be emailed); only its "Yes, cancel" cancels (ADR 0021)."""
+        chosen = list(queryset.order_by("start"))
+        active = [b for b in chosen if b.is_active]
+        form = CancelForm(request.POST if request.POST.get("confirm") == "yes" else None, prefix="cancel")
+        if request.POST.get("confirm") == "yes" and form.is_valid():
+            by = request.user.get_username()
+            for booking in active:
+                studio_edits.cancel_booking(booking.pk, by=by, reason=form.cleaned_data["reason"],
+                                            notify_studio=form.cleaned_data["notify_me"])
+            emailed = sum(1 for b in active if b.email)
+            self.message_user(request, f"Cancelled {len(active)} booking(s); {emailed} customer(s) emailed.",
+                              messages.SUCCESS)
+            return None
+        zone = timezone.get_current_timezone()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel these bookings?",
+            "opts": self.model._meta,
+            "bookings": [(b, b.start.astimezone(zone)) for b in active],
+            "skipped": len(chosen) - len(active),
+            "emailed": sum(1 for b in active if b.email),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/cancel_selected.html", context)

@@ -25,6 +25,12 @@ def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
 
 
+def also_email_me() -> forms.BooleanField:
+    """The studio's own notice of a change made here is not sent unless asked for (ADR 0021)."""
+    return forms.BooleanField(required=False, label="Also email me",
+                              help_text="Send the studio's notice of this change to the studio's address too.")
+
+
 class WhenForm(forms.Form):
     """A date, a start and an optional end, in studio time."""
 
@@ -56,6 +62,7 @@ class AddBookingForm(WhenForm):
     email = forms.EmailField(required=False, help_text="The confirmation goes here.")
     phone = forms.CharField(max_length=50, required=False)
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notify_me = also_email_me()
 
     def clean(self):
         data = super().clean()
@@ -66,6 +73,8 @@ class AddBookingForm(WhenForm):
 
 class MoveForm(WhenForm):
     """Move a booking: the end defaults to the same length."""
+
+    notify_me = also_email_me()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,4 +91,5 @@ class BlockForm(WhenForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, initial="Cancelled by the studio",
-                             help_text="The customer's cancellation email quotes this.")
+                             label="Reason", help_text="The customer's cancellation email quotes this.")
+    notify_me = also_email_me()

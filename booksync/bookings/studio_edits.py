@@ -9,6 +9,10 @@ pushes (``changes.record_change``). Unlike the customer's path, the studio's
 own rules for customers (opening hours, notice, slot grid, the fixed service
 length) do not bind the studio; overlaps always do, and a clash is reported
 naming what is in the way and the free times instead.
+
+The studio is not sent its own notice of a change one of its people made here
+(they made it), unless that person asks for it: ``notify_studio=True`` ("Also
+email me" on the form; ADR 0021). The customer is emailed either way.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return to_utc(start), to_utc(end)
 
 
-def add_booking(entry: StudioBooking, *, by: str) -> Booking:
+def add_booking(entry: StudioBooking, *, by: str, notify_studio: bool = False) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
     start, end = _check_times(entry.start, entry.end)
     blocked = blocked_interval(Studio.load(), start, end)
@@ -69,12 +73,13 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             check_free(booking, explain_clash=True)
         tokens.assign(booking)
         save_checked(booking, explain_clash=True)
-        record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
+        record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active,
+                      notify_studio=notify_studio)
     return booking
 
 
 def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: str = "Cancelled by the studio",
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None, notify_studio: bool = False) -> Booking:
     """Make a booking look like ``entry``; emails and pushes follow as for any change."""
     start, end = _check_times(entry.start, entry.end)
     studio = Studio.load()
@@ -98,23 +103,25 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
                 booking.cancelled_at = now or timezone.now()
                 booking.cancel_reason = cancel_reason
         settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed,
-                      actor="admin", detail={"by": by}, explain_clash=True)
+                      actor="admin", detail={"by": by}, explain_clash=True, notify_studio=notify_studio)
     return booking
 
 
-def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str) -> Booking:
+def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str,
+                 notify_studio: bool = False) -> Booking:
     """Move a booking to ``start`` (keeping its length unless ``end`` is given)."""
     booking = Booking.objects.get(pk=booking_id)
     end = end or start + booking.duration
-    return change_booking(booking_id, _entry_like(booking, start=start, end=end), by=by)
+    return change_booking(booking_id, _entry_like(booking, start=start, end=end), by=by, notify_studio=notify_studio)
 
 
-def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio") -> Booking:
+def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio",
+                   notify_studio: bool = False) -> Booking:
     booking = Booking.objects.get(pk=booking_id)
     if booking.status not in ACTIVE_STATUSES:
         return booking
     return change_booking(booking_id, _entry_like(booking, status=BookingStatus.CANCELLED), by=by,
-                          cancel_reason=reason)
+                          cancel_reason=reason, notify_studio=notify_studio)
 
 
 def _entry_like(booking: Booking, **changes) -> StudioBooking:

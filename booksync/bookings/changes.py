@@ -5,13 +5,14 @@ Called inside the transaction of the change, so all of it commits together.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
 from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
-
-BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
+from .models import BLOCKED_TIME, Studio
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {
@@ -54,10 +55,6 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
 def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Effect | None:
     """The studio's email about this change (``studio_mail`` delivers it); at most once per
     booking, change and version. None when studio emails are off."""
-    from zoneinfo import ZoneInfo
-
-    from .models import Studio
-
     if not studio_mail.notify_address():
         return None
     zone = ZoneInfo(Studio.load().timezone)

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from booksync.bookings import studio_edits
 from booksync.bookings.models import Block, Booking, BookingStatus, Service, Studio
 
-from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
+from . import outbox_admin, sync_admin, users_admin  # noqa: F401  (registers the outbox's, sync's, users' admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
 from .booking_list import StatusFilter, WhenFilter, csv_response, shown
 from .diary_forms import CancelForm
@@ -93,6 +93,21 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "duration_minutes", "active", "position"]
     list_editable = ["active", "position"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_changelist_form(self, request, **kwargs):
+        form = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRow(form):
+            """Each row's inputs say which service they are for (axe: "label", critical)."""
+
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                for name in ("active", "position"):
+                    if name in self.fields:
+                        self.fields[name].widget.attrs["aria-label"] = (
+                            f"{self.fields[name].label or name.capitalize()}: {self.instance.name}")
+
+        return LabelledRow
 
 
 @admin.register(Block)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 
 from booksync.bookings import services
@@ -49,6 +50,7 @@ def back_office_pages(booking: Booking, block: Block, day) -> list[str]:
         reverse("diary:week") + f"?date={day}",
         reverse("diary:week") + f"?date={day}&view=day",
         reverse("diary:booking", args=[booking.pk]),
+        reverse("diary:cancel", args=[booking.pk]),
         reverse("diary:add") + f"?start={day}T10:00",
         reverse("diary:block"),
         reverse("email-preview"),
@@ -79,14 +81,18 @@ def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_us
         service=Service.objects.get(slug="portrait"))).booking
     block = Block.objects.create(start=london(day, 9), end=london(day, 10), reason="Dentist")
     assert OutboxMessage.objects.exists()  # so the outbox's change form is checked too
+    Group.objects.create(name="Front desk")  # and a group's
     page = open_page(f"{site}/admin/login/")
+    found = {}
+    login = serious_axe_violations(page)
+    if login:
+        found["/admin/login/"] = [v["id"] for v in login]
     page.get_by_label("Username").fill("owner")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{site}/admin/")
 
     pages = back_office_pages(booking, block, day)
-    found = {}
     for url in pages:
         response = page.goto(site + url)
         assert response.status == 200, (url, response.status)
@@ -94,6 +100,24 @@ def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_us
         if violations:
             found[url] = [f"{v['id']} ({v['impact']}, {len(v['nodes'])}): {[n['target'] for n in v['nodes']][:3]}"
                           for v in violations]
+    # Pages reached by a POST: the bulk-cancel confirmation, and the change form asking to confirm a cancel.
+    page.goto(f"{site}{reverse('admin:bookings_booking_changelist')}?q=Wendy")
+    page.locator("#result_list input.action-select").first.check()
+    page.select_option("select[name=action]", "cancel_bookings")
+    page.get_by_role("button", name="Go").click()
+    page.get_by_text("1 customer will be emailed").wait_for()
+    pages.append("(POST) bulk-cancel confirmation")
+    if violations := serious_axe_violations(page):
+        found[pages[-1]] = [v["id"] for v in violations]
+    page.goto(site + reverse("admin:bookings_booking_change", args=[booking.pk]))
+    page.select_option("#id_status", "cancelled")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_label("Yes, cancel it and email the customer").wait_for()
+    pages.append("(POST) booking change form asking to confirm a cancel")
+    if violations := serious_axe_violations(page):
+        found[pages[-1]] = [v["id"] for v in violations]
+    assert Booking.objects.get(pk=booking.pk).status == "confirmed"
+
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps({"pages": pages, "violations": found}, indent=1))
     print(f"\naxe checked {len(pages)} back-office pages:\n" + "\n".join(pages))

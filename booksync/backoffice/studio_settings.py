@@ -153,8 +153,11 @@ class StudioSettingsForm(forms.ModelForm):
 
     def clean_timezone(self) -> str:
         zone = self.cleaned_data["timezone"].strip()
+        exact = {z.lower(): z for z in time_zones()}
+        zone = exact.get(zone.lower(), zone)  # europe/berlin is Europe/Berlin
         if zone not in time_zones():
-            matches = [z for z in time_zones() if zone.lower() and zone.lower() in z.lower()][:5]
+            typed = zone.lower().replace(" ", "_")  # "New York" is America/New_York
+            matches = [z for z in time_zones() if typed and typed in z.lower()][:5]
             hint = f" Did you mean {', '.join(matches)}?" if matches else " Choose one from the list, e.g. Europe/London."
             raise forms.ValidationError(f"{zone!r} is not a time zone.{hint}")
         return zone

@@ -4,7 +4,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
@@ -74,8 +74,6 @@ class StudioAdmin(admin.ModelAdmin):
         return holiday_list(obj)
 
     def get_urls(self):
-        from django.urls import path
-
         reopen = path("reopen-holiday/", self.admin_site.admin_view(self.reopen_holiday),
                       name="bookings_studio_reopen_holiday")
         return [reopen, *super().get_urls()]
@@ -156,8 +154,6 @@ class BookingAdmin(admin.ModelAdmin):
         return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
 
     def get_urls(self):
-        from django.urls import path
-
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
         return [export, *super().get_urls()]
 

@@ -11,7 +11,7 @@ from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
-from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+from .messages.sentences import NOTIFIED, admin_link, change_sentence, notice_subject
 from .models import BLOCKED_TIME, Studio
 
 # Which email a change sends the customer (None: the customer need not hear of it).
@@ -58,6 +58,6 @@ def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Ef
     if not studio_mail.notify_address():
         return None
     zone = ZoneInfo(Studio.load().timezone)
-    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
+    subject = notice_subject(booking, change, zone)
     return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
                               text=change_sentence(booking, change, actor, detail, zone))

@@ -3,7 +3,7 @@
 Pages checked: the admin home; the studio settings; services (list, add, change); blocked time
 (list, add); the bookings list (default, searched); the booking change form and the full add form;
 the bulk-cancel confirmation; the diary week and day; the diary's booking page, its cancel
-confirmation, add and block forms; the email previews (the index and every email's HTML part); the
+confirmation, add and block forms; the email previews (the index, every customer email's HTML part and every studio notice's); the
 sync dashboard; and every other model the admin registers (outbox messages, audit log, sync runs,
 booking links, webhook deliveries, sync state, worker tasks and schedules, users, groups): its list,
 and its change form where one exists. The list of URLs is printed with -s.
@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 
 from booksync.bookings import services
 from booksync.bookings.messages import emails
+from booksync.bookings.messages.catalogue import STUDIO_EVENTS
 from booksync.bookings.models import Block, Booking, Service
 from booksync.outbox.models import OutboxMessage
 from tests.backoffice.conftest import summer_weekday
@@ -55,6 +56,7 @@ def back_office_pages(booking: Booking, block: Block, day) -> list[str]:
         reverse("diary:block"),
         reverse("email-preview"),
         *[reverse("email-preview-html", args=[kind]) for kind in emails.KINDS],
+        *[reverse("email-preview-studio-html", args=[what]) for what in STUDIO_EVENTS],
         reverse("admin:sync-dashboard"),
     ]
     technical = []

@@ -89,7 +89,7 @@ def shown(params) -> dict:
                                                   "o", "p", "_changelist_filters"))
     sentence = f"Showing {described} bookings" if described else "Showing every booking (any date, any status)"
     if others:
-        sentence += " with the filters chosen on the right"
+        sentence += " within the other filters chosen"
     if query:
         sentence = sentence.replace("Showing", "Searching", 1) + f" for “{query}”"
     narrowed = when != "all" or status != "all" or bool(others)

@@ -29,6 +29,7 @@ from tests.backoffice.conftest import summer_weekday
 from tests.conftest import london
 
 from .axe import serious_axe_violations
+from .conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-password-for-tests"
@@ -109,6 +110,7 @@ def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_us
     page.get_by_role("button", name="Go").click()
     page.get_by_text("1 customer will be emailed").wait_for()
     pages.append("(POST) bulk-cancel confirmation")
+    page.screenshot(path=str(ARTIFACTS / "bulk-cancel-confirm-1280.png"), full_page=True)
     if violations := serious_axe_violations(page):
         found[pages[-1]] = [v["id"] for v in violations]
     page.goto(site + reverse("admin:bookings_booking_change", args=[booking.pk]))
@@ -116,6 +118,7 @@ def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_us
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_label("Yes, cancel it and email the customer").wait_for()
     pages.append("(POST) booking change form asking to confirm a cancel")
+    page.screenshot(path=str(ARTIFACTS / "admin-cancel-confirm-1280.png"), full_page=True)
     if violations := serious_axe_violations(page):
         found[pages[-1]] = [v["id"] for v in violations]
     assert Booking.objects.get(pk=booking.pk).status == "confirmed"

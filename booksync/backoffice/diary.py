@@ -191,8 +191,7 @@ def cancel(request, pk):
         messages.success(request, f"Cancelled {current.name}'s booking.{emailed}")
         return redirect(diary_url(local_start.date()))
     if request.method == "POST" and request.POST.get("confirm") != "yes":
-        form = CancelForm(initial={"reason": request.POST.get("cancel-reason") or CancelForm.base_fields["reason"].initial},
-                          prefix="cancel")
+        form.is_valid()  # a reason posted from the booking page is checked here; the page still only asks
     context = {
         **admin.site.each_context(request),
         "title": f"Cancel {current.name}'s booking?",

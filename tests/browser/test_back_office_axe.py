@@ -1,6 +1,7 @@
 """axe-core on every back-office page (Chromium, 1280 px): 0 critical, 0 serious.
 
-Pages checked: the admin home; the studio settings; services (list, add, change); blocked time
+Pages checked: the login page; the admin home; the studio settings (with public holidays listed
+and a special date row); services (list, add, change); blocked time
 (list, add); the bookings list (default, searched); the booking change form and the full add form;
 the bulk-cancel confirmation; the diary week and day; the diary's booking page, its cancel
 confirmation, add and block forms; the email previews (the index, every customer email's HTML part and every studio notice's); the
@@ -23,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from booksync.bookings import services
 from booksync.bookings.messages import emails
 from booksync.bookings.messages.catalogue import STUDIO_EVENTS
-from booksync.bookings.models import Block, Booking, Service
+from booksync.bookings.models import Block, Booking, DateOverride, Service
 from booksync.outbox.models import OutboxMessage
 from tests.backoffice.conftest import summer_weekday
 from tests.conftest import london
@@ -77,7 +78,9 @@ def back_office_pages(booking: Booking, block: Block, day) -> list[str]:
 
 def test_no_serious_axe_violation_on_any_back_office_page(site, studio, owner_user, open_page, outbox):
     studio.horizon_days = 400
+    studio.holiday_country, studio.holiday_region = "GB", "ENG"  # the settings list holidays, "Open this day"
     studio.save()
+    DateOverride.objects.create(studio=studio, date=summer_weekday(4), closed=True, note="Inventory")
     day = summer_weekday(2)
     booking = services.book(services.BookingRequest(
         start=london(day, 14), name="Wendy Web", email="wendy@example.com",

@@ -46,6 +46,9 @@ class StudioAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the studio is the whole site: there is nothing to delete it for
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {"title": "Studio settings", **(extra_context or {})})
+
     def changelist_view(self, request, extra_context=None):
         """One studio: its list is its settings."""
         if Studio.objects.exists() and not request.GET:

@@ -38,6 +38,7 @@ def test_settings_screen(site, studio, owner, open_page, width):
     page.get_by_role("link", name="Studio settings").click()
     page.wait_for_url(f"{site}/admin/bookings/studio/{studio.pk}/change/")
 
+    assert page.get_by_role("heading", name="Studio settings").count() == 1
     headings = [h.strip() for h in page.locator("#content-main h2").all_text_contents()]
     for group in ("The studio", "Opening hours", "Booking rules", "Branding", "Contact", "Public holidays",
                   "Special dates", "Emails"):

@@ -13,6 +13,7 @@ from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
 from .models import ACTIVE_STATUSES, Booking, Studio
+from .questions import answer_lines, view_answers
 from .text import defused
 from .tokens import manage_url
 
@@ -38,7 +39,9 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     place = studio_view(studio)
     name, phone = printable(booking.name), printable(booking.phone)
     notes, service = printable(booking.notes, keep_newlines=True), printable(booking.service_name)
-    lines = studio_event_lines(service, place.name, name, booking.email, phone, notes)
+    # Answers are free text too: printable like the notes (a long text keeps its newlines).
+    answered = [(printable(label), printable(value, keep_newlines=True)) for label, value in answer_lines(booking)]
+    lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
     link = manage_url(booking)
     return BookingView(
         booking_id=str(booking.pk),
@@ -61,6 +64,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        answers=view_answers(booking, printable),
     )
 
 

@@ -21,6 +21,7 @@ from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.questions import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
@@ -185,6 +186,7 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
         "service": booking.service.slug if booking.service else booking.service_name,
         "name": booking.name,
         "manage_url": manage_url(booking) if with_manage_url else None,
+        "answers": booking.answers or {},
     }
 
 
@@ -235,8 +237,12 @@ def availability_batch(request, payload: BatchIn):
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
+    """The studio's services in the request's language, each with the questions booking it asks."""
+    services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
-             "price": s.price} for s in Service.objects.filter(active=True)]
+             "price": s.price,
+             "questions": [question_json(q) for q in sorted(s.questions.all(), key=lambda q: (q.order, q.pk))
+                           if q.active]} for s in services_]
 
 
 @api.get("/ping", tags=["operations"])
@@ -277,6 +283,7 @@ def create_booking(request, payload: BookingIn):
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
             customer_timezone=payload.timezone or "", language=payload.language or api_locale(request),
+            answers=payload.answers,
         ),
         idempotency_key=key or None,
     )

@@ -17,6 +17,8 @@ PARTICIPLES = {
     "updated": "changed",
     "edited": "details edited",
     "cancelled": "cancelled",
+    "delete_clash": "deleted on one side while edited on the other (see Needs attention)",
+    "restored_after_delete": "back after a delete",
 }
 # Changes the studio hears about by email.
 NOTIFIED = ("created", "rescheduled", "cancelled")

@@ -28,6 +28,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from booksync.bookings.models import BookingStatus, Studio
+from booksync.bookings.questions import answer_lines
 from booksync.integrations import mail
 from booksync.outbox import effects
 
@@ -67,6 +68,7 @@ def details(booking) -> list[tuple[str, str]]:
     # What other capabilities add to the studio's notice goes here, one row each: the person and
     # room (resources, ADR 0017), the payment due or made (payments, ADR 0018), the answers the
     # customer gave (questions, ADR 0019).
+    rows += answer_lines(booking)
     return [(label, value) for label, value in rows if value]
 
 

@@ -15,6 +15,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
@@ -148,6 +149,15 @@ class StudioSettingsForm(forms.ModelForm):
         self.fields["slot_step_minutes"].choices = choices
         self.fields["holiday_country"].choices = [("", "None: stay open on public holidays"), *holiday_countries()]
         self.fields["holiday_country"].help_text = "The studio closes on this country's public holidays."
+        for field, label in (("tagline", "Tagline"), ("about", "About the studio")):  # one per language (ADR 0020)
+            for code, language in settings.LANGUAGES:
+                name = f"{field}_{code.replace('-', '_')}"
+                if name in self.fields:
+                    self.fields[name].label = f"{label} ({language})"
+                    if code != settings.LANGUAGE_CODE:
+                        self.fields[name].help_text = "Empty: customers see the English text."
+        if "tagline_en" in self.fields:
+            self.fields["tagline_en"].help_text = "One line under the studio's name on your booking pages."
         minutes = self.instance.minimum_notice_minutes
         self.initial.setdefault("minimum_notice_hours", _hours(minutes))
 

@@ -20,7 +20,9 @@ def posted(studio, **changes) -> dict:
     """The settings form as a browser posts it, unchanged but for ``changes``."""
     hours = list(studio.weekly_hours.all())
     data = {
-        "name": studio.name, "timezone": studio.timezone, "tagline": studio.tagline, "about": studio.about,
+        "name": studio.name, "timezone": studio.timezone,
+        **{f"{field}_{code}": getattr(studio, f"{field}_{code}") or "" for field in ("tagline", "about")
+           for code in ("en", "de", "fr")},
         "slot_step_minutes": str(studio.slot_step_minutes), "minimum_notice_hours": "2",
         "horizon_days": str(studio.horizon_days), "change_notice_hours": str(studio.change_notice_hours),
         "buffer_before_minutes": "0", "buffer_after_minutes": "0", "primary_color": studio.primary_color,
@@ -44,7 +46,8 @@ def test_the_screen_speaks_plainly_and_has_no_delete(studio, staff_client):
     html = staff_client.get(settings_url(studio)).content.decode()
     for words in ("Opening hours", "Booking rules", "Branding", "Contact", "Public holidays", "Special dates",
                   "Emails", "Bookings close this many hours before the start",
-                  "Customers can book up to this many days ahead", "Offer a start time every"):
+                  "Customers can book up to this many days ahead", "Offer a start time every",
+                  "Tagline (English)", "Tagline (Deutsch)", "About the studio (Français)"):
         assert words in html, words
     assert "Slot step" not in html and "Minimum notice minutes" not in html
     assert 'type="color"' in html and 'list="time-zones"' in html and '<option value="Europe/Berlin">' in html
@@ -61,6 +64,7 @@ def test_hours_become_minutes_and_times_may_be_typed_without_a_colon(studio, sta
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = Studio.load()
     assert (saved.minimum_notice_minutes, saved.timezone) == (90, "America/New_York")
+    assert saved.tagline_en == studio.tagline_en and saved.tagline_en  # the texts per language kept
     assert f"{saved.weekly_hours.first().start:%H:%M}" == "08:30"
     page = staff_client.get(settings_url(studio)).content.decode()
     assert 'name="minimum_notice_hours" value="1.50"' in page

@@ -43,7 +43,7 @@ def back_office_pages(booking: Booking, block: Block, day) -> list[str]:
         reverse("admin:bookings_studio_change", args=[1]),
         reverse("admin:bookings_service_changelist"),
         reverse("admin:bookings_service_add"),
-        reverse("admin:bookings_service_change", args=[Service.objects.first().pk]),
+        reverse("admin:bookings_service_change", args=[Service.objects.get(slug="family").pk]),  # with questions
         reverse("admin:bookings_block_changelist"),
         reverse("admin:bookings_block_add"),
         reverse("admin:bookings_booking_changelist"),

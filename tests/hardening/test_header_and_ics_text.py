@@ -557,8 +557,8 @@ def live_event(gcal) -> dict:  # noqa: F811
     return event
 
 
-def test_notion_answers_are_defused_never_refused_and_written_back(text_questions, sides, emu, gcal,  # noqa: F811
-                                                                   notion_db, monday, outbox_folder):
+def test_notion_answers_are_defused_never_refused_and_written_back(text_questions, sides, monday, outbox_folder,
+                                                                   emu, gcal, notion_db):  # noqa: F811
     answer_columns_in(emu, notion_db)
     props = page_properties("Nora", london(monday, 11), london(monday, 12), email="nora@example.com")
     props.update({"Your wish?": rich(ENCODED + "\u2028" + BROKEN_WISH), "Your story?": rich(BROKEN_STORY)})

@@ -22,7 +22,9 @@ def post(client, url, body):
 
 
 def body(start, service="portrait", **extra):
-    return {"service": service, "start": start.isoformat(), "name": "Ann", "email": "ann@example.com", **extra}
+    answers = {"answers": {"people": 2}} if service == "family" else {}  # Family asks how many (ADR 0019)
+    return {"service": service, "start": start.isoformat(), "name": "Ann", "email": "ann@example.com", **answers,
+            **extra}
 
 
 def held(booking_id) -> set[str]:

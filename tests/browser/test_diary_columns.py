@@ -21,7 +21,8 @@ def test_diary_day_columns(site, team_studio, monday, open_page, django_user_mod
     for hour, person, name, service in ((10, "alex", "Ann Family", "family"), (10, "sam", "Sid Portrait", "portrait"),
                                         (13, "sam", "Sue Mini", "mini")):
         services.book(services.BookingRequest(start=london(monday, hour), name=name, email=f"{name[:3]}@example.com",
-                                              service=Service.objects.get(slug=service), resource=person))
+                                              service=Service.objects.get(slug=service), resource=person,
+                                              answers={"people": 2} if service == "family" else None))
     page = open_page(f"{site}/admin/login/", width=width)
     page.get_by_label("Username").fill("owner")
     page.get_by_label("Password").fill(PASSWORD)

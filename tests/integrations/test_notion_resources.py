@@ -48,7 +48,7 @@ def _page(notion, booking) -> dict:
 def test_the_page_names_who_and_a_move_to_another_photographer_rewrites_it(team_notion, monday):
     notion = team_notion
     family = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
-                                                   service=Service.objects.get(slug="family"))).booking
+                                                   service=Service.objects.get(slug="family"), answers={"people": 2})).booking
     portrait = services.book(services.BookingRequest(start=london(monday + timedelta(days=1), 10), name="Bo",
                                                      email="bo@example.com", service=Service.objects.get(slug="portrait"),
                                                      resource="alex")).booking

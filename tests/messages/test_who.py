@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def _family(monday):
     return services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
-                                                 service=Service.objects.get(slug="family"))).booking
+                                                 service=Service.objects.get(slug="family"), answers={"people": 2})).booking
 
 
 def _text(message) -> str:

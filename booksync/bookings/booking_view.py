@@ -40,8 +40,8 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     place = studio_view(studio)
     name, phone = printable(booking.name), printable(booking.phone)
     notes, service = printable(booking.notes, keep_newlines=True), printable(booking.service_name)
-    # Answers are free text too: printable like the notes (a long text keeps its newlines).
-    answered = [(printable(label), printable(value, keep_newlines=True)) for label, value in answer_lines(booking)]
+    # Answers are free text too, by the same rule: a long text keeps its lines, a short one is one line.
+    answered = answer_lines(booking, defuse=True)
     lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
     link = manage_url(booking)
     people, rooms = with_whom(booking)
@@ -68,7 +68,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         calendar_event_id=calendar_event_id,
         people=people,
         rooms=rooms,
-        answers=view_answers(booking, printable),
+        answers=view_answers(booking),
     )
 
 

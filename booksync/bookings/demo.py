@@ -11,6 +11,13 @@ DEMO_SERVICES = [
     ("Family session", "family", 90, "Up to six people, relaxed and playful.", "£180"),
     ("Mini session", "mini", 30, "A quick update of your profile picture.", "£60"),
 ]
+# What each demo service takes online (ADR 0018): Portrait at the studio, Family a 30 % deposit,
+# Mini in full. Without Stripe configured all of it reads "to pay at the studio".
+DEMO_PAYMENTS = {
+    "portrait": (12000, "GBP", "none", None),
+    "family": (18000, "GBP", "deposit_percent", 30),
+    "mini": (6000, "GBP", "full", None),
+}
 DEMO_HOURS = {0: [(9, 17)], 1: [(9, 17)], 2: [(9, 12), (13, 19)], 3: [(9, 17)], 4: [(9, 17)], 5: [(10, 16)]}
 
 
@@ -25,10 +32,12 @@ def load_demo() -> Studio:
         studio.address = "1 Example Street, London"
         studio.save()
     for position, (name, slug, minutes, description, price) in enumerate(DEMO_SERVICES):
+        amount, currency, rule, deposit = DEMO_PAYMENTS[slug]
         Service.objects.get_or_create(
             slug=slug,
             defaults={"studio": studio, "name": name, "duration_minutes": minutes, "description": description,
-                      "price": price, "position": position},
+                      "price": price, "position": position, "price_amount": amount, "price_currency": currency,
+                      "payment_rule": rule, "deposit_value": deposit},
         )
     if not studio.weekly_hours.exists():
         for weekday, ranges in DEMO_HOURS.items():

@@ -47,7 +47,27 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     owed += [effects.push(topic, booking) for topic in enabled_sides() if topic not in skip_sides]
     if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         owed.append(_studio_notice(booking, change, actor, detail))
+    if change == "cancelled":
+        owed.append(_refund_on_cancel(booking, actor))
     effects.owe(booking, *[effect for effect in owed if effect is not None])
+
+
+def _refund_on_cancel(booking, actor: str) -> effects.Effect | None:
+    """A cancelled booking that was paid online owes the refund its policy gives (ADR 0018),
+    recorded with the cancellation: the studio's (admin, diary, Notion, calendar) in full, the
+    customer's by the studio's refund window, as the manage page said before they confirmed."""
+    from django.utils import timezone
+
+    from .models import Studio
+    from .payment_text import cancel_refund, payment_of
+
+    payment = payment_of(booking)
+    if payment is None or not payment.amount_paid:
+        return None
+    amount = cancel_refund(refundable=payment.refundable, by_customer=actor == "customer", start=booking.start,
+                           at=booking.cancelled_at or timezone.now(),
+                           window_hours=Studio.load().refund_window_hours)
+    return payment.owe_refund("cancel", amount, reason=f"cancelled by the {actor}")
 
 
 def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Effect | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from booksync.outbox import effects
 from booksync.scheduling import Interval, to_utc
 
 from . import calendar_outage, tokens
@@ -28,7 +29,16 @@ from .availability import slot_problem
 from .changes import record_change
 from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
-from .models import Block, Booking, BookingSource, BookingStatus, IdempotencyKey, Service, Studio
+from .models import (
+    HOLD_RELEASED,
+    Block,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    IdempotencyKey,
+    Service,
+    Studio,
+)
 from .rules import studio_rules
 
 
@@ -86,9 +96,16 @@ def save_exclusively(booking: Booking) -> None:
         raise
 
 
-def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None) -> BookingResult:
-    """Create a confirmed booking, or raise a ``BookingError`` saying why not."""
+def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None,
+         hold_until: datetime | None = None, on_hold: Callable[[Booking], None] | None = None) -> BookingResult:
+    """Create a confirmed booking, or raise a ``BookingError`` saying why not.
+
+    ``hold_until``: the booking awaits its payment (ADR 0018) and holds the slot until then; it
+    owes nothing outside yet (only an audit line), and ``on_hold(booking)`` runs in the same
+    transaction (the payments app records what is due).
+    """
     now = now or timezone.now()
+    release_due_holds(now)  # a hold past its time must not keep this customer out
     # Arithmetic on aware datetimes in a DST zone moves the wall clock, not real time: work in UTC.
     request = dataclasses.replace(request, start=to_utc(request.start))
     studio = Studio.load()
@@ -116,7 +133,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             end=end,
             blocked_start=blocked.start,
             blocked_end=blocked.end,
-            status=BookingStatus.CONFIRMED,
+            status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
+            hold_expires_at=hold_until,
             source=request.source,
             name=request.name,
             email=request.email,
@@ -129,10 +147,78 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         save_exclusively(booking)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.request_hash(), booking=booking)
-        record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
+        if hold_until:
+            effects.audit(booking.pk, "customer", "held", {"start": booking.start.isoformat(),
+                                                           "until": hold_until.isoformat()})
+            if on_hold:
+                on_hold(booking)
+        else:
+            record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return BookingResult(booking, token, created=True)
+
+
+# --- holds awaiting payment (ADR 0018) ------------------------------------------------------------
+def confirm_hold(booking_id, *, detail: dict | None = None) -> bool:
+    """A paid hold becomes a confirmed booking and owes what any new booking owes (the
+    confirmation email, the pushes, the studio's notice). Inside the caller's transaction; False
+    when it was not awaiting payment (already confirmed, or released: see ``retake_hold``)."""
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if booking.status != BookingStatus.AWAITING_PAYMENT:
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.hold_expires_at = None
+    booking.version += 1
+    booking.save()
+    record_change(booking, "created", actor="customer", detail=detail or {})
+    return True
+
+
+def retake_hold(booking_id, *, detail: dict | None = None) -> bool:
+    """A hold released unpaid whose payment came after all: booked again if its time is still
+    free (True), else False and nothing changes. Inside the caller's transaction."""
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if not (booking.status == BookingStatus.CANCELLED and booking.cancel_reason == HOLD_RELEASED):
+        return False
+    try:
+        with transaction.atomic():
+            ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
+            booking.status = BookingStatus.CONFIRMED
+            booking.cancel_reason, booking.cancelled_at, booking.hold_expires_at = "", None, None
+            booking.version += 1
+            save_exclusively(booking)
+    except SlotUnavailable:
+        return False
+    record_change(booking, "created", actor="customer", detail={"late_payment": True, **(detail or {})})
+    return True
+
+
+def release_hold(booking_id, *, why: str, now: datetime | None = None) -> Booking | None:
+    """End a hold unpaid: its slot is free at once. Nobody outside heard of it, so only an audit
+    line, and the open Checkout Session is owed an expiry (the payments app's handler). None when
+    the booking was no longer awaiting payment."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status != BookingStatus.AWAITING_PAYMENT:
+            return None
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = HOLD_RELEASED
+        booking.cancelled_at = now
+        booking.version += 1
+        booking.save()
+        effects.audit(booking.pk, "system", "hold_released", {"start": booking.start.isoformat(), "why": why})
+        effects.owe(booking, effects.payment_work(booking, "expire_session", f"v{booking.version}"))
+    return booking
+
+
+def release_due_holds(now: datetime | None = None) -> int:
+    """Release every hold whose time is up (the minute sweep; also before any new booking)."""
+    now = now or timezone.now()
+    due = list(Booking.objects.filter(status=BookingStatus.AWAITING_PAYMENT, hold_expires_at__lte=now)
+               .order_by().values_list("pk", flat=True))
+    return sum(1 for booking_id in due if release_hold(booking_id, why="hold_ended", now=now) is not None)
 
 
 def _replay(key: str, request: BookingRequest) -> BookingResult | None:
@@ -190,6 +276,8 @@ def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: 
     """Cancel a booking; its time becomes free at once."""
     now = now or timezone.now()
     studio = Studio.load()
+    if booking.status == BookingStatus.AWAITING_PAYMENT:
+        return release_hold(booking.pk, why=f"cancelled by the {actor}", now=now) or booking
     with transaction.atomic():
         booking = Booking.objects.get(pk=booking.pk)
         if actor == "customer":

@@ -50,6 +50,19 @@ class Payment(models.Model):
         owed = self.refunds.exclude(state=Refund.State.FAILED).aggregate(total=Sum("amount"))["total"] or 0
         return max(self.amount_paid - owed, 0)
 
+    def owe_refund(self, purpose: str, amount: int, *, reason: str = ""):
+        """Record a refund of ``amount`` for ``purpose`` and the outbox work that makes it (inside the
+        caller's transaction). None for nothing to refund; a purpose already owed is not owed again."""
+        from booksync.outbox import effects
+
+        if self.refunds.filter(purpose=purpose).exists():
+            return None
+        amount = min(amount, self.refundable)
+        if amount <= 0:
+            return None
+        self.refunds.create(purpose=purpose, amount=amount, reason=reason)
+        return effects.payment_work(self.booking, "refund", purpose)
+
     def summary(self) -> Summary:
         return summarise(price=self.price_amount, currency=self.currency, due_online=self.amount_due,
                          paid_online=self.amount_paid, paid_at_studio=self.paid_at_studio, refunded=self.refunded,
@@ -100,3 +113,4 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
+

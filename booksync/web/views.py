@@ -28,8 +28,9 @@ from booksync.bookings.errors import (
     IdempotencyConflict,
     SlotUnavailable,
 )
-from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Service, Studio
 from booksync.bookings.tokens import find as find_booking
+from booksync.payments import checkout
 
 from . import form_guard
 from .booking_limits import check_booking_allowed
@@ -167,7 +168,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     )
     try:
         check_booking_allowed(request, data["email"])  # the same limits as the API's
-        result = services.book(booking_request, idempotency_key=data["idempotency_key"] or None)
+        result = checkout.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
         alternatives = nearest_slots(service.duration, data["start"], picker.zone, **options)
         return _booking_page(request, service, form, picker, status=409, taken=True, alternatives=alternatives)
@@ -182,6 +183,8 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         return page
     except BookingError as exc:
         return _booking_page(request, service, form, picker, status=exc.status, problem=problem_text(exc))
+    if result.booking.status == BookingStatus.AWAITING_PAYMENT:
+        return redirect(result.booking.payment.checkout_url)  # Stripe Checkout; it comes back to /pay/…
     return redirect("booking-confirmed", token=result.token)
 
 

@@ -63,3 +63,27 @@ def notion_webhook(request):
 
     answer = receive(request.body, request.headers)
     return api.create_response(request, answer.body, status=answer.status)
+
+
+_STRIPE_DOC = {
+    "parameters": _headers("Stripe-Signature"),
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": True, "description": "A Stripe event {id, type, data.object}."}}}},
+    "responses": {200: {"description": "Verified and recorded (or a duplicate event id); the work happens after."},
+                  "400": {"description": "No body, no Stripe-Signature, a signature that does not verify or "
+                                         "is too old, or not a Stripe event.", **_PROBLEM},
+                  "403": {"description": "Stripe webhooks are not configured.", **_PROBLEM},
+                  "429": {"description": "Too many refused calls from this address.", **_PROBLEM}},
+}
+
+
+@router.post("/stripe", summary="Stripe webhook (Checkout Session events)", openapi_extra=_STRIPE_DOC)
+@decorate_view(guard_webhook)
+def stripe_webhook(request):
+    """Verified on the raw body with Stripe-Signature and STRIPE_WEBHOOK_SECRET (ADR 0018)."""
+    from booksync.payments.webhooks import receive
+
+    from .api import api
+
+    status, body = receive(request.body, request.headers.get("Stripe-Signature", ""))
+    return api.create_response(request, body, status=status)

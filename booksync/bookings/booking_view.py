@@ -15,6 +15,8 @@ from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .event_text import studio_event_lines, studio_event_title, with_link
 from .models import ACTIVE_STATUSES, Booking, Studio
+from .money import to_major
+from .payment_text import payment_text
 from .tokens import manage_url
 
 
@@ -40,6 +42,9 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     name, phone = printable(booking.name), printable(booking.phone)
     notes = printable(booking.notes, keep_newlines=True)
     lines = studio_event_lines(booking.service_name, place.name, name, booking.email, phone, notes)
+    money = payment_text(booking)
+    if money.line:
+        lines += ["", money.line]
     link = manage_url(booking)
     return BookingView(
         booking_id=str(booking.pk),
@@ -62,7 +67,16 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        payment=money.label if money.currency else "",
+        paid=float(to_major(money.paid, money.currency)) if money.currency else None,
+        price=float(to_major(money.price, money.currency)) if money.currency and money.price is not None else None,
     )
+
+
+def payment_marker(booking: Booking) -> str:
+    """What the sides show of the money, for the push hashes ("" when the booking has no price)."""
+    money = payment_text(booking)
+    return f"{money.state}:{money.paid}:{money.refunded}:{money.price}" if money.currency else ""
 
 
 def calendar_ref(link) -> ExternalRef:

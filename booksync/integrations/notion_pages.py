@@ -23,7 +23,9 @@ _SOURCE_BY_NAME = {name.casefold(): value for value, name in SOURCE_NAMES.items(
 
 # Fields a booking write may touch, in the order they are compared.
 WRITTEN_FIELDS = ("name", "email", "phone", "service", "date", "status", "notes", "source", "booking_id",
-                  "calendar_event_id")
+                  "calendar_event_id", "payment", "paid", "price")
+# booksync's own columns (ADR 0018): written from the booking, never read back as a person's change.
+MONEY_FIELDS = ("payment", "paid", "price")
 
 
 def rich_text(text: str) -> list[dict[str, Any]]:
@@ -118,6 +120,8 @@ def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
         extra={
             "sync_error": text("sync_error"),
             "calendar_event_id": text("calendar_event_id"),
+            **{field_name: read_value(props.get(schema.column(field_name) or "")) for field_name in MONEY_FIELDS
+               if schema.column(field_name)},
             "status_name": status_name,
             "url": page.get("url", ""),
             "data_source_id": parent.get("data_source_id", ""),
@@ -136,6 +140,8 @@ def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
         # Only ours to fill once the calendar has an event; an empty one never clears the column.
         ours = desired.extra.get(field_name, "")
         return not ours or ours == current.extra.get(field_name, "")
+    if field_name in MONEY_FIELDS:
+        return desired.extra.get(field_name) == current.extra.get(field_name)
     ours, theirs = getattr(desired, field_name) or "", getattr(current, field_name) or ""
     if field_name == "email":
         return ours.strip().casefold() == theirs.strip().casefold()
@@ -145,7 +151,8 @@ def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
 def changed_fields(current: SideRecord | None, desired: SideRecord) -> list[str]:
     """The fields a write must send: all of them for a new page, else only those that differ."""
     if current is None:
-        return [f for f in WRITTEN_FIELDS if f != "calendar_event_id" or desired.extra.get(f)]
+        return [f for f in WRITTEN_FIELDS if (f != "calendar_event_id" and f not in MONEY_FIELDS)
+                or desired.extra.get(f) not in (None, "")]
     return [f for f in WRITTEN_FIELDS if not _same(f, current, desired)]
 
 
@@ -165,6 +172,7 @@ def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, z
         "source": SOURCE_NAMES.get(desired.source, ""),
         "booking_id": desired.booking_id or "",
         "calendar_event_id": desired.extra.get("calendar_event_id", ""),
+        **{field_name: desired.extra[field_name] for field_name in MONEY_FIELDS if field_name in desired.extra},
     }
     if desired.start and desired.end:
         values["date"] = {

@@ -28,7 +28,15 @@ DEFAULT_NAMES: dict[str, str] = {
     "booking_id": "Booking ID",
     "calendar_event_id": "Calendar Event ID",
     "sync_error": "Sync Error",
+    "payment": "Payment",
+    "paid": "Paid",
+    "price": "Price",
 }
+# Columns a database made before payments may lack: missing, they are skipped, and the doctor asks
+# for them only once Stripe is configured (ADR 0018).
+PAYMENT_FIELDS = ("payment", "paid", "price")
+# The Payment select's options (bookings.money.STATE_LABELS).
+PAYMENT_NAMES = ("Not required", "Awaiting payment", "Deposit paid", "Paid", "Partly refunded", "Refunded")
 
 # Column types each field can live in; the first is what `booksync notion init` creates.
 USABLE_TYPES: dict[str, tuple[str, ...]] = {
@@ -43,6 +51,9 @@ USABLE_TYPES: dict[str, tuple[str, ...]] = {
     "booking_id": ("rich_text",),
     "calendar_event_id": ("rich_text", "url"),
     "sync_error": ("rich_text",),
+    "payment": ("select", "rich_text"),
+    "paid": ("number",),
+    "price": ("number",),
 }
 
 # BookingStatus value ↔ the option name shown in Notion.
@@ -124,6 +135,8 @@ def schema_problems(schema: Schema, names: dict[str, str]) -> list[str]:
     for field_name, column in names.items():
         usable = USABLE_TYPES[field_name]
         kind = schema.type_of(field_name)
+        if kind is None and field_name in PAYMENT_FIELDS and not settings.STRIPE_SECRET_KEY:
+            continue
         if kind is None:
             problems.append(
                 f"the bookings database has no property {column!r} ({field_name}). Fix: add a "
@@ -155,5 +168,8 @@ def database_properties(names: dict[str, str], services: list[str]) -> dict[str,
         "service": options(services),
         "status": options(STATUS_NAMES.values()),
         "source": options(SOURCE_NAMES.values()),
+        "payment": options(PAYMENT_NAMES),
+        "paid": {"format": "number"},
+        "price": {"format": "number"},
     }
     return {names[f]: {types[0]: config.get(f, {})} for f, types in USABLE_TYPES.items()}

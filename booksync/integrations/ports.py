@@ -62,6 +62,11 @@ class BookingView:
     shared_description: str
     language: str = ""  # the customer's language when known
     calendar_event_id: str = ""  # shown on the Notion page (the seed's column); from the ledger
+    # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
+    # (None: no price). Written by booksync only; a person's edit there is not read back.
+    payment: str = ""
+    paid: float | None = None
+    price: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
+from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, payment_marker
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import KeepFields
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
@@ -45,8 +45,18 @@ def _unread_edits(side: str, booking: Booking, link: BookingLink) -> KeepFields:
 
 
 def _notion_hash(booking: Booking, link: BookingLink) -> str:
-    # The page also shows the calendar event id (the seed's column), so a new id is worth a write.
-    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}".encode()).hexdigest()
+    # The page also shows the calendar event id (the seed's column), so a new id is worth a write,
+    # and the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
+    money = payment_marker(booking)
+    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}{f':{money}' if money else ''}"
+                          .encode()).hexdigest()
+
+
+def _calendar_hash(booking: Booking) -> str:
+    """The event shows the booking's time, and its description the money (ADR 0018)."""
+    wanted = fingerprint(CALENDAR, booking)
+    money = payment_marker(booking)
+    return hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest() if money and _shows_time(booking) else wanted
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -95,7 +105,7 @@ def push_to_calendar(message) -> str | None:
     if found is None:
         return None
     booking, link = found
-    wanted = fingerprint(CALENDAR, booking)
+    wanted = _calendar_hash(booking)
     if link.calendar_written_hash == wanted and link.calendar_event_id:
         remember_written(CALENDAR, booking)  # see push_to_notion: settles a base a crash left behind
         return link.calendar_event_id

@@ -10,9 +10,12 @@ def sweep() -> dict:
     """Periodic safety net: hand back stuck messages, deliver whatever is due, prove the worker lives."""
     from .health import beat
 
+    from booksync.bookings.services import release_due_holds
+
     claims.keep_watch()
     beat()
     process_webhooks()
+    release_due_holds()  # holds awaiting payment past their time free their slots (ADR 0018)
     return delivery.deliver_due()
 
 

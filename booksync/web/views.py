@@ -340,5 +340,26 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return _done(token, "cancelled")
     summary = _summary(request, booking)
-    return render_page(request, "booksync/cancel.html", {"summary": summary, "form": form},
+    return render_page(request, "booksync/cancel.html", {"summary": summary, "form": form,
+                                                         "refund_note": _refund_note(request, booking)},
                        status=409 if form.errors else 200)
+
+
+def _refund_note(request: HttpRequest, booking: Booking) -> str:
+    """What cancelling now does to the money, said before the customer confirms (ADR 0018)."""
+    from booksync.bookings.money import format_money
+    from booksync.bookings.payment_text import payment_of
+    from booksync.payments.policy import refund_if_cancelled
+
+    payment = payment_of(booking)
+    if payment is None or not payment.amount_paid:
+        return ""
+    locale = _booking_locale(request, booking)
+    amount = refund_if_cancelled(booking)
+    hours = Studio.load().refund_window_hours
+    if amount:
+        return _("If you cancel now, %(amount)s will be refunded to the card you paid with.") % {
+            "amount": format_money(amount, payment.currency, locale)}
+    return _("If you cancel now, the %(amount)s paid is kept: the studio refunds in full only up to "
+             "%(hours)s hours before the session.") % {
+        "amount": format_money(payment.amount_paid, payment.currency, locale), "hours": hours}

@@ -9,9 +9,24 @@ import pytest
 
 from tests.emulators.stripe import DEFAULT_API_KEY, StripeEmulator, sign
 from tests.integrations.google_fixtures import gcal, point_at_google  # noqa: F401
-from tests.integrations.notion_fixtures import emu, notion_db, point_at_notion  # noqa: F401
+from tests.integrations.notion_fixtures import SEED_SCHEMA, NotionDB, emu, point_at_notion  # noqa: F401
 
 WEBHOOK_SECRET = "whsec_booksync_tests"
+
+
+# The seed's database with the money columns `booksync notion init` adds (ADR 0018).
+PAYMENT_SCHEMA = {
+    **SEED_SCHEMA,
+    "Payment": {"select": {"options": [{"name": n} for n in (
+        "Not required", "Awaiting payment", "Deposit paid", "Paid", "Partly refunded", "Refunded")]}},
+    "Paid": {"number": {"format": "number"}},
+    "Price": {"number": {"format": "number"}},
+}
+
+
+@pytest.fixture
+def notion_db(emu) -> NotionDB:  # noqa: F811
+    return NotionDB(*emu.create_database("Bookings", PAYMENT_SCHEMA))
 
 
 @pytest.fixture

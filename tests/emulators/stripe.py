@@ -125,8 +125,10 @@ class StripeEmulator(Emulator):
         self.retry_seconds = 0.2
         self.max_delivery_attempts = 5
         self.clock_offset = 0.0
-        self.slow_after: dict[str, float] = {}  # path regex → seconds to stall after doing the work
+        self.slow_after: dict[str, float] = {}  # POST path regex → seconds to stall after doing the work
         self._ids = 0
+        # Tests: answer refund lists empty, so only the Idempotency-Key can stop a second refund.
+        self.hide_refund_list = False
 
     # -- test helpers ---------------------------------------------------------------
     def now(self) -> int:
@@ -285,7 +287,8 @@ class StripeEmulator(Emulator):
             with self.lock:
                 self.idempotency[key] = (request.method, request.path, digest, response)
         for pattern, seconds in self.slow_after.items():
-            if executed and re.search(pattern, request.path):
+            if executed and request.method == "POST" and re.search(pattern, request.path):
+                self._record(request, response.status, faulted=False)  # it happened, whether or not the client hears
                 time.sleep(seconds)
         return response
 
@@ -315,6 +318,8 @@ class StripeEmulator(Emulator):
         if method == "GET" and path == "/v1/refunds":
             intent_id = request.arg("payment_intent")
             data = [r for r in self.refunds.values() if intent_id is None or r["payment_intent"] == intent_id]
+            if self.hide_refund_list:
+                data = []
             return Response(200, {"object": "list", "data": data, "has_more": False, "url": "/v1/refunds"}), True
         if method == "GET" and (match := re.fullmatch(r"/v1/(refunds|events)/([^/]+)", path)):
             store = self.refunds if match[1] == "refunds" else self.events

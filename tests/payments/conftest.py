@@ -69,3 +69,11 @@ def post_event(client, event: dict, *, secret: str = WEBHOOK_SECRET, timestamp: 
     body = json.dumps(event).encode()
     return client.post("/api/webhooks/stripe", data=body, content_type="application/json",
                        HTTP_STRIPE_SIGNATURE=sign(body, secret, timestamp))
+
+
+@pytest.fixture
+def staff_client(db, client, django_user_model):
+    user = django_user_model.objects.create_user("owner", "owner@studio.example", "pw-for-tests-only",
+                                                 is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client

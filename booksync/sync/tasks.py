@@ -8,9 +8,9 @@ from booksync.outbox.tasks import deliver as deliver_outbox  # noqa: F401  (task
 
 def sweep() -> dict:
     """Periodic safety net: hand back stuck messages, deliver whatever is due, prove the worker lives."""
-    from .health import beat
-
     from booksync.bookings.services import release_due_holds
+
+    from .health import beat
 
     claims.keep_watch()
     beat()

@@ -38,8 +38,8 @@ def test_refund_made_once_when_the_worker_dies_between_stripe_and_our_record(pay
     stripe_emu.pay(session["id"])
     post_event(api_client, held_event(stripe_emu, "checkout.session.completed", session["id"]))
     deliver()
-    from booksync.bookings.tokens import token_for
     from booksync.bookings.models import Booking
+    from booksync.bookings.tokens import token_for
 
     booking = Booking.objects.get(pk=body["id"])
     assert post(api_client, f"/api/bookings/manage/{token_for(booking)}/cancel", {}).status_code == 200

@@ -43,8 +43,7 @@ lint: install-test
 arch: install-test
 	bash scripts/system-deps.sh
 	$(VENV)/bin/python scripts/arch_report.py --pyright
-	$(VENV)/bin/lint-imports --no-logo --contract layers --contract integrations-below-core \
-		--contract pure-core --contract adapters-independent
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: install-test
 	bash scripts/system-deps.sh

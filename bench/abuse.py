@@ -168,7 +168,7 @@ def deliver(env: dict[str, str]) -> None:
 def victim_figures(env: dict[str, str], outbox: Path) -> tuple[int, int]:
     sent = sum(1 for path in outbox.glob("*.eml")
                if VICTIM in str(message_from_bytes(path.read_bytes(), policy=policy.default)["To"]))
-    code = ("import django; django.setup(); from booksync.bookings.mail_limits import held_back_emails; "
+    code = ("import django; django.setup(); from booksync.bookings.messages.mail_limits import held_back_emails; "
             f"print(sum(1 for m in held_back_emails() if m.booking.email == {VICTIM!r}))")
     held = subprocess.run([*CLI[:1], "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     return sent, int(held.stdout.strip().splitlines()[-1])

@@ -65,7 +65,7 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 PERMISSIONS_POLICY = PERMISSIONS
 
 INSTALLED_APPS = [
-    "booksync.bookings.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
+    "booksync.backoffice.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "booksync.payments",
     "booksync.sync",
     "booksync.web",
+    "booksync.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "booksync.bookings.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
+    "booksync.backoffice.studio_time.StudioTimeMiddleware",  # the admin shows and reads studio time
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "booksync.web.provider_errors.ProviderErrorMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires

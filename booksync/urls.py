@@ -6,8 +6,8 @@ from booksync.web.api import api
 from booksync.web.embed_script import embed_script
 
 urlpatterns = [
-    path("admin/email-preview/", include("booksync.bookings.email_preview")),
-    path("admin/diary/", include("booksync.bookings.diary")),
+    path("admin/email-preview/", include("booksync.backoffice.email_preview")),
+    path("admin/diary/", include("booksync.backoffice.diary")),
     path("admin/", admin.site.urls),
     path("anymail/", include("booksync.web.mail_webhooks")),
     path("api/", api.urls),

@@ -9,9 +9,9 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from booksync.integrations import studio
 
-        from . import delivery_status
         from .booking_view import studio_view
         from .busy_cache import connect_signals
+        from .messages import delivery_status
 
         connect_signals()
         delivery_status.connect()

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
-from .event_text import studio_event_lines, studio_event_title, with_link
+from .messages.event_text import studio_event_lines, studio_event_title, with_link
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .money import to_major
 from .payment_text import payment_text

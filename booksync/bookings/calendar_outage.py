@@ -30,10 +30,10 @@ from booksync.outbox import effects
 from booksync.outbox.models import AuditEntry
 from booksync.scheduling import Interval
 
-from . import studio_mail
 from .errors import CalendarUnavailable
+from .messages import studio_mail
+from .messages.sentences import admin_link
 from .models import ACTIVE_STATUSES, Booking, Studio
-from .sentences import admin_link
 
 log = logging.getLogger("booksync.calendar")
 

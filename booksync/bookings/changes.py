@@ -8,8 +8,8 @@ from __future__ import annotations
 from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
-from . import studio_mail
-from .sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
+from .messages import studio_mail
+from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
 
 BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
 

@@ -6,7 +6,7 @@ refreshes it every ``OUTBOX_HEARTBEAT_SECONDS``, so a slow but live delivery is
 never taken for a dead one and sent again; a worker that dies stops beating and
 its claim is handed back once it is ``OUTBOX_STUCK_AFTER_SECONDS`` old: by the
 next delivery pass, or sooner by the watch every worker process keeps
-(``keep_watch``), which looks every heartbeat interval, so a dead worker's
+(``watch.keep_watch``), which looks every heartbeat interval, so a dead worker's
 message goes out again within a minute while any worker lives.
 """
 
@@ -15,12 +15,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from .models import OutboxMessage, OutboxState
 
 log = logging.getLogger("booksync.outbox")
 
@@ -51,8 +52,6 @@ def heartbeat(message_id: int) -> Iterator[None]:
 
 
 def _beat(message_id: int, stop: threading.Event, every: float) -> None:
-    from .models import OutboxMessage, OutboxState
-
     try:
         while not stop.wait(every):
             try:
@@ -62,35 +61,6 @@ def _beat(message_id: int, stop: threading.Event, every: float) -> None:
                 log.warning("could not refresh the claim on outbox message %s", message_id, exc_info=True)
     finally:
         connection.close()  # this thread's own connection
-
-
-# --- the watch for dead workers' claims ---------------------------------------------------------
-_watch_lock = threading.Lock()
-_watching = False
-
-
-def keep_watch() -> None:
-    """Start this process's watch for stale claims (once; called by the worker's tasks)."""
-    global _watching
-    with _watch_lock:
-        if _watching:
-            return
-        _watching = True
-    threading.Thread(target=_watch, name="outbox-claim-watch", daemon=True).start()
-
-
-def _watch() -> None:
-    from . import delivery
-
-    while True:
-        time.sleep(heartbeat_seconds())
-        try:
-            if delivery.release_stuck():
-                delivery.wake_worker()  # outside a transaction: enqueued at once
-        except Exception:
-            log.warning("the claim watch could not look for stale claims", exc_info=True)
-        finally:
-            connection.close()
 
 
 # --- what a delivery owes next -------------------------------------------------------------------

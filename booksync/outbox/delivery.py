@@ -31,7 +31,7 @@ from booksync.integrations.ports import IntegrationError, RateLimited
 from . import claims
 from .liveness import record_success
 from .models import OutboxMessage, OutboxState
-from .topics import HANDLERS, WAITS_FOR
+from .topics import WAITS_FOR, handler_path
 
 log = logging.getLogger("booksync.outbox")
 
@@ -131,7 +131,7 @@ def try_claim(message_id: int, now: datetime, *, force: bool = False) -> str:
 
 
 def _handler(topic: str) -> Callable[[OutboxMessage], str | None]:
-    return import_string(HANDLERS[topic])
+    return import_string(handler_path(topic))
 
 
 def _wait(exc: Exception, attempts: int) -> timedelta:

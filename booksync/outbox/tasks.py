@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from . import claims, delivery
+from . import delivery
+from .watch import keep_watch
 
 
 def deliver() -> dict:
-    claims.keep_watch()
+    keep_watch()
     return delivery.deliver_due()

@@ -24,6 +24,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from booksync.bearer import bearer_matches
+
 from . import notion_handshake
 from .models import SyncState, WebhookDelivery
 from .notion_handshake import TOKEN_STATE
@@ -40,13 +42,6 @@ class Answer:
 
 def _signature(token: str, raw: bytes) -> str:
     return "sha256=" + hmac.new(token.encode(), raw, hashlib.sha256).hexdigest()
-
-
-def _bearer_ok(header: str) -> bool:
-    secret = settings.NOTION_WEBHOOK_SECRET
-    scheme, _, supplied = header.partition(" ")
-    return bool(secret) and scheme.lower() == "bearer" and hmac.compare_digest(
-        supplied.strip().encode(), secret.encode())
 
 
 def _record(source: str, delivery_id: str, kind: str, entity_id: str) -> bool:
@@ -89,7 +84,7 @@ def receive(raw: bytes, headers) -> Answer:
         if not token or not hmac.compare_digest(signature.encode(), _signature(token, raw).encode()):
             return Answer(401, {"error": "unauthorized", "message": "X-Notion-Signature does not match."})
         return _integration_event(payload)
-    if _bearer_ok(headers.get("Authorization", "")):
+    if bearer_matches(headers.get("Authorization", ""), settings.NOTION_WEBHOOK_SECRET):
         return _automation_event(payload, raw)
     return Answer(401, {"error": "unauthorized",
                         "message": "Send X-Notion-Signature (integration webhook) or Authorization: Bearer "

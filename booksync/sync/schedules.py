@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from booksync.outbox.topics import RENAMED, current_path
+
 
 # name → (dotted function, minutes between runs)
 def wanted() -> dict[str, tuple[str, int]]:
@@ -20,7 +22,14 @@ def wanted() -> dict[str, tuple[str, int]]:
 
 
 def ensure_schedules(schedule_model) -> None:
-    """Create or update the schedules (idempotent; used by a migration and by `booksync setup`)."""
+    """Create or update the schedules (idempotent; used by a migration and by `booksync setup`).
+
+    A schedule saved by an earlier release (or by hand in the admin) that names a function by a
+    path since renamed is pointed at the function's new path (``outbox.topics.RENAMED``).
+    """
+    for schedule in schedule_model.objects.filter(func__in=list(RENAMED)):
+        schedule.func = current_path(schedule.func)
+        schedule.save(update_fields=["func"])
     for name, (func, minutes) in wanted().items():
         schedule_model.objects.update_or_create(
             name=name, defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1}

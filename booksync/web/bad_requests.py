@@ -10,9 +10,12 @@ many form fields). API callers get the API's ``{"error", "message"}`` shape.
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .pages import render_page
 
 API_PREFIX = "/api/"
 ERROR_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -58,8 +61,6 @@ class BadRequestMiddleware:
         if is_api(request):
             response = problem(status, message)
         else:
-            from .views import render_page
-
             response = render_page(request, "400.html", {"status": status, "message": message}, status=status)
         response["Connection"] = "close"  # the unread body must not be taken for the next request
         return response
@@ -70,8 +71,6 @@ def _is_json(response: HttpResponse) -> bool:
 
 
 def _reason(response: HttpResponse) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(response.status_code).phrase + "."
     except ValueError:

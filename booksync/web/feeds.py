@@ -7,7 +7,7 @@ import hmac
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
-from booksync.bookings.ics import booking_ics, feed_ics
+from booksync.bookings.messages.ics import booking_ics, feed_ics
 from booksync.bookings.models import Block, Booking, Studio
 from booksync.bookings.tokens import find as find_booking
 

@@ -25,7 +25,8 @@ from django.utils.translation.trans_real import (
     parse_accept_lang_header,
 )
 
-from booksync.bookings.formats import locale_tag
+from booksync.bookings.messages.formats import locale_tag
+from booksync.bookings.models import Studio
 
 MACHINE_PATHS = ("/api/", "/anymail/", "/admin/", "/static/")
 
@@ -43,8 +44,6 @@ def accepted_language(request: HttpRequest) -> str | None:
 
 
 def studio_default_language() -> str:
-    from booksync.bookings.models import Studio
-
     try:
         return Studio.load().default_language or settings.LANGUAGE_CODE
     except DatabaseError:  # before migrations: the project's default

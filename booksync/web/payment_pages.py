@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from booksync.bookings import formats
+from booksync.bookings.messages import formats
 from booksync.bookings.models import HOLD_RELEASED, Booking, BookingStatus, Studio
 from booksync.bookings.tokens import token_for
 from booksync.integrations.ports import IntegrationError

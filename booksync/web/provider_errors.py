@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from booksync.bookings.errors import CalendarUnavailable
 from booksync.integrations.ports import IntegrationError
 
+from .pages import render_page
+
 log = logging.getLogger("booksync.web")
 
 
@@ -28,8 +30,6 @@ class ProviderErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, IntegrationError):
             return None
-        from .views import render_page
-
         log.error("provider error on %s: %s", request.path, exception)
         response = render_page(request, "503_calendar.html", status=503)
         response["Retry-After"] = str(CalendarUnavailable.retry_after)

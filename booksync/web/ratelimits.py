@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
+from .bad_requests import problem
+
 WEBHOOK_FAILURES = "webhook-failures"
 
 
@@ -57,8 +59,6 @@ def guard_webhook(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        from .bad_requests import problem
-
         if webhook_client_blocked(request):
             return problem(429, "Too many refused webhook calls from this address; try again later.")
         response = view(request, *args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import get_supported_language_variant
@@ -11,7 +12,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
-from booksync.bookings.formats import locale_tag
+from booksync.bookings.messages.formats import locale_tag
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -160,8 +161,6 @@ class BookingIn(Schema):
     def _timezone(cls, value: str | None) -> str:
         if not value:
             return ""
-        from zoneinfo import ZoneInfo
-
         try:
             ZoneInfo(value)
         except Exception as exc:

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booksync.bookings import formats
-from booksync.bookings.calendar_links import google_calendar_url, outlook_calendar_url
+from booksync.bookings.messages import formats
+from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
 from booksync.bookings.models import Booking, Studio, TimeLeads
 from booksync.bookings.payment_text import PaymentText, payment_text
 from booksync.bookings.tokens import token_for

@@ -15,29 +15,30 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import formats, services
+from booksync.bookings import services
 from booksync.bookings.errors import (
     BookingError,
     CalendarUnavailable,
     IdempotencyConflict,
     SlotUnavailable,
 )
+from booksync.bookings.messages import formats
 from booksync.bookings.models import Booking, BookingStatus, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 from booksync.payments import checkout
 
 from . import form_guard
 from .booking_limits import check_booking_allowed
-from .branding import brand
-from .embedding import allowed_origins, embeddable
+from .embedding import embeddable
 from .forms import HONEYPOT_FIELD, BookingForm, CancelForm, SlotForm
-from .language import language_from_path, request_locale, switcher_links
+from .language import language_from_path, request_locale
+from .pages import render_page
 from .picker import (
     DaySlots,
     day_slots,
@@ -51,25 +52,6 @@ from .problems import problem_text
 from .ratelimits import limit_posts
 from .summary import changes_closed_reason, summarize
 from .zones import aliases, zone_choices
-
-
-def render_page(request: HttpRequest, template: str, context: dict | None = None, status: int = 200,
-                keep: dict | None = None) -> HttpResponse:
-    """Render with the studio, its colours, the language switcher and the form token.
-
-    ``keep`` is the query the language switcher's links carry (the chosen day, zone and slot).
-    """
-    studio = Studio.load()
-    page = {
-        "studio": studio,
-        "brand": brand(studio),
-        "languages": switcher_links(request, keep),
-        "locale": request_locale(request),
-        "embed_origins": allowed_origins(),
-        "form_token": form_guard.form_token(request) if request.resolver_match else "",
-        **(context or {}),
-    }
-    return render(request, template, page, status=status)
 
 
 def too_many_requests(request: HttpRequest) -> HttpResponse:

@@ -6,8 +6,13 @@ changed", and the worker reads the source of truth.
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from ninja import Router
 from ninja.decorators import decorate_view
+from ninja.renderers import JSONRenderer
+
+from booksync.sync.calendar_channels import handle_notification
+from booksync.sync.notion_webhooks import receive
 
 from .ratelimits import guard_webhook
 
@@ -45,10 +50,6 @@ _NOTION_DOC = {
 @decorate_view(guard_webhook)
 def google_push(request):
     """Google Calendar push notification: 200 when verified (cache dropped, worker woken), else 401."""
-    from django.http import HttpResponse
-
-    from booksync.sync.calendar_channels import handle_notification
-
     return HttpResponse(status=handle_notification(request.headers))
 
 
@@ -57,12 +58,18 @@ def google_push(request):
 @decorate_view(guard_webhook)
 def notion_webhook(request):
     """Handshake, signed integration events (X-Notion-Signature) or automations (Bearer secret)."""
-    from booksync.sync.notion_webhooks import receive
-
-    from .api import api
-
     answer = receive(request.body, request.headers)
-    return api.create_response(request, answer.body, status=answer.status)
+    return _json(request, answer.body, answer.status)
+
+
+_RENDERER = JSONRenderer()  # the API's own renderer (web/api.py's NinjaAPI keeps ninja's default)
+
+
+def _json(request, body: dict, status: int) -> HttpResponse:
+    """``body`` as the API answers it (the same bytes and content type ``api.create_response``
+    gives), without importing the API that mounts this router."""
+    return HttpResponse(_RENDERER.render(request, body, response_status=status), status=status,
+                        content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}")
 
 
 _STRIPE_DOC = {
@@ -83,7 +90,5 @@ def stripe_webhook(request):
     """Verified on the raw body with Stripe-Signature and STRIPE_WEBHOOK_SECRET (ADR 0018)."""
     from booksync.payments.webhooks import receive
 
-    from .api import api
-
     status, body = receive(request.body, request.headers.get("Stripe-Signature", ""))
-    return api.create_response(request, body, status=status)
+    return _json(request, body, status)

@@ -16,7 +16,7 @@ from zoneinfo import available_timezones
 
 from babel.core import get_global
 
-from booksync.bookings import formats
+from booksync.bookings.messages import formats
 
 _LEGACY_PREFIXES = ("Etc/", "SystemV/", "US/", "posix", "right/")
 

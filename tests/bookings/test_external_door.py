@@ -16,7 +16,7 @@ from booksync.bookings.external import apply_changes
 from booksync.bookings.models import Booking
 from booksync.outbox.models import AuditEntry, OutboxMessage
 from tests.conftest import london
-from tests.email.conftest import book
+from tests.messages.conftest import book
 
 pytestmark = pytest.mark.django_db
 

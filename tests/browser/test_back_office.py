@@ -17,7 +17,7 @@ import pytest
 
 from booksync.bookings import services
 from booksync.bookings.models import Booking, Service
-from tests.admin.conftest import summer_weekday
+from tests.backoffice.conftest import summer_weekday
 from tests.conftest import london
 
 from .axe import serious_axe_violations

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.email.conftest import _sendgrid_server, sendgrid  # noqa: F401
 from tests.integrations.google_fixtures import gcal  # noqa: F401
 from tests.integrations.notion_fixtures import emu, notion_db  # noqa: F401
+from tests.messages.conftest import _sendgrid_server, sendgrid  # noqa: F401
 from tests.sync.conftest import both  # noqa: F401
 
 # Client timeouts the fault tests run with: a hang fault sleeps just longer than these.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from booksync.bookings.emails import message_id
+from booksync.bookings.messages.emails import message_id
 from booksync.bookings.models import Booking
 from booksync.outbox import delivery as outbox
 from booksync.outbox.models import OutboxMessage, OutboxState

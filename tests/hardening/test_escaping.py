@@ -70,7 +70,7 @@ def test_pages_escape_customer_text(hostile_booking, api_client, page):
 
 # --- emails ------------------------------------------------------------------------------------
 def test_email_html_part_escapes_customer_text_and_headers_stay_single(hostile_booking):
-    from booksync.bookings.emails import build_message
+    from booksync.bookings.messages.emails import build_message
 
     message = message_from_bytes(build_message(hostile_booking, "confirmation").message().as_bytes(),
                                  policy=policy.default)
@@ -83,7 +83,7 @@ def test_email_html_part_escapes_customer_text_and_headers_stay_single(hostile_b
 
 
 def test_a_name_with_line_breaks_cannot_add_email_headers(hostile_booking):
-    from booksync.bookings.emails import build_message
+    from booksync.bookings.messages.emails import build_message
 
     hostile_booking.name = "Ann\r\nBcc: victim@example.com\r\nX-Evil: 1"
     message = message_from_bytes(build_message(hostile_booking, "confirmation").message().as_bytes(),

@@ -10,8 +10,9 @@ import pytest
 from django.core import signing
 from django.test import Client
 
-from booksync.bookings import formats, services
-from booksync.bookings.emails import build_message, previous_time
+from booksync.bookings import services
+from booksync.bookings.messages import formats
+from booksync.bookings.messages.emails import build_message, previous_time
 from booksync.bookings.models import Booking, Service
 from booksync.web import form_guard
 from booksync.web.picker import slot_value
@@ -128,7 +129,7 @@ def test_update_email_says_was_and_now_in_the_bookings_language(studio, monday):
     assert "Bisher: " in german.body and "Jetzt:" in german.body
     from django.utils import translation
 
-    from booksync.bookings.ics import booking_ics
+    from booksync.bookings.messages.ics import booking_ics
 
     with translation.override("de"):  # build_message renders the invite inside the booking's language
         assert "Buchung für Ann." in booking_ics(moved, studio).decode().replace("\r\n ", "")

@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+from booksync.bookings import studio_edits
+from booksync.bookings.models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
+
+from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
+from .admin_forms import BlockAdminForm, BookingAdminForm
+from .booking_list import StatusFilter, WhenFilter, csv_response
+from .email_admin import BookingEmailInline, last_email_status
+from .holiday_admin import holiday_list, reopen
+
+
+class WeeklyHoursInline(admin.TabularInline):
+    model = WeeklyHours
+    extra = 0
+
+
+class DateOverrideInline(admin.TabularInline):
+    model = DateOverride
+    extra = 0
+
+
+@admin.register(Studio)
+class StudioAdmin(admin.ModelAdmin):
+    inlines = [WeeklyHoursInline, DateOverrideInline]
+    readonly_fields = ["feed_url", "upcoming_holidays"]
+    fieldsets = [
+        (None, {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("Public holidays", {"fields": ["holiday_country", "holiday_region", "upcoming_holidays"],
+                             "description": "The studio is closed on these days unless you open one again "
+                                            "(that adds a date override with the day's usual hours)."}),
+        ("The studio's emails", {"fields": ["notify_studio"]}),
+        ("Booking rules", {"fields": ["slot_step_minutes", "buffer_before_minutes", "buffer_after_minutes",
+                                      "minimum_notice_minutes", "horizon_days", "change_notice_hours"]}),
+        ("Branding and contact", {"fields": ["primary_color", "accent_color", "logo_url", "contact_email",
+                                             "contact_phone", "address"]}),
+        ("Customers", {"fields": ["default_language", "time_leads"]}),
+        ("Calendar feed", {"fields": ["feed_url"]}),
+    ]
+
+    @admin.display(description="Subscribe to this .ics feed")
+    def feed_url(self, obj: Studio) -> str:
+        url = f"{settings.SITE_URL}/calendar/{obj.feed_token}.ics"
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def has_add_permission(self, request) -> bool:
+        return not Studio.objects.exists()
+
+    @admin.display(description="Coming up")
+    def upcoming_holidays(self, obj: Studio) -> str:
+        return holiday_list(obj)
+
+    def get_urls(self):
+        from django.urls import path
+
+        reopen = path("reopen-holiday/", self.admin_site.admin_view(self.reopen_holiday),
+                      name="bookings_studio_reopen_holiday")
+        return [reopen, *super().get_urls()]
+
+    def reopen_holiday(self, request):
+        studio = Studio.load()
+        if request.method == "POST" and self.has_change_permission(request, studio):
+            level, text = reopen(studio, request.POST.get("reopen", ""))
+            self.message_user(request, text, level)
+        return redirect("admin:bookings_studio_change", studio.pk)
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "duration_minutes", "active", "position"]
+    list_editable = ["active", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    form = BlockAdminForm
+    list_display = ["reason", "start", "end", "source"]
+    list_filter = ["source"]
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Every Save, add and bulk action goes through the booking service (studio_edits)."""
+
+    form = BookingAdminForm
+    list_display = ["when", "name", "email", "phone", "service_name", "status", "source", last_email_status]
+    list_filter = [WhenFilter, StatusFilter, "source", "service"]
+    inlines = [BookingEmailInline]
+    search_fields = ["name", "email", "phone", "id"]
+    date_hierarchy = "start"
+    readonly_fields = ["id", "source", "blocked_start", "blocked_end", "sequence", "version", "created_at",
+                       "updated_at"]
+    actions = ["cancel_bookings"]
+    save_as = False
+
+    def get_fieldsets(self, request, obj=None):
+        booking = [None, {"fields": ["start", "end", "service", "status"]}]
+        customer = ["Customer", {"fields": ["name", "email", "phone", "notes"]}]
+        if obj is None:
+            return [booking, customer]
+        record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
+        return [booking, customer, record]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        by = request.user.get_username()
+
+        class StaffForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, by=by, **kw)
+
+        return StaffForm
+
+    @admin.display(description="Start (studio time)", ordering="start")
+    def when(self, booking: Booking) -> str:
+        return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
+
+    def get_urls(self):
+        from django.urls import path
+
+        export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
+        return [export, *super().get_urls()]
+
+    def export_csv(self, request):
+        """The bookings the list shows now (its filters and search), every page of them."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return csv_response(changelist.get_queryset(request))
+
+    def changelist_view(self, request, extra_context=None):
+        zone = timezone.get_current_timezone_name()
+        extra_context = {"subtitle": f"Times are studio time ({zone}).", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing to write: the form's clean() saved the booking through the booking service."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a booking is cancelled (the customer and the other sides hear of it), never deleted
+
+    @admin.action(description="Cancel the selected bookings (emails the customers)")
+    def cancel_bookings(self, request, queryset):
+        by = request.user.get_username()
+        count = 0
+        for booking in queryset:
+            if booking.is_active:
+                studio_edits.cancel_booking(booking.pk, by=by)
+                count += 1
+        self.message_user(request, f"Cancelled {count} booking(s).", messages.SUCCESS)

@@ -1,0 +1,197 @@
+"""The diary: the studio's week or day in studio time, server-rendered, under /admin/diary/.
+
+From it the owner opens a booking, adds one at a clicked time (phone, walk-in),
+blocks time, moves and cancels. Every change goes through the studio's door
+into the booking service (``studio_edits``); a clash comes back as an error on
+the form it came from, naming what is in the way and the free times.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from booksync.bookings import studio_edits
+from booksync.bookings.errors import BookingError
+from booksync.bookings.messages.sentences import change_sentence
+from booksync.bookings.models import ACTIVE_STATUSES, Block, Booking, BookingStatus, Studio
+from booksync.bookings.public_holidays import holidays_between
+from booksync.bookings.rules import studio_rules
+
+from .diary_forms import AddBookingForm, BlockForm, CancelForm, MoveForm
+from .diary_layout import Entry, lay_out, week_of, window
+from .studio_time import studio_zone
+
+SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+def _day_param(request, name: str = "date") -> date:
+    try:
+        return date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return timezone.localdate()  # the admin's current zone is the studio's
+
+
+def diary_url(day: date, view: str = "week", anchor: str = "") -> str:
+    url = f"{reverse('diary:week')}?{urlencode({'date': day.isoformat(), 'view': view})}"
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _entries(start: datetime, end: datetime, zone) -> list[Entry]:
+    entries = [
+        Entry(kind="booking", pk=str(b.pk), title=b.name, detail=b.service_name, status=b.status,
+              start=b.start.astimezone(zone), end=b.end.astimezone(zone))
+        for b in Booking.objects.filter(status__in=SHOWN_STATUSES, start__lt=end, end__gt=start)
+    ]
+    entries += [
+        Entry(kind="block", pk=str(b.pk), title="Blocked", detail=b.reason, start=b.start.astimezone(zone),
+              end=b.end.astimezone(zone))
+        for b in Block.objects.filter(start__lt=end, end__gt=start)
+    ]
+    return entries
+
+
+def week(request):
+    studio = Studio.load()
+    zone = studio_zone()
+    rules = studio_rules(studio)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    anchor = _day_param(request)
+    days = [anchor] if view == "day" else week_of(anchor)
+    start, end = window(rules, days)
+    step = min(studio.slot_step_minutes or 30, 60)
+    laid = lay_out(days, _entries(start, end, zone), rules, zone, step, holidays_between(studio, days[0], days[-1]))
+    jump = timedelta(days=1 if view == "day" else 7)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Diary",
+        "subtitle": f"{days[0]:%a %d %b %Y}" + ("" if view == "day" else f" – {days[-1]:%a %d %b %Y}"),
+        "days": laid,
+        "view": view,
+        "zone": zone.key,
+        "today": timezone.localdate(),
+        "previous_url": diary_url(anchor - jump, view),
+        "next_url": diary_url(anchor + jump, view),
+        "today_url": diary_url(timezone.localdate(), view),
+        "switch_url": diary_url(anchor, "week" if view == "day" else "day"),
+        "add_url": reverse("diary:add"),
+        "block_url": reverse("diary:block"),
+    }
+    return TemplateResponse(request, "admin/diary/week.html", context)
+
+
+def _initial_from_query(request) -> dict:
+    """``?start=2026-07-14T10:00`` (studio time) from a clicked row."""
+    try:
+        start = datetime.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        return {}
+    return {"date": start.date(), "start": start.time()}
+
+
+def add(request):
+    zone = studio_zone()
+    form = AddBookingForm(request.POST or None, initial=_initial_from_query(request), zone=zone)
+    if request.method == "POST" and form.is_valid():
+        service = form.cleaned_data.get("service")
+        entry = studio_edits.StudioBooking(
+            start=form.start_at(), end=form.end_at(service.duration if service else None), service=service,
+            **{name: form.cleaned_data.get(name) or "" for name in ("name", "email", "phone", "notes")})
+        try:
+            booking = studio_edits.add_booking(entry, by=request.user.get_username())
+        except BookingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Booked {booking.name} for {booking.start.astimezone(zone):%a %d %b %H:%M}.")
+            return redirect(diary_url(form.cleaned_data["date"], anchor=f"booking-{booking.pk}"))
+    return _form_page(request, form, "Add a booking", "Book")
+
+
+def block(request):
+    zone = studio_zone()
+    form = BlockForm(request.POST or None, initial=_initial_from_query(request), zone=zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            studio_edits.block_time(form.start_at(), form.end_at(None), form.cleaned_data["reason"],
+                                    by=request.user.get_username())
+        except BookingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "The time is blocked.")
+            return redirect(diary_url(form.cleaned_data["date"]))
+    return _form_page(request, form, "Block time", "Block this time")
+
+
+def _form_page(request, form, title: str, button: str) -> TemplateResponse:
+    day = getattr(form, "cleaned_data", {}).get("date") or form.initial.get("date") or timezone.localdate()
+    context = {**admin.site.each_context(request), "title": title, "form": form, "button": button,
+               "back_url": diary_url(day), "zone": studio_zone().key}
+    return TemplateResponse(request, "admin/diary/form.html", context)
+
+
+def booking(request, pk):
+    zone = studio_zone()
+    current = get_object_or_404(Booking, pk=pk)
+    local_start = current.start.astimezone(zone)
+    move_form = MoveForm(initial={"date": local_start.date(), "start": local_start.time()}, zone=zone, prefix="move")
+    cancel_form = CancelForm(prefix="cancel")
+    by = request.user.get_username()
+    if request.method == "POST" and "move" in request.POST:
+        move_form = MoveForm(request.POST, zone=zone, prefix="move")
+        if move_form.is_valid():
+            try:
+                moved = studio_edits.move_booking(current.pk, move_form.start_at(), move_form.end_at(current.duration),
+                                                  by=by)
+            except BookingError as error:
+                move_form.add_error(error.field if error.field in move_form.fields else None, error.message)
+            else:
+                messages.success(request, f"Moved {moved.name} to {moved.start.astimezone(zone):%a %d %b %H:%M}. "
+                                          + ("The customer is emailed the change." if moved.email else ""))
+                return redirect(diary_url(moved.start.astimezone(zone).date(), anchor=f"booking-{moved.pk}"))
+    elif request.method == "POST" and "cancel" in request.POST:
+        cancel_form = CancelForm(request.POST, prefix="cancel")
+        if cancel_form.is_valid():
+            studio_edits.cancel_booking(current.pk, by=by, reason=cancel_form.cleaned_data["reason"])
+            messages.success(request, f"Cancelled {current.name}'s booking.")
+            return redirect(diary_url(local_start.date()))
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{current.name} · {current.service_name}",
+        "booking": current,
+        "start": local_start,
+        "end": current.end.astimezone(zone),
+        "zone": zone.key,
+        "move_form": move_form,
+        "cancel_form": cancel_form,
+        "admin_url": reverse("admin:bookings_booking_change", args=[current.pk]),
+        "back_url": diary_url(local_start.date(), anchor=f"booking-{current.pk}"),
+        "audit": [change_sentence(current, a.action, a.actor, a.detail, zone) + f" ({a.at.astimezone(zone):%d %b %H:%M})"
+                  for a in current.audit.all()[:10]],
+    }
+    return TemplateResponse(request, "admin/diary/booking.html", context)
+
+
+def remove_block(request, pk):
+    block_ = get_object_or_404(Block, pk=pk)
+    day = block_.start.astimezone(studio_zone()).date()
+    if request.method == "POST":
+        block_.delete()
+        messages.success(request, "The blocked time is open again.")
+    return redirect(diary_url(day))
+
+
+app_name = "diary"
+wrap = admin.site.admin_view
+urlpatterns = [
+    path("", wrap(week), name="week"),
+    path("add/", wrap(add), name="add"),
+    path("block/", wrap(block), name="block"),
+    path("block/<int:pk>/remove/", wrap(remove_block), name="remove-block"),
+    path("booking/<uuid:pk>/", wrap(booking), name="booking"),
+]

@@ -1,0 +1,85 @@
+"""The diary's forms: dates and times as the studio reads them (its own zone), turned into aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+
+from booksync.bookings.models import Service
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self):
+        super().__init__(format="%H:%M")
+
+
+def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=zone)
+
+
+class WhenForm(forms.Form):
+    """A date, a start and an optional end, in studio time."""
+
+    date = forms.DateField(widget=DateInput)
+    start = forms.TimeField(widget=TimeInput, label="Start time")
+    end = forms.TimeField(widget=TimeInput, label="End time", required=False)
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["start"].label = f"Start time ({zone.key})"
+        self.fields["end"].label = f"End time ({zone.key})"
+
+    def start_at(self) -> datetime:
+        return at(self.cleaned_data["date"], self.cleaned_data["start"], self.zone)
+
+    def end_at(self, default_length: timedelta | None) -> datetime | None:
+        end = self.cleaned_data.get("end")
+        if end is None:
+            return self.start_at() + default_length if default_length else None
+        ends = at(self.cleaned_data["date"], end, self.zone)
+        return ends + timedelta(days=1) if end == time(0) else ends
+
+
+class AddBookingForm(WhenForm):
+    service = forms.ModelChoiceField(Service.objects.filter(active=True), required=False,
+                                     empty_label="— no service: use start and end —")
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False, help_text="The confirmation goes here.")
+    phone = forms.CharField(max_length=50, required=False)
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("end") is None and not data.get("service"):
+            self.add_error("end", "Give an end time, or pick a service to take its length.")
+        return data
+
+
+class MoveForm(WhenForm):
+    """Move a booking: the end defaults to the same length."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end"].help_text = "Leave empty to keep the booking's length."
+
+
+class BlockForm(WhenForm):
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end"].required = True
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False, initial="Cancelled by the studio",
+                             help_text="The customer's cancellation email quotes this.")

@@ -89,13 +89,14 @@ class BookingAdmin(admin.ModelAdmin):
     """Every Save, add and bulk action goes through the booking service (studio_edits)."""
 
     form = BookingAdminForm
-    list_display = ["when", "name", "email", "phone", "service_name", "status", "source", last_email_status]
+    list_display = ["when", "name", "email", "phone", "service_name", "status", "money", "source", last_email_status]
     list_filter = [WhenFilter, StatusFilter, "source", "service"]
     inlines = [BookingEmailInline]
     search_fields = ["name", "email", "phone", "id"]
     date_hierarchy = "start"
     readonly_fields = ["id", "source", "blocked_start", "blocked_end", "sequence", "version", "created_at",
                        "updated_at"]
+    payment_fields = ["payment_panel"]
     actions = ["cancel_bookings"]
     save_as = False
 
@@ -105,7 +106,23 @@ class BookingAdmin(admin.ModelAdmin):
         if obj is None:
             return [booking, customer]
         record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
-        return [booking, customer, record]
+        money = ["Payment", {"fields": self.payment_fields}]
+        return [booking, customer, money, record]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, *self.payment_fields] if obj is not None else self.readonly_fields
+
+    @admin.display(description="Payment")
+    def money(self, booking: Booking) -> str:
+        from .payment_admin import payment_cell
+
+        return payment_cell(booking)
+
+    @admin.display(description="Payment and its timeline")
+    def payment_panel(self, booking: Booking) -> str:
+        from .payment_admin import booking_panel
+
+        return booking_panel(booking)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -124,8 +141,10 @@ class BookingAdmin(admin.ModelAdmin):
     def get_urls(self):
         from django.urls import path
 
+        from .payment_admin import urls as payment_urls
+
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
-        return [export, *super().get_urls()]
+        return [export, *payment_urls(self.admin_site.admin_view), *super().get_urls()]
 
     def export_csv(self, request):
         """The bookings the list shows now (its filters and search), every page of them."""

@@ -64,7 +64,7 @@ class StatusFilter(DefaultingFilter):
 
 
 CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service", "status", "source", "notes",
-               "booking id"]
+               "booking id", "payment", "price", "paid", "refunded", "currency"]
 
 
 def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
@@ -77,8 +77,24 @@ def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
     for b in bookings:
         writer.writerow([f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
                          str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
-                         b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk)])
+                         b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk),
+                         *_money_cells(b)])
     return response
+
+
+def _money_cells(booking) -> list[str]:
+    """Payment state and amounts in major units (a spreadsheet sums them), ADR 0018."""
+    from booksync.bookings.money import to_major
+    from booksync.bookings.payment_text import payment_text
+
+    money = payment_text(booking)
+    if not money.currency:
+        return ["", "", "", "", ""]
+
+    def major(amount):
+        return "" if amount is None else str(to_major(amount, money.currency))
+
+    return [money.label, major(money.price), major(money.paid), major(money.refunded), money.currency]
 
 
 PHONE_NUMBER = re.compile(r"[+-]?[\d\s().-]+")

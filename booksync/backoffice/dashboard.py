@@ -19,6 +19,12 @@ from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
 from booksync.sync.notion_handshake import TOKEN_STATE
 
 
+def payments_context() -> dict:
+    from .payment_admin import dashboard_context
+
+    return dashboard_context()
+
+
 def dashboard(request):
     from booksync.backoffice.studio_time import studio_zone
     from booksync.bookings.messages.sentences import change_sentence
@@ -57,6 +63,7 @@ def dashboard(request):
         "notion_window_until": notion_handshake.window_closes_at(),
         "held_back": held_back_emails(),
         "feed_url": feed_url(Studio.load()),
+        **payments_context(),
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
 

@@ -38,6 +38,12 @@ def _day_param(request, name: str = "date") -> date:
         return timezone.localdate()  # the admin's current zone is the studio's
 
 
+def payment_cell(booking) -> str:
+    from .payment_admin import payment_cell as cell
+
+    return cell(booking)
+
+
 def diary_url(day: date, view: str = "week", anchor: str = "") -> str:
     url = f"{reverse('diary:week')}?{urlencode({'date': day.isoformat(), 'view': view})}"
     return f"{url}#{anchor}" if anchor else url
@@ -45,9 +51,11 @@ def diary_url(day: date, view: str = "week", anchor: str = "") -> str:
 
 def _entries(start: datetime, end: datetime, zone) -> list[Entry]:
     entries = [
-        Entry(kind="booking", pk=str(b.pk), title=b.name, detail=b.service_name, status=b.status,
+        Entry(kind="booking", pk=str(b.pk), title=b.name,
+              detail=" · ".join(part for part in (b.service_name, payment_cell(b)) if part), status=b.status,
               start=b.start.astimezone(zone), end=b.end.astimezone(zone))
         for b in Booking.objects.filter(status__in=SHOWN_STATUSES, start__lt=end, end__gt=start)
+        .select_related("service", "payment")
     ]
     entries += [
         Entry(kind="block", pk=str(b.pk), title="Blocked", detail=b.reason, start=b.start.astimezone(zone),
@@ -170,6 +178,7 @@ def booking(request, pk):
         "move_form": move_form,
         "cancel_form": cancel_form,
         "admin_url": reverse("admin:bookings_booking_change", args=[current.pk]),
+        "payment": payment_cell(current),
         "back_url": diary_url(local_start.date(), anchor=f"booking-{current.pk}"),
         "audit": [change_sentence(current, a.action, a.actor, a.detail, zone) + f" ({a.at.astimezone(zone):%d %b %H:%M})"
                   for a in current.audit.all()[:10]],

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -32,6 +33,7 @@ from booksync.bookings.messages import formats
 from booksync.bookings.models import Booking, BookingStatus, Service, Studio
 from booksync.bookings.tokens import find as find_booking
 from booksync.payments import checkout
+from booksync.payments.gateway import checkout_origins
 
 from . import form_guard
 from .booking_limits import check_booking_allowed
@@ -126,8 +128,27 @@ def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots
     zone_chosen = bool(request.GET.get("tz") or request.POST.get("timezone"))
     context = _picker_context(picker, zone_chosen=zone_chosen, selected=selected, alternatives=alternatives)
     context.update({"service": service, "form": form, "problem": problem, "taken": taken,
-                    "honeypot_field": HONEYPOT_FIELD})
-    return render_page(request, "booksync/book.html", context, status=status, keep=_keep(picker, selected))
+                    "honeypot_field": HONEYPOT_FIELD, "payment": _payment_context(request, service)})
+    page = render_page(request, "booksync/book.html", context, status=status, keep=_keep(picker, selected))
+    if context["payment"]["online"]:
+        # The form's answer redirects to Stripe Checkout: the page's form-action must allow it.
+        page._csp_update = {"form-action": checkout_origins()}  # type: ignore[attr-defined]
+    return page
+
+
+def _payment_context(request: HttpRequest, service: Service) -> dict:
+    """What the booking page says about money (the pay step, ``_payment.html``)."""
+    from booksync.bookings.money import format_money
+
+    locale = request_locale(request)
+    price = service.price_amount
+    money = (lambda amount: format_money(amount, service.price_currency, locale)) if price is not None else str
+    online = checkout.takes_payment(service)
+    return {"online": online, "price": money(price) if price is not None else service.price,
+            "due": money(service.deposit_amount) if online else "",
+            "balance": money(price - service.deposit_amount) if online and price is not None else "",
+            "full": online and service.deposit_amount >= (price or 0),
+            "hold_minutes": settings.PAYMENT_HOLD_MINUTES}
 
 
 def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:

@@ -17,6 +17,15 @@ PARTICIPLES = {
     "updated": "changed",
     "edited": "details edited",
     "cancelled": "cancelled",
+    # Payments (ADR 0018)
+    "held": "held awaiting payment",
+    "checkout_started": "sent to Stripe Checkout",
+    "paid": "paid online",
+    "paid_late": "paid after its hold ended",
+    "hold_released": "released unpaid",
+    "refunded": "refunded",
+    "refund_requested": "refund requested",
+    "balance_paid": "balance marked paid at the studio",
 }
 # Changes the studio hears about by email.
 NOTIFIED = ("created", "rescheduled", "cancelled")

@@ -181,3 +181,18 @@ def booking_manage(api_client, booking: Booking) -> str:
     from booksync.bookings.tokens import token_for
 
     return token_for(booking)
+
+
+@pytest.mark.dbspecific
+def test_the_database_itself_refuses_a_booking_over_a_held_slot(paying, stripe_emu, api_client, monday):
+    """PostgreSQL's exclusion constraint counts awaiting_payment as taking time (migration 0007)."""
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints; its guard is the IMMEDIATE transaction")
+    held = Booking.objects.get(pk=book(api_client, london(monday, 9)).json()["id"])
+    assert held.status == BookingStatus.AWAITING_PAYMENT
+    clone = Booking(start=held.start, end=held.end, blocked_start=held.blocked_start, blocked_end=held.blocked_end,
+                    name="B", email="b@example.com", manage_salt="x", manage_token_hash="z" * 64)
+    with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
+        clone.save()

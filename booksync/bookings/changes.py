@@ -45,10 +45,10 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     # ``owe`` records them in ``topics.ORDER``: calendar before Notion, since the page shows the
     # event id (the outbox also enforces that on claims, ``topics.WAITS_FOR``, with any number of workers).
     owed += [effects.push(topic, booking) for topic in enabled_sides() if topic not in skip_sides]
+    if change == "cancelled":  # before the studio's notice, which names the refund
+        owed.append(_refund_on_cancel(booking, actor))
     if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         owed.append(_studio_notice(booking, change, actor, detail))
-    if change == "cancelled":
-        owed.append(_refund_on_cancel(booking, actor))
     effects.owe(booking, *[effect for effect in owed if effect is not None])
 
 
@@ -82,4 +82,21 @@ def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Ef
     zone = ZoneInfo(Studio.load().timezone)
     subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
     return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
-                              text=change_sentence(booking, change, actor, detail, zone))
+                              text=change_sentence(booking, change, actor, detail, zone) + _money_sentence(booking))
+
+
+def _money_sentence(booking) -> str:
+    """What was paid (ADR 0018), and for a cancellation what goes back: " Deposit paid £54.00 …"."""
+    from .money import format_money
+    from .payment_text import payment_of, payment_text
+
+    money = payment_text(booking)
+    if not money.line:
+        return ""
+    text = f" {money.line}."
+    payment = payment_of(booking)
+    if payment is not None and booking.status == "cancelled":
+        owed = sum(r.amount for r in payment.refunds.exclude(state="failed") if r.purpose == "cancel")
+        text += (f" Refund owed: {format_money(owed, payment.currency)}." if owed
+                 else " Nothing is refunded (the studio's cancellation policy)." if payment.amount_paid else "")
+    return text

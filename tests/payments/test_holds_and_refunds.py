@@ -196,3 +196,37 @@ def test_the_database_itself_refuses_a_booking_over_a_held_slot(paying, stripe_e
                     name="B", email="b@example.com", manage_salt="x", manage_token_hash="z" * 64)
     with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
         clone.save()
+
+
+def test_studio_notice_names_what_was_paid_and_a_reschedule_keeps_the_payment(paying, stripe_emu, api_client,
+                                                                              monday, studio_emails):
+    booking = _paid(api_client, stripe_emu, london(monday, 10))
+    notices = [m for m in mail.outbox if m.subject.startswith("New booking")]
+    assert len(notices) == 1 and "Deposit paid · paid £54.00 · balance £126.00 at the studio" in notices[0].body
+    token = booking_manage(api_client, booking)
+    moved = post(api_client, f"/api/bookings/manage/{token}/reschedule", {"start": london(monday, 14).isoformat()})
+    assert moved.status_code == 200, moved.content
+    deliver()
+    payment = Payment.objects.get(booking=booking)
+    assert payment.amount_paid == 5400 and not Refund.objects.exists() and stripe_emu.refunds == {}
+    assert moved.json()["payment"]["status"] == "deposit_paid"
+    post(api_client, f"/api/bookings/manage/{token}/cancel", {})
+    deliver()
+    [cancel_notice] = [m for m in mail.outbox if m.subject.startswith("Booking cancelled")]
+    assert "Refund owed: £54.00." in cancel_notice.body
+
+
+def test_the_doctor_asks_for_the_money_columns_once_stripe_is_configured(settings):
+    from booksync.integrations.notion_schema import DEFAULT_NAMES, Schema, schema_problems
+    from tests.integrations.notion_fixtures import SEED_SCHEMA
+
+    schema = Schema.from_data_source({"id": "ds", "properties": {
+        name: {"type": next(iter(value))} for name, value in SEED_SCHEMA.items()}}, DEFAULT_NAMES)
+    def money_problems() -> list[str]:
+        return [p for p in schema_problems(schema, DEFAULT_NAMES) if any(
+            f"property {column!r}" in p for column in ("Payment", "Paid", "Price"))]
+
+    settings.STRIPE_SECRET_KEY = ""
+    assert money_problems() == []
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    assert len(money_problems()) == 3

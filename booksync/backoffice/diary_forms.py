@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from booksync.bookings.models import Service
+from booksync.bookings.models import DETAIL_LENGTHS, Service
 
 
 class DateInput(forms.DateInput):
@@ -52,10 +52,10 @@ class WhenForm(forms.Form):
 class AddBookingForm(WhenForm):
     service = forms.ModelChoiceField(Service.objects.filter(active=True), required=False,
                                      empty_label="— no service: use start and end —")
-    name = forms.CharField(max_length=200)
-    email = forms.EmailField(required=False, help_text="The confirmation goes here.")
-    phone = forms.CharField(max_length=50, required=False)
-    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=DETAIL_LENGTHS["name"])
+    email = forms.EmailField(max_length=DETAIL_LENGTHS["email"], required=False, help_text="The confirmation goes here.")
+    phone = forms.CharField(max_length=DETAIL_LENGTHS["phone"], required=False)
+    notes = forms.CharField(max_length=DETAIL_LENGTHS["notes"], required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         data = super().clean()

@@ -129,7 +129,13 @@ def flag_clash(booking, events: list[dict]) -> None:
 
 def _clash_notice(booking, events: list[dict]) -> effects.Effect | None:
     """The studio's alert for one flagged booking, on the one "email the studio" path."""
-    studio = Studio.load()
+    subject, text = clash_message(booking, events, Studio.load())
+    return studio_mail.notice(booking, CLASH_ACTION, subject=subject, text=text, link=admin_link(booking),
+                              alert=True)
+
+
+def clash_message(booking, events: list[dict], studio: Studio) -> tuple[str, str]:
+    """The subject and text of the studio's alert about ``events`` over ``booking`` (also previewed)."""
     zone = ZoneInfo(studio.timezone)
     when = booking.start.astimezone(zone).strftime("%a %d %b %Y %H:%M")
     lines = [
@@ -145,9 +151,7 @@ def _clash_notice(booking, events: list[dict]) -> effects.Effect | None:
         "",
         "Nothing was changed automatically. Move one of them or contact the customer.",
     ]
-    return studio_mail.notice(booking, CLASH_ACTION,
-                              subject=f"Calendar clash: {booking.service_name} – {booking.name}, {when}",
-                              text="\n".join(lines), link=admin_link(booking), alert=True)
+    return f"Calendar clash: {booking.service_name} – {booking.name}, {when}", "\n".join(lines)
 
 
 def _local(stamp: str, zone: ZoneInfo) -> str:

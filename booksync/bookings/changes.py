@@ -5,13 +5,14 @@ Called inside the transaction of the change, so all of it commits together.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
-from .messages.sentences import NOTICE_SUBJECTS, NOTIFIED, admin_link, change_sentence, when
-
-BLOCKED_TIME = "Blocked time"  # calendar time imported as a block (CALENDAR_IMPORT=block): no customer
+from .messages.sentences import NOTIFIED, admin_link, change_sentence, notice_subject
+from .models import BLOCKED_TIME, Studio
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {
@@ -73,30 +74,10 @@ def _refund_on_cancel(booking, actor: str) -> effects.Effect | None:
 def _studio_notice(booking, change: str, actor: str, detail: dict) -> effects.Effect | None:
     """The studio's email about this change (``studio_mail`` delivers it); at most once per
     booking, change and version. None when studio emails are off."""
-    from zoneinfo import ZoneInfo
-
-    from .models import Studio
-
     if not studio_mail.notify_address():
         return None
     zone = ZoneInfo(Studio.load().timezone)
-    subject = f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
+    subject = notice_subject(booking, change, zone)
     return studio_mail.notice(booking, change, subject=subject, link=admin_link(booking),
-                              text=change_sentence(booking, change, actor, detail, zone) + _money_sentence(booking))
+                              text=change_sentence(booking, change, actor, detail, zone))
 
-
-def _money_sentence(booking) -> str:
-    """What was paid (ADR 0018), and for a cancellation what goes back: " Deposit paid £54.00 …"."""
-    from .money import format_money
-    from .payment_text import payment_of, payment_text
-
-    money = payment_text(booking)
-    if not money.line:
-        return ""
-    text = f" {money.line}."
-    payment = payment_of(booking)
-    if payment is not None and booking.status == "cancelled":
-        owed = sum(r.amount for r in payment.refunds.exclude(state="failed") if r.purpose == "cancel")
-        text += (f" Refund owed: {format_money(owed, payment.currency)}." if owed
-                 else " Nothing is refunded (the studio's cancellation policy)." if payment.amount_paid else "")
-    return text

@@ -18,8 +18,8 @@ from booksync.scheduling import Interval, to_utc
 
 from . import services, tokens
 from .changes import record_change
-from .models import Booking, BookingSource, BookingStatus, Studio
-from .services import blocked_interval, ensure_free, save_exclusively
+from .models import BLOCKED_TIME, Booking, BookingSource, BookingStatus, Studio
+from .services import ensure_free, save_exclusively
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
@@ -36,9 +36,6 @@ def _times(record: SideRecord) -> tuple[datetime, datetime]:
     return start, end
 
 
-BLOCKED_TIME = "Blocked time"
-
-
 def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> Booking:
     """A booking for a record a person created on ``side``.
 
@@ -51,18 +48,16 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
     start, end = _times(record)
     with transaction.atomic():
         service = None if as_block else services.service_named(record.service)
-        status = record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED
-        blocked = Interval(start, end) if as_block else blocked_interval(studio, start, end)
-        service_name = BLOCKED_TIME if as_block else record.service or (service.name if service else "")
-        booking = Booking(
-            service=service, service_name=service_name,
-            start=start, end=end, blocked_start=blocked.start, blocked_end=blocked.end,
-            status=status, source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
-            name=(record.name or "Untitled booking")[:200], email=record.email or "", phone=record.phone or "",
-            notes=(record.notes or "")[:2000],
+        booking = services.new_booking(
+            studio, start=start, end=end, service=service,
+            service_name=BLOCKED_TIME if as_block else record.service or (service.name if service else ""),
+            status=record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED,
+            source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
+            name=record.name or "Untitled booking", email=record.email or "", phone=record.phone or "",
+            notes=record.notes or "", buffers=not as_block,
         )
         if booking.is_active:
-            ensure_free(blocked)
+            ensure_free(Interval(booking.blocked_start, booking.blocked_end))
         tokens.assign(booking)
         save_exclusively(booking)
         record_change(booking, "created", actor=ACTOR[side], notify=booking.is_active,

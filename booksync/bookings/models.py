@@ -283,6 +283,14 @@ class BookingQuerySet(models.QuerySet):
         return self.filter(blocked_start__lt=end, blocked_end__gt=start)
 
 
+# The longest value kept per customer detail: the columns' sizes below, and the one list every form,
+# schema and door checks or clips a detail by (services.clip_detail).
+DETAIL_LENGTHS = {"name": 200, "email": 254, "phone": 50, "notes": 2000}
+# The service name of a booking that stands for time the studio blocked in its calendar
+# (CALENDAR_IMPORT=block): no customer, no buffers, no studio notice.
+BLOCKED_TIME = "Blocked time"
+
+
 class Booking(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
@@ -295,10 +303,10 @@ class Booking(models.Model):
     blocked_end = models.DateTimeField()
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED)
     source = models.CharField(max_length=20, choices=BookingSource.choices, default=BookingSource.WEBSITE)
-    name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
-    notes = models.TextField(blank=True, max_length=2000)
+    name = models.CharField(max_length=DETAIL_LENGTHS["name"])
+    email = models.EmailField(blank=True, max_length=DETAIL_LENGTHS["email"])
+    phone = models.CharField(max_length=DETAIL_LENGTHS["phone"], blank=True)
+    notes = models.TextField(blank=True, max_length=DETAIL_LENGTHS["notes"])
     customer_timezone = models.CharField(max_length=64, blank=True)
     # The customer's locale as a BCP 47 tag ("en-US", "de"): its language picks the emails'
     # translation, the whole tag their date and time formats. Empty: the studio's default.

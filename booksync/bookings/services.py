@@ -30,6 +30,7 @@ from .changes import record_change
 from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
 from .models import (
+    DETAIL_LENGTHS,
     HOLD_RELEASED,
     Block,
     Booking,
@@ -76,6 +77,34 @@ def blocked_interval(studio: Studio, start: datetime, end: datetime) -> Interval
     return Interval(start - studio.buffer_before, end + studio.buffer_after)
 
 
+def clip_detail(field: str, value: str | None) -> str:
+    """A customer detail (name, email, phone, notes) as kept: at most its ``DETAIL_LENGTHS``."""
+    return (value or "")[:DETAIL_LENGTHS[field]]
+
+
+def new_booking(studio: Studio, *, start: datetime, end: datetime, service: Service | None, service_name: str,
+                source: str, name: str, email: str = "", phone: str = "", notes: str = "",
+                status: str = BookingStatus.CONFIRMED, customer_timezone: str = "", language: str = "",
+                buffers: bool = True) -> Booking:
+    """The one constructor of a new booking from a request, whichever door it came through: the
+    customer's ``BookingRequest`` (``book``), the studio's ``StudioBooking`` (``studio_edits``) or
+    a record read from a side (``external``). Start and end in UTC; the blocked range with the
+    studio's buffers (``buffers=False``: exactly the booking's time, for blocked time); the
+    details clipped to ``DETAIL_LENGTHS``. Not saved: the door checks, assigns its token, saves.
+    """
+    blocked = blocked_interval(studio, start, end) if buffers else Interval(start, end)
+    return Booking(
+        service=service, service_name=service_name, start=start, end=end,
+        blocked_start=blocked.start, blocked_end=blocked.end, status=status, source=source,
+        name=clip_detail("name", name), email=clip_detail("email", email), phone=clip_detail("phone", phone),
+        notes=clip_detail("notes", notes), customer_timezone=customer_timezone, language=language,
+    )
+
+
+def _blocked(booking: Booking) -> Interval:
+    return Interval(booking.blocked_start, booking.blocked_end)
+
+
 def ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
     """The authoritative overlap check, inside the booking's transaction."""
     clash = Booking.objects.active().overlapping(blocked.start, blocked.end)
@@ -118,31 +147,20 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
     if problem:
         raise slot_error(problem)
-    end = request.start + request.length
-    blocked = blocked_interval(studio, request.start, end)
+    booking = new_booking(
+        studio, start=request.start, end=request.start + request.length, service=request.service,
+        service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
+        source=request.source, name=request.name, email=request.email, phone=request.phone, notes=request.notes,
+        customer_timezone=request.customer_timezone, language=request.language,
+        status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
+    )
+    booking.hold_expires_at = hold_until
     with transaction.atomic():
         if idempotency_key:
             replay = _replay(idempotency_key, request)
             if replay:
                 return replay
-        ensure_free(blocked)
-        booking = Booking(
-            service=request.service,
-            service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
-            start=request.start,
-            end=end,
-            blocked_start=blocked.start,
-            blocked_end=blocked.end,
-            status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
-            hold_expires_at=hold_until,
-            source=request.source,
-            name=request.name,
-            email=request.email,
-            phone=request.phone,
-            notes=request.notes,
-            customer_timezone=request.customer_timezone,
-            language=request.language,
-        )
+        ensure_free(_blocked(booking))
         token = tokens.assign(booking)
         save_exclusively(booking)
         if idempotency_key:
@@ -255,18 +273,14 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
         raise slot_error(problem)
     blocked = blocked_interval(studio, new_start, new_start + duration)
     with transaction.atomic():
-        booking = Booking.objects.get(pk=booking.pk)  # fresh, inside the lock
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)  # fresh, inside the lock
         if actor == "customer":
             _check_customer_may_change(booking, studio, now)
-        ensure_free(blocked, exclude_booking_id=booking.pk)
-        previous, previous_end = booking.start, booking.end
+        was_active, previous = booking.is_active, (booking.start, booking.end)
         booking.start, booking.end = new_start, new_start + duration
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
-        booking.sequence += 1
-        booking.version += 1
-        save_exclusively(booking)
-        record_change(booking, "rescheduled", actor=actor, detail={
-            "from": previous.isoformat(), "from_end": previous_end.isoformat(), "to": new_start.isoformat()})
+        settle_change(booking, was_active=was_active, previous=previous, service_changed=False, actor=actor,
+                      detail={})
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return booking
@@ -279,23 +293,17 @@ def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: 
     if booking.status == BookingStatus.AWAITING_PAYMENT:
         return release_hold(booking.pk, why=f"cancelled by the {actor}", now=now) or booking
     with transaction.atomic():
-        booking = Booking.objects.get(pk=booking.pk)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if actor == "customer":
             _check_customer_may_change(booking, studio, now)
         elif not booking.is_active:
             return booking
+        previous = (booking.start, booking.end)
         booking.status = BookingStatus.CANCELLED
         booking.cancel_reason = reason
         booking.cancelled_at = now
-        booking.sequence += 1
-        booking.version += 1
-        booking.save()
-        record_change(booking, "cancelled", actor=actor, detail={"reason": reason} if reason else {})
+        settle_change(booking, was_active=True, previous=previous, service_changed=False, actor=actor, detail={})
     return booking
-
-
-# Longest value kept per customer detail (the columns' sizes).
-DETAIL_LENGTHS = {"name": 200, "email": 200, "phone": 200, "notes": 2000}
 
 
 def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sides: tuple[str, ...] = (),
@@ -322,9 +330,9 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sid
             blocked = blocked_interval(studio, start, end)
             booking.start, booking.end = start, end
             booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
-        for name, length in DETAIL_LENGTHS.items():
+        for name in DETAIL_LENGTHS:
             if name in changes:
-                setattr(booking, name, (changes[name] or "")[:length])
+                setattr(booking, name, clip_detail(name, changes[name]))
         service_changed = "service" in changes and (changes["service"] or "") != booking.service_name
         if service_changed:
             booking.service_name = changes["service"] or ""

@@ -25,8 +25,24 @@ from . import tokens
 from .changes import record_change
 from .clashes import explain
 from .errors import BookingError
-from .models import ACTIVE_STATUSES, Block, Booking, BookingSource, BookingStatus, Service, Studio
-from .services import blocked_interval, check_free, save_checked, settle_change
+from .models import (
+    ACTIVE_STATUSES,
+    DETAIL_LENGTHS,
+    Block,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    Service,
+    Studio,
+)
+from .services import (
+    blocked_interval,
+    check_free,
+    clip_detail,
+    new_booking,
+    save_checked,
+    settle_change,
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +74,11 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 def add_booking(entry: StudioBooking, *, by: str) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
     start, end = _check_times(entry.start, entry.end)
-    blocked = blocked_interval(Studio.load(), start, end)
     with transaction.atomic():
-        booking = Booking(
-            service=entry.service, service_name=entry.service_name, start=start, end=end,
-            blocked_start=blocked.start, blocked_end=blocked.end, status=entry.status,
-            source=BookingSource.ADMIN, name=entry.name, email=entry.email, phone=entry.phone, notes=entry.notes,
+        booking = new_booking(
+            Studio.load(), start=start, end=end, service=entry.service, service_name=entry.service_name,
+            status=entry.status, source=BookingSource.ADMIN, name=entry.name, email=entry.email,
+            phone=entry.phone, notes=entry.notes,
         )
         if booking.is_active:
             check_free(booking, explain_clash=True)
@@ -90,8 +105,8 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
         service_changed = entry.service != booking.service
         if service_changed:
             booking.service, booking.service_name = entry.service, entry.service_name
-        for field in ("name", "email", "phone", "notes"):
-            setattr(booking, field, getattr(entry, field))
+        for field in DETAIL_LENGTHS:
+            setattr(booking, field, clip_detail(field, getattr(entry, field)))
         if entry.status != booking.status:
             booking.status = entry.status
             if entry.status == BookingStatus.CANCELLED:

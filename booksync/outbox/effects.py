@@ -52,7 +52,7 @@ def calendar_check(booking) -> Effect:
 
 def studio_notice(booking, what: str, *, subject: str, text: str, link: str = "", alert: bool = False) -> Effect:
     """One email to the studio about ``what`` happened to this version of the booking."""
-    payload = {"subject": subject, "text": text, "link": link, **({"alert": True} if alert else {})}
+    payload = {"what": what, "subject": subject, "text": text, "link": link, **({"alert": True} if alert else {})}
     return Effect(STUDIO, "notify", key(STUDIO, booking.pk, what, f"v{booking.version}"), payload)
 
 

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
+from booksync.bookings.models import DETAIL_LENGTHS
 from booksync.web.schemas import MAX_YEAR, MIN_YEAR, clean_text
 
 # The honeypot's name looks like something a form-filling bot would gladly complete.
@@ -55,13 +56,13 @@ class SlotForm(forms.Form):
 
 
 class BookingForm(SlotForm):
-    name = forms.CharField(max_length=200, error_messages={"required": _("Tell us your name.")})
-    email = forms.EmailField(max_length=254, error_messages={
+    name = forms.CharField(max_length=DETAIL_LENGTHS["name"], error_messages={"required": _("Tell us your name.")})
+    email = forms.EmailField(max_length=DETAIL_LENGTHS["email"], error_messages={
         "required": _("We need your email to send the confirmation."),
         "invalid": _("That email address does not look right."),
     })
-    phone = forms.CharField(max_length=50, required=False)
-    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea)
+    phone = forms.CharField(max_length=DETAIL_LENGTHS["phone"], required=False)
+    notes = forms.CharField(max_length=DETAIL_LENGTHS["notes"], required=False, widget=forms.Textarea)
     idempotency_key = forms.CharField(max_length=64, required=False)
     website = forms.CharField(required=False)
 

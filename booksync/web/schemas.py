@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
 from booksync.bookings.messages.formats import locale_tag
+from booksync.bookings.models import DETAIL_LENGTHS
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -89,10 +90,12 @@ class BookingIn(Schema):
     service: str | None = Field(default=None, max_length=100)
     duration: int | None = Field(default=None, ge=5, le=720)
     start: datetime
-    name: str = Field(max_length=400)
-    email: str = Field(max_length=254)
-    phone: str | None = Field(default=None, max_length=50)
-    notes: str | None = Field(default=None, max_length=4000)
+    # name and notes: the raw input may be twice the kept length (clean_text folds it); the cleaned
+    # value is held to DETAIL_LENGTHS by the validators below.
+    name: str = Field(max_length=2 * DETAIL_LENGTHS["name"])
+    email: str = Field(max_length=DETAIL_LENGTHS["email"])
+    phone: str | None = Field(default=None, max_length=DETAIL_LENGTHS["phone"])
+    notes: str | None = Field(default=None, max_length=2 * DETAIL_LENGTHS["notes"])
     timezone: str | None = Field(default=None, max_length=64)
     language: str | None = Field(
         default=None, max_length=35,
@@ -128,8 +131,8 @@ class BookingIn(Schema):
         value = clean_text(value, keep_newlines=False)
         if not value:
             raise ValueError("name is required")
-        if len(value) > 200:
-            raise ValueError("name must be at most 200 characters")
+        if len(value) > DETAIL_LENGTHS["name"]:
+            raise ValueError(f"name must be at most {DETAIL_LENGTHS['name']} characters")
         return value
 
     @field_validator("email")
@@ -152,8 +155,8 @@ class BookingIn(Schema):
     @classmethod
     def _notes(cls, value: str | None) -> str:
         value = clean_text(value or "", keep_newlines=True)
-        if len(value) > 2000:
-            raise ValueError("notes must be at most 2000 characters")
+        if len(value) > DETAIL_LENGTHS["notes"]:
+            raise ValueError(f"notes must be at most {DETAIL_LENGTHS['notes']} characters")
         return value
 
     @field_validator("timezone")

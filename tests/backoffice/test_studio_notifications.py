@@ -39,6 +39,8 @@ def test_one_notice_per_change_on_each_side(both, studio_emails, emu, gcal, stud
     assert "Ada Lovelace: Portrait session booked for" in notice.body
     assert "by the customer on the website" in notice.body
     assert f"/admin/bookings/booking/{booking.pk}/change/" in notice.body
+    [(html, kind)] = notice.alternatives  # the HTML part, rendered from studio/booking_made.html
+    assert kind == "text/html" and "New booking: Ada Lovelace" in html and "ada@example.com" in html
 
     link = BookingLink.objects.get(booking=booking)
     emu.advance(90)

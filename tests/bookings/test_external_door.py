@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 
 from booksync.bookings.errors import SlotUnavailable
-from booksync.bookings.external import apply_changes
-from booksync.bookings.models import Booking
+from booksync.bookings.external import apply_changes, import_record
+from booksync.bookings.models import DETAIL_LENGTHS, Booking
+from booksync.integrations.ports import SideRecord
 from booksync.outbox.models import AuditEntry, OutboxMessage
 from tests.conftest import london
 from tests.messages.conftest import book
@@ -74,3 +75,16 @@ def test_moving_a_cancelled_booking_in_notion_emails_nobody(buffered, monday):
     assert moved.start == london(monday, 15) and moved.sequence == cancelled.sequence
     assert AuditEntry.objects.filter(booking=booking, actor="notion").latest("pk").action == "edited"
     assert OutboxMessage.objects.filter(key__startswith="email:").count() == owed_emails
+
+
+def test_every_door_keeps_details_to_the_columns_one_list_of_lengths(buffered, monday):
+    """One list of field lengths (models.DETAIL_LENGTHS, the columns' sizes): a record a person made
+    in Notion and an edit read from it are both clipped by it, the phone to its 50 characters too."""
+    assert {f: Booking._meta.get_field(f).max_length for f in DETAIL_LENGTHS} == DETAIL_LENGTHS
+    record = SideRecord("page-1", start=london(monday, 10), end=london(monday, 11), name="N" * 300,
+                        phone="0" * 120, notes="x" * 2500, email="ann@example.com")
+    imported = import_record(record, "notion")
+    fresh = Booking.objects.get(pk=imported.pk)
+    assert (len(fresh.name), len(fresh.phone), len(fresh.notes)) == (200, 50, 2000)
+    edited = apply_changes(str(imported.pk), {"phone": "1" * 80, "name": "M" * 250}, "notion")
+    assert (len(edited.phone), len(edited.name)) == (50, 200)

@@ -7,6 +7,7 @@ import socket
 import pytest
 from django.contrib.auth.models import User
 
+from booksync.bookings.messages.catalogue import STUDIO_EVENTS
 from booksync.bookings.messages.emails import KINDS
 from booksync.integrations.mail import backend_name
 from booksync.integrations.mail_doctor import email_problems
@@ -34,9 +35,33 @@ def test_staff_preview_every_email_with_sample_data(studio, staff_client):
     assert staff_client.get("/admin/email-preview/nonsense.html").status_code == 404
 
 
+def test_staff_preview_every_studio_notice_with_the_bookings_details(studio, staff_client):
+    studio.name = "Studio <i>Nine</i>"
+    studio.save()
+    index = staff_client.get("/admin/email-preview/").content.decode()
+    for what in STUDIO_EVENTS:
+        assert f"/admin/email-preview/studio/{what}.html" in index
+        html = staff_client.get(f"/admin/email-preview/studio/{what}.html")
+        assert html.status_code == 200 and html["X-Frame-Options"] == "SAMEORIGIN"
+        page = html.content.decode()
+        assert "Alex Example" in page and "Studio &lt;i&gt;Nine&lt;/i&gt;" in page
+        assert "+44 20 7946 0958" in page and "Bringing our dog, Biscuit." in page  # phone, notes
+        text = staff_client.get(f"/admin/email-preview/studio/{what}.txt")
+        assert text["Content-Type"].startswith("text/plain")
+        assert "Phone: +44 20 7946 0958" in text.content.decode()
+    assert "New booking: Alex Example" in index and "Calendar clash:" in index
+    cancelled = staff_client.get("/admin/email-preview/studio/cancelled.txt").content.decode()
+    assert "Cancellation reason: Our flight was moved; we will book again." in cancelled
+    assert "Booking cancelled: Alex Example" in cancelled
+    moved = staff_client.get("/admin/email-preview/studio/rescheduled.html").content.decode()
+    assert "moved from" in moved and "in Notion" in moved
+    assert staff_client.get("/admin/email-preview/studio/nonsense.html").status_code == 404
+
+
 def test_preview_is_staff_only(studio, client):
-    response = client.get("/admin/email-preview/confirmation.html")
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    for path in ("/admin/email-preview/confirmation.html", "/admin/email-preview/studio/created.html"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
     client.force_login(User.objects.create_user("customer", "c@example.com", "pw"))
     assert client.get("/admin/email-preview/").status_code == 302
 

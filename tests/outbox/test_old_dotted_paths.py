@@ -48,12 +48,18 @@ def test_queued_messages_named_by_the_old_handler_paths_are_delivered(studio, mo
                                                     service=Service.objects.get(slug="portrait"))).booking
     queued = OutboxMessage.objects.filter(booking=booking, topic__in=[topics.EMAIL, topics.STUDIO])
     assert sorted(queued.values_list("topic", flat=True)) == ["email", "studio"]
+    # The studio notice as the release before queued it: subject, text and link, no "what".
+    notice = queued.get(topic=topics.STUDIO)
+    notice.payload = {k: v for k, v in notice.payload.items() if k != "what"}
+    notice.save()
     mail.outbox.clear()
 
     deliver_due()
 
     assert set(queued.values_list("state", flat=True)) == {OutboxState.DONE}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(["Ann <ann@example.com>", notify_address()])
+    [studio_notice] = [m for m in mail.outbox if m.to == [notify_address()]]
+    assert studio_notice.body.startswith("New booking: Ann")  # studio/booking_made.txt, found by its key
 
 
 def test_schedules_saved_with_old_paths_run_after_the_upgrade(studio, settings):

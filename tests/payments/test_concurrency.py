@@ -85,9 +85,9 @@ def test_two_workers_twenty_paid_bookings_webhooks_in_random_order(paying, strip
                 cancelled = rng.sample(sorted(paid_so_far), CANCELLED)
                 # They cancel once their confirmation has reached them (an email still owed for a booking
                 # cancelled since is skipped, by design: it would announce a booking that is gone).
-                _wait_for(lambda: Booking.objects.filter(pk__in=cancelled, status=BookingStatus.CONFIRMED).count()
-                          == CANCELLED and not OutboxMessage.objects.filter(booking_id__in=cancelled)
-                          .exclude(state=OutboxState.DONE).exists(), log)
+                _wait_for(lambda ids=tuple(cancelled): Booking.objects.filter(
+                    pk__in=ids, status=BookingStatus.CONFIRMED).count() == CANCELLED and not OutboxMessage.objects
+                    .filter(booking_id__in=ids).exclude(state=OutboxState.DONE).exists(), log)
                 for booking_id in cancelled:
                     booking = Booking.objects.get(pk=booking_id)
                     assert post(api_client, f"/api/bookings/manage/{token_for(booking)}/cancel", {}).status_code == 200

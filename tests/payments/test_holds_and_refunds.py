@@ -202,7 +202,8 @@ def test_studio_notice_names_what_was_paid_and_a_reschedule_keeps_the_payment(pa
                                                                               monday, studio_emails):
     booking = _paid(api_client, stripe_emu, london(monday, 10))
     notices = [m for m in mail.outbox if m.subject.startswith("New booking")]
-    assert len(notices) == 1 and "Deposit paid · paid £54.00 · balance £126.00 at the studio" in notices[0].body
+    assert len(notices) == 1 and "Payment: Deposit paid · paid £54.00 · balance £126.00 at the studio" in \
+        notices[0].body
     token = booking_manage(api_client, booking)
     moved = post(api_client, f"/api/bookings/manage/{token}/reschedule", {"start": london(monday, 14).isoformat()})
     assert moved.status_code == 200, moved.content
@@ -213,7 +214,8 @@ def test_studio_notice_names_what_was_paid_and_a_reschedule_keeps_the_payment(pa
     post(api_client, f"/api/bookings/manage/{token}/cancel", {})
     deliver()
     [cancel_notice] = [m for m in mail.outbox if m.subject.startswith("Booking cancelled")]
-    assert "Refund owed: £54.00." in cancel_notice.body
+    assert "Payment: Deposit paid · paid £54.00 · balance £126.00 at the studio · refund owed £54.00" in \
+        cancel_notice.body
 
 
 def test_the_doctor_asks_for_the_money_columns_once_stripe_is_configured(settings):

@@ -1,9 +1,10 @@
 """The emails a booking owes the customer, rendered from templates and sent by the outbox.
 
 Four kinds: confirmation, update (a reschedule or a change of details),
-cancellation and reminder. Each is an HTML and a plain-text template under
-``booksync/emails/`` that the studio's branding fills in, and, when
-``INVITES_VIA == "email"``, a calendar invite whose METHOD matches the kind.
+cancellation and reminder. Each is an HTML and a plain-text template,
+``booksync/messages/customer/<kind>.html|.txt`` (``catalogue.py``), that the studio's
+branding fills in, and, when ``INVITES_VIA == "email"``, a calendar invite whose
+METHOD matches the kind.
 
 Every email is written in the booking's language with its locale's date and
 time formats (``Booking.language``, else the studio's default language).
@@ -31,10 +32,11 @@ from booksync.integrations.ports import PermanentError
 
 from . import formats
 from .calendar_links import google_calendar_url, outlook_calendar_url
+from .catalogue import CUSTOMER, CUSTOMER_EVENTS, template
 from .ics import booking_ics
 from .mail_limits import check_recipient
 
-KINDS = ("confirmation", "update", "cancellation", "reminder", "late_refund")
+KINDS = CUSTOMER_EVENTS
 
 
 def _subjects() -> dict[str, str]:
@@ -126,6 +128,9 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "outlook_calendar_url": outlook_calendar_url(booking, studio),
         "site_url": settings.SITE_URL,
         "invite_attached": settings.INVITES_VIA == "email",
+        # What other capabilities add to the customer's emails goes here, one key each, with the
+        # templates' lines in customer/base.html|.txt: the person and room (resources, ADR 0017),
+        # the payment due or made (payments, ADR 0018), the answers given (questions, ADR 0019).
     }
 
 
@@ -170,13 +175,13 @@ def build_message(booking, kind: str, studio: Studio | None = None, *, sequence:
         ctx = context(booking, studio, kind, was)
         message = EmailMultiAlternatives(
             subject=subject_for(booking, studio, kind),
-            body=render_to_string(f"booksync/emails/{kind}.txt", ctx),
+            body=render_to_string(template(CUSTOMER, kind, "txt"), ctx),
             from_email=mailbox(studio.name, settings.DEFAULT_FROM_EMAIL),
             to=[mailbox(booking.name, booking.email)],
             reply_to=[studio.contact_email] if studio.contact_email else None,
             headers={"X-Booking-ID": str(booking.pk), "Message-ID": message_id(booking, kind, sequence)},
         )
-        message.attach_alternative(render_to_string(f"booksync/emails/{kind}.html", ctx), "text/html")
+        message.attach_alternative(render_to_string(template(CUSTOMER, kind, "html"), ctx), "text/html")
         if settings.INVITES_VIA == "email" and kind in ICS_METHOD:
             method = ICS_METHOD[kind]
             mail.add_invite(message, booking_ics(booking, studio, method), method)

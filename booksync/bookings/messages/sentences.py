@@ -38,6 +38,11 @@ def when(moment: datetime | str, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %d %b %H:%M}"
 
 
+def notice_subject(booking, change: str, zone: ZoneInfo) -> str:
+    """The subject of the studio's notice of ``change``, e.g. "New booking: Ada Lovelace, Tue 14 Jul 10:00"."""
+    return f"{NOTICE_SUBJECTS[change]}: {booking.name}, {when(booking.start, zone)}"
+
+
 def by_whom(actor: str, detail: dict) -> str:
     return {
         "customer": "by the customer on the website",

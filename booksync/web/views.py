@@ -103,7 +103,14 @@ def _keep(picker: DaySlots, selected: str = "") -> dict:
 # --- the studio ---------------------------------------------------------------------------
 @embeddable
 def home(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "booksync/home.html", {"services": Service.objects.filter(active=True)})
+    from booksync.bookings.money import format_money
+
+    locale = request_locale(request)
+    services_shown = list(Service.objects.filter(active=True))
+    for service in services_shown:  # the price in the customer's locale (ADR 0018), else the old text
+        service.price_shown = (format_money(service.price_amount, service.price_currency, locale)
+                               if service.price_amount is not None else service.price)
+    return render_page(request, "booksync/home.html", {"services": services_shown})
 
 
 # --- booking -------------------------------------------------------------------------------

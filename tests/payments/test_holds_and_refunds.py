@@ -232,3 +232,19 @@ def test_the_doctor_asks_for_the_money_columns_once_stripe_is_configured(setting
     assert money_problems() == []
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     assert len(money_problems()) == 3
+
+
+def test_a_studio_cancel_in_the_admin_or_diary_refunds_in_full(paying, stripe_emu, api_client, monday, emu,
+                                                               notion_db, gcal):
+    from booksync.bookings.studio_edits import cancel_booking
+
+    booking = _paid(api_client, stripe_emu, london(monday, 11))
+    studio = Studio.load()
+    studio.refund_window_hours = 24 * 60  # the customer could not get it back now; the studio's cancel refunds all
+    studio.save()
+    cancel_booking(booking.pk, by="owner")  # the door the admin's and the diary's cancel go through
+    deliver()
+    payment = Payment.objects.get(booking=booking)
+    assert [r["amount"] for r in stripe_emu.refunds_for(payment.payment_intent)] == [5400]
+    pages, events = sides(emu, notion_db, gcal, booking)
+    assert pages[0]["Payment"] == "Refunded" and pages[0]["Status"] == "Cancelled" and events == []

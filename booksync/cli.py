@@ -1,4 +1,9 @@
-"""The `booksync` command: serve, worker, run (both), sync, doctor, demo, and Django's own commands."""
+"""The `booksync` command: serve, worker, run (both), sync, doctor, demo, and Django's own commands.
+
+This module runs before Django is set up, so a command that needs the app registry (models, the
+worker's queue) imports what it uses inside the command, after ``_django()``: each such import is
+marked ``# app loading`` (ADR 0015). Everything else is imported here.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,30 @@ import subprocess
 import sys
 import time
 
+import django
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import execute_from_command_line
+from django.db import DatabaseError
+
+from booksync.config import read
+from booksync.integrations.google_auth import run_consent_flow
+from booksync.integrations.notion_setup import create_bookings_database
+from booksync.integrations.ports import IntegrationError, NotConfigured
+from booksync.sync.schedules import ensure_schedules
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booksync.settings")
 
 
 def _django() -> None:
-    import django
-
     django.setup()
 
 
 def _manage(*args: str) -> None:
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(["booksync", *args])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from booksync.config import read
-
     port = args.port or read("PORT")
     workers = args.workers or read("WEB_WORKERS")
     gunicorn = [sys.executable, "-m", "gunicorn", "booksync.wsgi:application", "--bind", f"{args.host}:{port}",
@@ -39,8 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _django()
-    from django.db import DatabaseError
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # app loading
 
     # A first delivery pass at start: it hands back what a worker that died left claimed and
     # starts the process's claim watch, instead of waiting for the minute's sweep.
@@ -57,16 +67,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
     _django()
     _manage("migrate", "--noinput", "-v", "0")
     _manage("createcachetable")
-    from django_q.models import Schedule
-
-    from booksync.sync.schedules import ensure_schedules
+    from django_q.models import Schedule  # app loading
 
     ensure_schedules(Schedule)
-    from booksync.bookings.demo import load_demo
+    from booksync.bookings.demo import load_demo  # app loading
 
     studio = load_demo()
-    from django.conf import settings
-
     print(f"Studio: {studio.name} ({studio.timezone})")
     print(f"Admin:  {settings.SITE_URL}/admin/  {_admin_login_hint()}")
     # The feed's address is a secret (it opens the diary): not printed where logs keep it.
@@ -76,10 +82,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 def _admin_login_hint() -> str:
     """How to get into the admin: made now from BOOKSYNC_ADMIN_* if set, else the command that makes one."""
-    from django.contrib.auth import get_user_model
-
-    from booksync.config import read
-
     if read("BOOKSYNC_ADMIN_USERNAME") and read("BOOKSYNC_ADMIN_PASSWORD"):
         _manage("createadmin")
         return f"(log in as {read('BOOKSYNC_ADMIN_USERNAME')})"
@@ -100,8 +102,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     exe = [sys.executable, "-m", "booksync.cli"]
     port_args = ["--port", str(args.port)] if args.port else []
     children = [subprocess.Popen([*exe, "serve", *port_args]), subprocess.Popen([*exe, "worker"])]
-    from django.conf import settings
-
     print(f"booksync is running on {settings.SITE_URL} (Ctrl-C stops the site and the worker)", flush=True)
     print(f"The studio's admin: {settings.SITE_URL}/admin/ (a login: .venv/bin/booksync createadmin)", flush=True)
 
@@ -128,14 +128,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     _django()
-    from booksync.sync.cli import run_from_shell
+    from booksync.sync.cli import run_from_shell  # app loading
 
     return run_from_shell(full=args.full, dry_run=args.dry_run)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     _django()
-    from booksync.doctor import run_doctor
+    from booksync.doctor import run_doctor  # app loading
 
     return run_doctor()
 
@@ -143,9 +143,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_notion_init(args: argparse.Namespace) -> int:
     """Create a Notion bookings database under a page and print the variable that points at it."""
     _django()
-    from booksync.bookings.models import Service
-    from booksync.integrations.notion_setup import create_bookings_database
-    from booksync.integrations.ports import IntegrationError
+    from booksync.bookings.models import Service  # app loading
 
     # The Service options are the studio's active services (Notion adds new options on first use anyway).
     services = list(Service.objects.filter(active=True).values_list("name", flat=True))
@@ -162,7 +160,7 @@ def cmd_notion_init(args: argparse.Namespace) -> int:
 def cmd_notion_expect_verification(args: argparse.Namespace) -> int:
     """Accept Notion's verification handshake for a few minutes (while creating the subscription)."""
     _django()
-    from booksync.sync import notion_handshake
+    from booksync.sync import notion_handshake  # app loading
 
     refused = notion_handshake.refusal(now=None)
     if refused.startswith("Notion is not configured"):
@@ -177,7 +175,7 @@ def cmd_notion_expect_verification(args: argparse.Namespace) -> int:
 def cmd_feed_rotate(args: argparse.Namespace) -> int:
     """Give the studio's .ics feed a new secret address (the old one stops working)."""
     _django()
-    from booksync.bookings.feed_token import rotate_feed_token
+    from booksync.bookings.feed_token import rotate_feed_token  # app loading
 
     rotate_feed_token()
     print("The calendar feed has a new address; find it on the sync dashboard.")
@@ -186,7 +184,7 @@ def cmd_feed_rotate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _django()
-    from booksync.bookings.demo import load_demo
+    from booksync.bookings.demo import load_demo  # app loading
 
     print(f"Demo studio ready: {load_demo().name}")
     return 0
@@ -195,8 +193,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_google_auth(args: argparse.Namespace) -> int:
     """Run Google's consent flow and print the env lines that enable Google Calendar."""
     _django()
-    from booksync.integrations.google_auth import run_consent_flow
-    from booksync.integrations.ports import NotConfigured
 
     try:
         lines = run_consent_flow(open_browser=not args.no_browser, port=args.port)

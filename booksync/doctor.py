@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core import checks
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from booksync.bookings.models import Service, Studio
+from booksync.integrations.calendar_doctor import caldav_problems, google_problems
+from booksync.integrations.calendar_doctor import describe as describe_calendar
+from booksync.integrations.mail import backend_name
+from booksync.integrations.mail_doctor import email_problems
+from booksync.integrations.notion_doctor import notion_problems
+from booksync.integrations.registry import notion_enabled
+from booksync.sync.calendar_channels import no_channel_problem
 
 Check = Callable[[], list[str]]
 CHECKS: list[tuple[str, Check]] = []
@@ -22,9 +34,6 @@ def check(name: str) -> Callable[[Check], Check]:
 
 @check("database")
 def _database() -> list[str]:
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     try:
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -37,8 +46,6 @@ def _database() -> list[str]:
 
 @check("studio")
 def _studio() -> list[str]:
-    from booksync.bookings.models import Service, Studio
-
     problems = []
     studio = Studio.objects.filter(pk=1).first()
     if studio is None:
@@ -99,7 +106,6 @@ def _deployment() -> list[str]:
     """With an https SITE_URL (production): Django's `check --deploy`, one problem per warning."""
     if not settings.SITE_URL.startswith("https://"):
         return []
-    from django.core import checks
 
     found = [f"{m.id}: {m.msg.splitlines()[0]}"
              for m in checks.run_checks(include_deployment_checks=True)
@@ -128,9 +134,6 @@ def _outage_policy() -> list[str]:
 
 def run_doctor(echo: Callable[[str], None] = print) -> int:
     """Run every check; print one line per problem; return the exit code (1 on any problem)."""
-    from booksync.integrations.calendar_doctor import describe as describe_calendar
-    from booksync.integrations.mail import backend_name
-    from booksync.integrations.registry import notion_enabled
 
     echo(f"email: {backend_name()}")
     echo(f"calendar: {describe_calendar()}")
@@ -150,10 +153,6 @@ def run_doctor(echo: Callable[[str], None] = print) -> int:
 
 def integration_checks() -> list[tuple[str, Check]]:
     """The adapters' checks (plain functions in integrations/*_doctor.py, which sit below this module)."""
-    from booksync.integrations.calendar_doctor import caldav_problems, google_problems
-    from booksync.integrations.mail_doctor import email_problems
-    from booksync.integrations.notion_doctor import notion_problems
-    from booksync.sync.calendar_channels import no_channel_problem
 
     return [
         ("notion", notion_problems),

@@ -18,6 +18,13 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+import django
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "django"
@@ -31,8 +38,6 @@ NOT_CUSTOMER_FACING = [
 
 
 def shipped_languages() -> list[str]:
-    from django.conf import settings
-
     return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
@@ -69,8 +74,6 @@ def extract(locale_dir: Path = LOCALE_DIR) -> None:
     New strings arrive untranslated, vanished ones are dropped, existing
     translations are kept (msgmerge).
     """
-    from django.core.management import call_command
-    from django.test import override_settings
 
     with _sources_for(locale_dir) as root, _in(root), override_settings(LOCALE_PATHS=[str(locale_dir)]):
         call_command("makemessages", locale=shipped_languages(), domain=DOMAIN, ignore_patterns=NOT_CUSTOMER_FACING,
@@ -79,8 +82,6 @@ def extract(locale_dir: Path = LOCALE_DIR) -> None:
 
 def compile_catalogues(locale_dir: Path = LOCALE_DIR) -> list[Path]:
     """Compile every ``<lang>/LC_MESSAGES/django.po`` under ``locale_dir`` into its ``.mo`` (Babel)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
 
     written = []
     for po_path in sorted(locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
@@ -103,7 +104,6 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "extract":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booksync.settings")
-        import django
 
         django.setup()
         extract()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import path
 from django.utils import formats, timezone
 from django.utils.html import format_html
 
@@ -56,8 +57,6 @@ class StudioAdmin(admin.ModelAdmin):
         return holiday_list(obj)
 
     def get_urls(self):
-        from django.urls import path
-
         reopen = path("reopen-holiday/", self.admin_site.admin_view(self.reopen_holiday),
                       name="bookings_studio_reopen_holiday")
         return [reopen, *super().get_urls()]
@@ -139,10 +138,6 @@ class BookingAdmin(admin.ModelAdmin):
         return formats.date_format(timezone.localtime(booking.start), "D j M Y, H:i")
 
     def get_urls(self):
-        from django.urls import path
-
-        from .payment_admin import urls as payment_urls
-
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
         return [export, *payment_urls(self.admin_site.admin_view), *super().get_urls()]
 

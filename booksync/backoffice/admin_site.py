@@ -69,14 +69,16 @@ class StudioAdminSite(admin.AdminSite):
         return shown
 
 
+# This module is imported while the apps load (settings.INSTALLED_APPS names StudioAdminConfig),
+# before any model can be: the two helpers below import the models when they are called.
 def _studio_pk() -> int:
-    from booksync.bookings.models import Studio
+    from booksync.bookings.models import Studio  # app loading
 
     return Studio.load().pk
 
 
 def _today_count() -> int:
-    from booksync.bookings.models import Booking
+    from booksync.bookings.models import Booking  # app loading
 
     return Booking.objects.active().filter(start__date=timezone.localdate()).count()
 

@@ -9,14 +9,23 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from booksync.backoffice.studio_time import studio_zone
 from booksync.bookings.calendar_outage import open_clashes
 from booksync.bookings.feed_token import feed_url, rotate_feed_token
 from booksync.bookings.messages.mail_limits import held_back_emails
+from booksync.bookings.messages.sentences import change_sentence
 from booksync.bookings.models import Studio
+from booksync.integrations.registry import notion_enabled
+from booksync.outbox import delivery
+from booksync.outbox.liveness import last_successes
 from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 from booksync.sync import notion_handshake
+from booksync.sync.engine import run_sync
+from booksync.sync.lock import SyncBusy
 from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
 from booksync.sync.notion_handshake import TOKEN_STATE
+
+from . import dashboard_problems as plain
 
 
 def payments_context() -> dict:
@@ -26,13 +35,6 @@ def payments_context() -> dict:
 
 
 def dashboard(request):
-    from booksync.backoffice.studio_time import studio_zone
-    from booksync.bookings.messages.sentences import change_sentence
-    from booksync.integrations.registry import notion_enabled
-    from booksync.outbox.liveness import last_successes
-
-    from . import dashboard_problems as plain
-
     zone = studio_zone()
     open_messages = list(
         OutboxMessage.objects.exclude(state=OutboxState.DONE).select_related("booking", "booking__link")
@@ -70,9 +72,6 @@ def dashboard(request):
 
 @require_POST
 def sync_now(request):
-    from booksync.sync.engine import run_sync
-    from booksync.sync.lock import SyncBusy
-
     try:
         result = run_sync(trigger=SyncRun.Trigger.DASHBOARD, full=True, wait_seconds=5)
     except SyncBusy:
@@ -86,8 +85,6 @@ def sync_now(request):
 
 @require_POST
 def retry_failed(request):
-    from booksync.outbox import delivery
-
     failed = list(OutboxMessage.objects.filter(state=OutboxState.FAILED))
     for message in failed:
         delivery.retry(message)
@@ -104,8 +101,6 @@ def clear_notion_token(request):
 
 @require_POST
 def expect_notion_verification(request):
-    from booksync.integrations.registry import notion_enabled
-
     if not notion_enabled():
         messages.error(request, "Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID first.")
         return redirect("admin:sync-dashboard")

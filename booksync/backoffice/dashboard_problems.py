@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booksync.bookings.messages.delivery_status import PROBLEMS as EMAIL_PROBLEMS
+from booksync.integrations.mail import backend_name
+from booksync.integrations.registry import calendar_provider, notion_enabled
 from booksync.outbox.models import OutboxMessage, OutboxState
 
 SIDE_NAMES = {"notion": "Notion", "calendar": "the calendar", "email": "the customer's email", "studio": "the studio's email"}
@@ -44,9 +46,6 @@ class BookingProblems:
 
 
 def sides(last_successes: dict[str, str | None]) -> list[Side]:
-    from booksync.integrations.mail import backend_name
-    from booksync.integrations.registry import calendar_provider, notion_enabled
-
     def last(name: str) -> datetime | None:
         value = last_successes.get(name)
         return datetime.fromisoformat(value) if value else None
@@ -112,7 +111,6 @@ def notion_page_url(page_id: str) -> str:
 
 def calendar_event_url(event_id: str) -> str:
     """Google Calendar's own event link (its htmlLink has this form); only where the calendar is named."""
-    from booksync.integrations.registry import calendar_provider
 
     calendar_id = getattr(settings, "GOOGLE_CALENDAR_ID", "")
     if not event_id or calendar_provider() != "google" or "@" not in calendar_id:

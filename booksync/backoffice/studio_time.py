@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from booksync.bookings.models import Studio
+
 ADMIN_PREFIX = "/admin/"
 
 
 def studio_zone() -> ZoneInfo:
-    from booksync.bookings.models import Studio
-
     return ZoneInfo(Studio.load().timezone)
 
 

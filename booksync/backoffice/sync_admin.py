@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.urls import reverse
 
 from booksync.sync.models import BookingLink, SyncRun, SyncState, WebhookDelivery
 
+from .dashboard import urls
 from .outbox_admin import LedgerAdmin
 
 
@@ -13,13 +15,9 @@ class SyncRunAdmin(LedgerAdmin):
     readonly_fields = [f.name for f in SyncRun._meta.fields]
 
     def get_urls(self):
-        from .dashboard import urls
-
         return urls() + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        from django.urls import reverse
-
         extra_context = {**(extra_context or {}), "dashboard_url": reverse("admin:sync-dashboard")}
         return super().changelist_view(request, extra_context)
 

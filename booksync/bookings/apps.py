@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from booksync.integrations import studio
+
 
 class BookingsConfig(AppConfig):
     name = "booksync.bookings"
@@ -7,11 +9,11 @@ class BookingsConfig(AppConfig):
     verbose_name = "Studio and bookings"
 
     def ready(self) -> None:
-        from booksync.integrations import studio
-
-        from .booking_view import studio_view
-        from .busy_cache import connect_signals
-        from .messages import delivery_status
+        # app loading: these modules import the models, which exist only once the registry is
+        # ready, i.e. here; importing them at the top would import the models while apps load.
+        from .booking_view import studio_view  # app loading
+        from .busy_cache import connect_signals  # app loading
+        from .messages import delivery_status  # app loading
 
         connect_signals()
         delivery_status.connect()

@@ -21,6 +21,7 @@ from .busy_cache import PickerCache
 from .calendar_outage import remote_busy
 from .epochs import interval_span, local_busy_spans
 from .models import Block, Booking
+from .rules import studio_rules
 
 
 def local_busy(window: Interval, *, exclude_booking_id=None) -> list[Interval]:
@@ -59,7 +60,6 @@ def busy_spans(window: Interval, *, exclude_booking_id=None, picker_cache: Picke
 
 def picker_rules(picker_cache: PickerCache | None = None) -> StudioRules:
     """The studio's rules for the slot picker (cached per process until they change)."""
-    from .rules import studio_rules
 
     return (picker_cache or PickerCache()).rules(studio_rules)
 

@@ -21,11 +21,12 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 
 from booksync.scheduling import EpochBusy, Interval, StudioRules
 
 from . import prepared_sql
-from .models import PickerVersion
+from .models import Block, Booking, DateOverride, PickerVersion, Service, Studio, WeeklyHours
 
 BUSY, RULES = "busy", "rules"  # busy time (bookings, blocks); studio, hours, overrides, services
 _MAX_ENTRIES = 512
@@ -117,9 +118,7 @@ class PickerCache:
 
 def connect_signals() -> None:
     """Bump the versions whenever anything availability depends on changes (AppConfig.ready)."""
-    from django.db.models.signals import post_delete, post_save
 
-    from .models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
 
     def _busy_changed(**kwargs) -> None:
         bump_busy()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -23,8 +25,6 @@ def _feed_token() -> str:
 
 
 def _validate_timezone(value: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -32,8 +32,6 @@ def _validate_timezone(value: str) -> None:
 
 
 def _validate_holiday_country(value: str) -> None:
-    import holidays
-
     if value and value.upper() not in holidays.list_supported_countries():
         raise ValidationError(f"{value!r} is not a country code the holidays library knows (e.g. GB, US, DE)")
 
@@ -95,8 +93,6 @@ class Studio(models.Model):
         if self.holiday_region and not self.holiday_country:
             raise ValidationError({"holiday_region": "Give the country first."})
         if self.holiday_country and self.holiday_region:
-            import holidays
-
             regions = holidays.list_supported_countries().get(self.holiday_country.upper(), [])
             if self.holiday_region.upper() not in regions:
                 raise ValidationError({"holiday_region": f"Regions of {self.holiday_country.upper()}: "

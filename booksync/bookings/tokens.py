@@ -15,6 +15,8 @@ import secrets
 
 from django.conf import settings
 
+from .models import Booking
+
 
 def new_salt() -> str:
     return secrets.token_hex(16)
@@ -43,7 +45,6 @@ def token_for(booking) -> str:
 
 def find(token: str):
     """The booking a token opens, or None."""
-    from .models import Booking
 
     if not token or len(token) > 100:
         return None

@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from .caldav import CalendarNotFound, caldav_calendar
+from .google_api import execute
+from .google_calendar import google_calendar
 from .ports import IntegrationError
 from .registry import calendar_provider
 
@@ -20,8 +23,6 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
         return []
     if settings.GOOGLE_REFRESH_TOKEN and not (settings.GOOGLE_CLIENT_ID and settings.GOOGLE_CLIENT_SECRET):
         return ["GOOGLE_REFRESH_TOKEN is set without GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET. Fix: set both."]
-    from .google_api import execute
-    from .google_calendar import google_calendar
 
     calendar = google_calendar()
     try:
@@ -39,7 +40,6 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
 def caldav_problems() -> list[str]:
     if calendar_provider() != "caldav":
         return []
-    from .caldav import CalendarNotFound, caldav_calendar
 
     try:
         caldav_calendar().check()
@@ -58,7 +58,6 @@ def describe() -> str:
     provider = calendar_provider()
     if provider != "caldav":
         return provider
-    from .caldav import caldav_calendar
 
     calendar = caldav_calendar()
     try:

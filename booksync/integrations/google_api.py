@@ -19,8 +19,12 @@ import random
 import time
 from typing import Any
 
+import google_auth_httplib2
 import httplib2
 from django.conf import settings
+from google.auth.exceptions import RefreshError, TransportError
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
 
 from .ports import (
     IntegrationError,
@@ -47,8 +51,6 @@ def build_service(credentials: Any) -> Any:
     for ever; the ``Http`` object is per client because httplib2 is not
     thread-safe.
     """
-    import google_auth_httplib2
-    from googleapiclient.discovery import build
 
     http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=settings.GOOGLE_HTTP_TIMEOUT))
     return build(
@@ -93,8 +95,6 @@ def google_error(exc: Any, what: str) -> IntegrationError:
 
 def execute(request: Any, what: str) -> Any:
     """Run one prepared googleapiclient request, translating failures into the ports' named errors."""
-    from google.auth.exceptions import RefreshError, TransportError
-    from googleapiclient.errors import HttpError
 
     error: IntegrationError | None = None
     for attempt in range(len(RETRY_DELAYS) + 1):

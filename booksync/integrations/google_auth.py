@@ -12,6 +12,9 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from google.oauth2 import service_account
+from google.oauth2.credentials import Credentials
+from google_auth_oauthlib.flow import InstalledAppFlow
 
 from .ports import NotConfigured
 
@@ -33,7 +36,6 @@ def _build_credentials() -> Any:
         missing = [name for name in ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET") if not getattr(settings, name)]
         if missing:
             raise NotConfigured(f"GOOGLE_REFRESH_TOKEN is set but {' and '.join(missing)} is not.")
-        from google.oauth2.credentials import Credentials
 
         # Built directly: from_authorized_user_info would ignore a custom token_uri.
         return Credentials(
@@ -45,8 +47,6 @@ def _build_credentials() -> Any:
             scopes=SCOPES,
         )
     if settings.GOOGLE_SERVICE_ACCOUNT_FILE:
-        from google.oauth2 import service_account
-
         try:
             creds = service_account.Credentials.from_service_account_file(
                 settings.GOOGLE_SERVICE_ACCOUNT_FILE, scopes=SCOPES
@@ -82,7 +82,6 @@ def run_consent_flow(*, open_browser: bool = True, port: int = 0) -> dict[str, s
             "set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET first (an OAuth client of type "
             "'Desktop app' from the Google Cloud console), then run `booksync google auth` again."
         )
-    from google_auth_oauthlib.flow import InstalledAppFlow
 
     client_config = {
         "installed": {

@@ -6,6 +6,7 @@ import base64
 import binascii
 import socket
 
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from django.conf import settings
 
 from .mail import uses_sendgrid
@@ -52,8 +53,6 @@ def _smtp_problems() -> list[str]:
 
 
 def _is_public_key(value: str) -> bool:
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
     try:
         load_der_public_key(base64.b64decode(value, validate=True))
     except (binascii.Error, ValueError):

@@ -33,6 +33,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
+from django.apps import apps
+from django.db import connection, connections, transaction
+
 from .ports import RateLimited
 
 
@@ -127,9 +130,6 @@ class DatabaseBucket:
 
     @contextlib.contextmanager
     def _state(self) -> Iterator[tuple[dict[str, float], float]]:
-        from django.apps import apps
-        from django.db import connections, transaction
-
         table = apps.get_model("sync", "SyncState")._meta.db_table
         default = connections[self.using]
         own = default.in_atomic_block
@@ -189,7 +189,6 @@ def _own_transaction(conn) -> Iterator[None]:
 
 def budget(path: str | Path, rate: float, burst: int = 3, max_wait: float = 30.0) -> SharedBucket | DatabaseBucket:
     """The budget for this deployment: in the database on PostgreSQL, else in the file at ``path``."""
-    from django.db import connection
 
     if connection.vendor == "postgresql":
         return DatabaseBucket(rate, burst=burst, max_wait=max_wait)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .caldav import caldav_calendar
+from .google_calendar import google_calendar
 from .local import LocalCalendar
+from .notion import notion_bookings
 from .ports import BusySource, CalendarStore, NotConfigured, NotionStore
 
 
@@ -24,7 +27,6 @@ def notion_store() -> NotionStore:
     """The Notion bookings database (integrations/notion.py)."""
     if not notion_enabled():
         raise NotConfigured("Notion is not configured: set NOTION_API_KEY and NOTION_BOOKINGS_DATABASE_ID.")
-    from .notion import notion_bookings
 
     return notion_bookings()
 
@@ -33,12 +35,8 @@ def calendar_store() -> CalendarStore:
     """The outside calendar that holds booking events (Google or CalDAV)."""
     provider = calendar_provider()
     if provider == "google":
-        from .google_calendar import google_calendar
-
         return google_calendar()
     if provider == "caldav":
-        from .caldav import caldav_calendar
-
         return caldav_calendar()
     raise NotConfigured("No outside calendar is configured (GOOGLE_* or CALDAV_* settings).")
 

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_q.tasks import async_task
 
 from booksync.integrations.ports import IntegrationError, RateLimited
 
@@ -69,8 +70,6 @@ def wake_worker() -> None:
         return
 
     def _enqueue() -> None:
-        from django_q.tasks import async_task
-
         try:
             async_task(DELIVER_TASK, task_name="deliver_outbox")
         except Exception:  # the periodic sweep delivers anyway

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 from booksync.bookings.errors import BookingError
+from booksync.bookings.external import apply_changes, import_record
 from booksync.bookings.models import Booking
 from booksync.integrations.ports import IntegrationError, SideRecord
 from booksync.integrations.registry import notion_store
@@ -83,8 +84,6 @@ def apply_problem(action: Problem) -> Outcome:
 
 
 def apply_update(action: UpdateBooking) -> Outcome:
-    from booksync.bookings.external import apply_changes
-
     try:
         booking = apply_changes(action.booking_id, dict(action.changes), action.side)
     except BookingError as exc:
@@ -96,8 +95,6 @@ def apply_update(action: UpdateBooking) -> Outcome:
 
 
 def apply_import(action: ImportRecord) -> Outcome:
-    from booksync.bookings.external import import_record
-
     external_id = action.record.external_id
     field_name = "notion_page_id" if action.side == NOTION else "calendar_event_id"
     if BookingLink.objects.filter(**{field_name: external_id}).exists():

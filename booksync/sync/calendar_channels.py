@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from booksync.integrations.google_calendar import GoogleCalendar, google_calendar
 from booksync.integrations.google_push import channel_token, open_channel, stop_channel
@@ -69,8 +70,6 @@ def renew_channels(now: datetime | None = None) -> dict:
 
 
 def _wake_change_feed() -> None:
-    from django_q.tasks import async_task
-
     try:
         async_task(CHANGED_TASK, task_name="calendar_changed")
     except Exception:  # the periodic incremental sync reads the change anyway

@@ -8,6 +8,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from booksync.integrations.mail import backend_name
+from booksync.integrations.registry import calendar_provider, notion_enabled
+from booksync.outbox.delivery import backlog
+from booksync.outbox.liveness import last_successes
+
 HEARTBEAT_KEY = "booksync:worker-heartbeat"
 # The sweep beats every minute; three missed beats and the worker counts as stale.
 STALE_AFTER = timedelta(minutes=3)
@@ -37,11 +42,6 @@ def worker_state(heartbeat: str | None, now: datetime | None = None) -> dict:
 
 
 def health_report() -> dict:
-    from booksync.integrations.mail import backend_name
-    from booksync.integrations.registry import calendar_provider, notion_enabled
-    from booksync.outbox.delivery import backlog
-    from booksync.outbox.liveness import last_successes
-
     database = _database()
     report: dict = {"status": "ok" if database == "ok" else "error", "database": database}
     if database != "ok":

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from booksync.integrations.registry import notion_enabled
+
 from .models import SyncState
 
 log = logging.getLogger("booksync.webhooks")
@@ -47,7 +49,6 @@ def close_window() -> None:
 
 def refusal(now: datetime | None = None) -> str:
     """Why a handshake cannot be accepted now ("" when it can)."""
-    from booksync.integrations.registry import notion_enabled
 
     if not notion_enabled():
         return "Notion is not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)."

@@ -23,6 +23,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
 
 from booksync.bearer import bearer_matches
 
@@ -57,8 +59,6 @@ def _record(source: str, delivery_id: str, kind: str, entity_id: str) -> bool:
 
 def _wake() -> None:
     def enqueue() -> None:
-        from django_q.tasks import async_task
-
         try:
             async_task(PROCESS_TASK, task_name="process_webhooks")
         except Exception:  # the periodic sync reads the same changes anyway
@@ -169,7 +169,6 @@ def prune(now=None) -> int:
     Notion retries a delivery for about a day, so a fortnight of ids still
     catches every duplicate while the table stays small.
     """
-    from django.utils import timezone
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
     deleted, _ = WebhookDelivery.objects.filter(received_at__lt=cutoff).delete()

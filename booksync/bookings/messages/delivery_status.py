@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from anymail.signals import AnymailTrackingEvent, EventType
+from anymail.signals import AnymailTrackingEvent, EventType, tracking
 from django.db import transaction
 
 from booksync.outbox.models import OutboxMessage
@@ -90,6 +90,4 @@ def record_tracking_event(sender, event: AnymailTrackingEvent, esp_name: str, **
 
 
 def connect() -> None:
-    from anymail.signals import tracking
-
     tracking.connect(record_tracking_event, dispatch_uid="booksync.delivery_status")

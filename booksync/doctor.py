@@ -9,13 +9,15 @@ from django.core import checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from booksync.bookings.models import Service, Studio
+from booksync.bookings.models import PaymentRule, Service, Studio
 from booksync.integrations.calendar_doctor import caldav_problems, google_problems
 from booksync.integrations.calendar_doctor import describe as describe_calendar
 from booksync.integrations.mail import backend_name
 from booksync.integrations.mail_doctor import email_problems
 from booksync.integrations.notion_doctor import notion_problems
+from booksync.integrations.ports import IntegrationError
 from booksync.integrations.registry import notion_enabled
+from booksync.integrations.stripe_pay import STRIPE_CURRENCIES, StripeGateway
 from booksync.sync.calendar_channels import no_channel_problem
 
 Check = Callable[[], list[str]]
@@ -61,10 +63,6 @@ def _studio() -> list[str]:
 @check("payments")
 def _payments() -> list[str]:
     """Stripe (ADR 0018): one read call with the key, the webhook secret, each paid service's currency."""
-    from booksync.bookings.models import PaymentRule, Service
-    from booksync.integrations.ports import IntegrationError
-    from booksync.integrations.stripe_pay import STRIPE_CURRENCIES, StripeGateway
-
     if not settings.STRIPE_SECRET_KEY:
         return []  # no money taken online: everything is paid at the studio
     problems = []

@@ -14,6 +14,8 @@ from .admin_forms import BlockAdminForm, BookingAdminForm
 from .booking_list import StatusFilter, WhenFilter, csv_response
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
+from .payment_admin import booking_panel, payment_cell
+from .payment_admin import urls as payment_urls
 
 
 class WeeklyHoursInline(admin.TabularInline):
@@ -113,14 +115,10 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Payment")
     def money(self, booking: Booking) -> str:
-        from .payment_admin import payment_cell
-
         return payment_cell(booking)
 
     @admin.display(description="Payment and its timeline")
     def payment_panel(self, booking: Booking) -> str:
-        from .payment_admin import booking_panel
-
         return booking_panel(booking)
 
     def get_form(self, request, obj=None, change=False, **kwargs):

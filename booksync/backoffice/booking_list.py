@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from booksync.bookings.models import BookingStatus
+from booksync.bookings.money import to_major
+from booksync.bookings.payment_text import payment_text
 
 
 class DefaultingFilter(admin.SimpleListFilter):
@@ -84,9 +86,6 @@ def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
 
 def _money_cells(booking) -> list[str]:
     """Payment state and amounts in major units (a spreadsheet sums them), ADR 0018."""
-    from booksync.bookings.money import to_major
-    from booksync.bookings.payment_text import payment_text
-
     money = payment_text(booking)
     if not money.currency:
         return ["", "", "", "", ""]

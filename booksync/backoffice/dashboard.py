@@ -26,11 +26,10 @@ from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
 from booksync.sync.notion_handshake import TOKEN_STATE
 
 from . import dashboard_problems as plain
+from .payment_admin import dashboard_context
 
 
 def payments_context() -> dict:
-    from .payment_admin import dashboard_context
-
     return dashboard_context()
 
 

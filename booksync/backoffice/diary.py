@@ -26,6 +26,7 @@ from booksync.bookings.rules import studio_rules
 
 from .diary_forms import AddBookingForm, BlockForm, CancelForm, MoveForm
 from .diary_layout import Entry, lay_out, week_of, window
+from .payment_admin import payment_cell as cell
 from .studio_time import studio_zone
 
 SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -39,8 +40,6 @@ def _day_param(request, name: str = "date") -> date:
 
 
 def payment_cell(booking) -> str:
-    from .payment_admin import payment_cell as cell
-
     return cell(booking)
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
 from .messages.sentences import NOTIFIED, admin_link, change_sentence, notice_subject
 from .models import BLOCKED_TIME, Studio
+from .payment_text import cancel_refund, payment_of
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {
@@ -57,11 +60,6 @@ def _refund_on_cancel(booking, actor: str) -> effects.Effect | None:
     """A cancelled booking that was paid online owes the refund its policy gives (ADR 0018),
     recorded with the cancellation: the studio's (admin, diary, Notion, calendar) in full, the
     customer's by the studio's refund window, as the manage page said before they confirmed."""
-    from django.utils import timezone
-
-    from .models import Studio
-    from .payment_text import cancel_refund, payment_of
-
     payment = payment_of(booking)
     if payment is None or not payment.amount_paid:
         return None

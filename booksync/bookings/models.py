@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .money import deposit_amount, rule_problems
+
 
 def _feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -187,8 +189,6 @@ class Service(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .money import rule_problems
-
         self.price_currency = (self.price_currency or "").upper()
         problems = rule_problems(self.price_amount, self.price_currency, self.payment_rule, self.deposit_value)
         if problems:
@@ -197,8 +197,6 @@ class Service(models.Model):
     @property
     def deposit_amount(self) -> int:
         """What booking it asks for online (0: everything is paid at the studio)."""
-        from .money import deposit_amount
-
         if self.price_amount is None:
             return 0
         return deposit_amount(self.price_amount, self.payment_rule, self.deposit_value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 from booksync.integrations.stripe_pay import StripeGateway
@@ -18,8 +20,6 @@ def gateway() -> StripeGateway:
 def checkout_origins() -> list[str]:
     """Where the booking form's redirect may lead (the page's CSP form-action): Stripe's hosted
     Checkout, or the API host itself when STRIPE_API_BASE points at an emulator."""
-    from urllib.parse import urlsplit
-
     if not enabled():
         return []
     base = urlsplit(settings.STRIPE_API_BASE or "https://api.stripe.com")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from booksync.bookings.models import BookingStatus
 from booksync.bookings.money import Summary, summarise
+from booksync.outbox import effects
 
 
 class Payment(models.Model):
@@ -53,8 +54,6 @@ class Payment(models.Model):
     def owe_refund(self, purpose: str, amount: int, *, reason: str = ""):
         """Record a refund of ``amount`` for ``purpose`` and the outbox work that makes it (inside the
         caller's transaction). None for nothing to refund; a purpose already owed is not owed again."""
-        from booksync.outbox import effects
-
         if self.refunds.filter(purpose=purpose).exists():
             return None
         amount = min(amount, self.refundable)

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from booksync.bookings.errors import BookingError
 from booksync.bookings.money import format_money
+from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .models import Payment
@@ -33,8 +34,6 @@ def mark_balance_paid(booking_id, *, by: str, how: str = "cash or card") -> Paym
         booking = payment.booking
         booking.version += 1
         type(booking).objects.filter(pk=booking.pk).update(version=booking.version)
-        from booksync.integrations.registry import enabled_sides
-
         effects.owe(booking, *[effects.push(side, booking) for side in enabled_sides()])
     return payment
 

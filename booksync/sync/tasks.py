@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from booksync.bookings.messages import reminders
 from booksync.bookings.models import Studio
+from booksync.bookings.services import release_due_holds
 from booksync.integrations.registry import calendar_provider
 from booksync.outbox import delivery
 from booksync.outbox.tasks import deliver as deliver_outbox  # noqa: F401  (tasks queued by its old name)
@@ -24,8 +25,6 @@ from .plan import CALENDAR, NOTION
 
 def sweep() -> dict:
     """Periodic safety net: hand back stuck messages, deliver whatever is due, prove the worker lives."""
-    from booksync.bookings.services import release_due_holds
-
     keep_watch()
     beat()
     process_webhooks()

@@ -19,10 +19,14 @@ from booksync.bookings.availability import picker_cacheable, picker_rules, slot_
 from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
-from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.payment_text import payment_of
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
+from booksync.payments import checkout
+from booksync.payments.checkout import takes_payment
+from booksync.payments.policy import refund_if_cancelled
 from booksync.scheduling import StudioRules
 from booksync.sync.engine import run_sync
 from booksync.sync.health import health_report
@@ -186,10 +190,6 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True, for_manage: 
 
 
 def payment_json(booking: Booking, tz: ZoneInfo, *, for_manage: bool = False) -> dict | None:
-    from booksync.bookings.models import BookingStatus
-    from booksync.bookings.payment_text import payment_of
-    from booksync.payments.policy import refund_if_cancelled
-
     payment = payment_of(booking)
     if payment is None:
         return None
@@ -253,8 +253,6 @@ def availability_batch(request, payload: BatchIn):
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
-    from booksync.payments.checkout import takes_payment
-
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
              "price": {"amount": s.price_amount, "currency": s.price_currency} if s.price_amount is not None else None,
              "price_text": s.price, "payment_rule": s.payment_rule if takes_payment(s) else "none",
@@ -295,8 +293,6 @@ def create_booking(request, payload: BookingIn):
         raise BookingError("Idempotency-Key must be at most 255 characters.", field="Idempotency-Key")
     if not is_admin(request):
         check_booking_allowed(request, payload.email)
-    from booksync.payments import checkout
-
     result = checkout.book(
         services.BookingRequest(
             start=payload.start, name=payload.name, email=payload.email, service=service,

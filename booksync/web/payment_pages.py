@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from booksync.bookings.messages import formats
 from booksync.bookings.models import HOLD_RELEASED, Booking, BookingStatus, Studio
+from booksync.bookings.services import release_hold
 from booksync.bookings.tokens import token_for
 from booksync.integrations.ports import IntegrationError
 from booksync.payments import checkout, settle
@@ -76,8 +77,6 @@ def payment_again(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     booking = payment.booking
     if booking.status == BookingStatus.AWAITING_PAYMENT and booking.hold_expires_at and \
             booking.hold_expires_at <= timezone.now():
-        from booksync.bookings.services import release_hold
-
         release_hold(booking.pk, why="hold_ended")
         booking.refresh_from_db()
     if booking.status != BookingStatus.AWAITING_PAYMENT:

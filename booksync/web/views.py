@@ -31,9 +31,12 @@ from booksync.bookings.errors import (
 )
 from booksync.bookings.messages import formats
 from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.money import format_money
+from booksync.bookings.payment_text import payment_of
 from booksync.bookings.tokens import find as find_booking
 from booksync.payments import checkout
 from booksync.payments.gateway import checkout_origins
+from booksync.payments.policy import refund_if_cancelled
 
 from . import form_guard
 from .booking_limits import check_booking_allowed
@@ -103,8 +106,6 @@ def _keep(picker: DaySlots, selected: str = "") -> dict:
 # --- the studio ---------------------------------------------------------------------------
 @embeddable
 def home(request: HttpRequest) -> HttpResponse:
-    from booksync.bookings.money import format_money
-
     locale = request_locale(request)
     services_shown = list(Service.objects.filter(active=True))
     for service in services_shown:  # the price in the customer's locale (ADR 0018), else the old text
@@ -145,8 +146,6 @@ def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots
 
 def _payment_context(request: HttpRequest, service: Service) -> dict:
     """What the booking page says about money (the pay step, ``_payment.html``)."""
-    from booksync.bookings.money import format_money
-
     locale = request_locale(request)
     price = service.price_amount
     money = (lambda amount: format_money(amount, service.price_currency, locale)) if price is not None else str
@@ -357,10 +356,6 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 
 def _refund_note(request: HttpRequest, booking: Booking) -> str:
     """What cancelling now does to the money, said before the customer confirms (ADR 0018)."""
-    from booksync.bookings.money import format_money
-    from booksync.bookings.payment_text import payment_of
-    from booksync.payments.policy import refund_if_cancelled
-
     payment = payment_of(booking)
     if payment is None or not payment.amount_paid:
         return ""

@@ -11,6 +11,7 @@ from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.renderers import JSONRenderer
 
+from booksync.payments.webhooks import receive as receive_stripe
 from booksync.sync.calendar_channels import handle_notification
 from booksync.sync.notion_webhooks import receive
 
@@ -88,7 +89,5 @@ _STRIPE_DOC = {
 @decorate_view(guard_webhook)
 def stripe_webhook(request):
     """Verified on the raw body with Stripe-Signature and STRIPE_WEBHOOK_SECRET (ADR 0018)."""
-    from booksync.payments.webhooks import receive
-
-    status, body = receive(request.body, request.headers.get("Stripe-Signature", ""))
+    status, body = receive_stripe(request.body, request.headers.get("Stripe-Signature", ""))
     return _json(request, body, status)

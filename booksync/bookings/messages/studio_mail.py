@@ -28,6 +28,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from booksync.bookings.models import BookingStatus, Studio
+from booksync.bookings.money import format_money
+from booksync.bookings.payment_text import payment_of, payment_text
 from booksync.integrations import mail
 from booksync.outbox import effects
 
@@ -73,9 +75,6 @@ def details(booking) -> list[tuple[str, str]]:
 
 def payment_row(booking) -> str:
     """What was paid (ADR 0018), and for a cancellation what goes back ("" without a price)."""
-    from booksync.bookings.money import format_money
-    from booksync.bookings.payment_text import payment_of, payment_text
-
     money = payment_text(booking)
     if not money.line:
         return ""

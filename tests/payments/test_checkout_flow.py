@@ -175,3 +175,12 @@ def test_portrait_is_paid_at_the_studio_even_with_stripe(paying, stripe_emu, api
     assert answer.status_code == 201 and answer.json()["status"] == "confirmed"
     assert stripe_emu.sessions == {}
     assert timedelta(0) == timedelta(0)
+
+
+def test_stripe_down_when_booking_answers_503_and_leaves_no_hold(paying, stripe_emu, api_client, monday):
+    stripe_emu.add_fault(method="POST", path=r"^/v1/checkout/sessions$", status=500, times=1,
+                         body={"error": {"type": "api_error", "message": "An unknown error occurred"}})
+    refused = book(api_client, london(monday, 16))
+    assert refused.status_code == 503 and refused.json()["error"] == "payment_unavailable"
+    assert not Booking.objects.filter(status=BookingStatus.AWAITING_PAYMENT).exists()
+    assert book(api_client, london(monday, 16)).status_code == 201  # the time was not kept

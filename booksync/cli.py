@@ -20,10 +20,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import execute_from_command_line
 from django.db import DatabaseError
 
-from booksync.config import read
+from booksync.config import BASE_DIR, read
 from booksync.integrations.google_auth import run_consent_flow
 from booksync.integrations.notion_setup import create_bookings_database
 from booksync.integrations.ports import IntegrationError, NotConfigured
+from booksync.server_address import leave, site_url
 from booksync.sync.schedules import ensure_schedules
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "booksync.settings")
@@ -37,6 +38,10 @@ def _manage(*args: str) -> None:
     execute_from_command_line(["booksync", *args])
 
 
+def _data_dir():
+    return read("DATA_DIR", computed=BASE_DIR / "var")  # as settings.py reads it
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or read("PORT")
     workers = args.workers or read("WEB_WORKERS")
@@ -44,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 "--workers", str(workers), "--threads", "4", "--timeout", "60", "--access-logfile", "-",
                 # Manage and feed tokens redacted from access and error lines alike.
                 "--logger-class", "booksync.web.gunicorn_logging.RedactingLogger"]
+    leave(_data_dir(), args.host, port)  # gunicorn keeps this process id: a later command finds it there
     os.execv(sys.executable, gunicorn)
     return 0  # not reached
 
@@ -74,7 +80,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
     studio = load_demo()
     print(f"Studio: {studio.name} ({studio.timezone})")
-    print(f"Admin:  {settings.SITE_URL}/admin/  {_admin_login_hint()}")
+    print(f"Admin:  {site_url()}/admin/  {_admin_login_hint()}")
     # The feed's address is a secret (it opens the diary): not printed where logs keep it.
     print("Feed:   its address is on the sync dashboard (admin); `booksync feed rotate` replaces it")
     return 0
@@ -98,6 +104,8 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Set up, then run the web server and the worker together until Ctrl-C."""
+    if args.port:  # the worker's links (and this process's SITE_URL) follow the port served
+        os.environ["PORT"] = str(args.port)
     cmd_setup(args)
     exe = [sys.executable, "-m", "booksync.cli"]
     port_args = ["--port", str(args.port)] if args.port else []

@@ -67,7 +67,7 @@ def _list(name: str, purpose: str, shown: str) -> Variable:
 # The table the README and `booksync doctor` show. Adding a variable here is
 # how a new integration announces itself.
 VARIABLES: tuple[Variable, ...] = (
-    _int("PORT", "8000", "Port `booksync serve` listens on (127.0.0.1)."),
+    _int("PORT", "8000", "Port `booksync serve` listens on (127.0.0.1); the running server leaves its address in $DATA_DIR/server.json, where `createadmin` and `doctor` read it."),
     _var("SITE_URL", "", "Public base URL for links in emails, manage URLs and webhook addresses.", shown="http://127.0.0.1:$PORT"),
     _var("DATABASE_URL", "", "Database; postgresql://… for scale-out.", shown="sqlite:///$DATA_DIR/booksync.sqlite3"),
     _var("DATA_DIR", "", "Where SQLite, the mail outbox and artifacts live.", shown="var/ (in the checkout)"),

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from booksync.bookings.models import PaymentRule, Service, Studio
+from booksync.config import is_set
 from booksync.integrations.calendar_doctor import caldav_problems, google_problems
 from booksync.integrations.calendar_doctor import describe as describe_calendar
 from booksync.integrations.mail import backend_name
@@ -18,10 +19,15 @@ from booksync.integrations.notion_doctor import notion_problems
 from booksync.integrations.ports import IntegrationError
 from booksync.integrations.registry import notion_enabled
 from booksync.integrations.stripe_pay import STRIPE_CURRENCIES, StripeGateway
+from booksync.server_address import describe as describe_site
 from booksync.sync.calendar_channels import no_channel_problem
 
 Check = Callable[[], list[str]]
 CHECKS: list[tuple[str, Check]] = []
+
+
+class Note(str):
+    """What a check says about an optional setting left unset: printed, never a problem (exit 0)."""
 
 
 def check(name: str) -> Callable[[Check], Check]:
@@ -85,7 +91,8 @@ def _payments() -> list[str]:
 @check("admin API")
 def _admin_api() -> list[str]:
     if not settings.ADMIN_API_TOKEN:
-        return ["ADMIN_API_TOKEN is not set, so POST /api/admin/sync is disabled. Fix: set it to a long random string."]
+        return [Note("ADMIN_API_TOKEN is not set (optional), so the admin API (POST /api/admin/sync) is off. "
+                     "To use it, set it to a long random string.")]
     if len(settings.ADMIN_API_TOKEN) < 16:
         return ["ADMIN_API_TOKEN is shorter than 16 characters. Fix: use a long random string."]
     return []
@@ -131,21 +138,28 @@ def _outage_policy() -> list[str]:
 
 
 def run_doctor(echo: Callable[[str], None] = print) -> int:
-    """Run every check; print one line per problem; return the exit code (1 on any problem)."""
+    """Run every check; print one line per problem or note; return the exit code (1 on any problem;
+    a note, about an optional setting left unset, does not count)."""
 
+    echo(f"site: {describe_site(settings.DATA_DIR, settings.SITE_URL, site_url_set=is_set('SITE_URL'))}")
     echo(f"email: {backend_name()}")
     echo(f"calendar: {describe_calendar()}")
     echo(f"notion: {'enabled' if notion_enabled() else 'not configured (NOTION_API_KEY, NOTION_BOOKINGS_DATABASE_ID)'}")
-    problems = 0
+    problems = notes = 0
     for name, func in [*CHECKS, *integration_checks()]:
         try:
             found = func()
         except Exception as exc:  # a check must never crash the doctor
             found = [f"check failed: {exc}"]
         for problem in found:
+            if isinstance(problem, Note):
+                echo(f"NOTE [{name}] {problem}")
+                notes += 1
+                continue
             echo(f"PROBLEM [{name}] {problem}")
             problems += 1
-    echo("all checks passed" if not problems else f"{problems} problem(s) found")
+    noted = f" ({notes} note(s) on optional settings)" if notes else ""
+    echo(f"all checks passed{noted}" if not problems else f"{problems} problem(s) found{noted}")
     return 1 if problems else 0
 
 

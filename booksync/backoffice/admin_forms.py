@@ -21,6 +21,7 @@ from booksync.bookings.models import Block, Booking, BookingStatus, Service
 from booksync.bookings.studio_edits import StudioBooking, add_booking, change_booking
 from booksync.scheduling import Interval
 
+from .diary_forms import text_door
 from .studio_time import studio_zone
 
 CUSTOMER_FIELDS = ["name", "email", "phone", "notes"]
@@ -80,6 +81,8 @@ class BlockAdminForm(forms.ModelForm):
     class Meta:
         model = Block
         fields = ["start", "end", "reason", "source", "external_id"]
+
+    clean_reason = text_door("reason")
 
     def clean(self):
         data = super().clean()

@@ -8,6 +8,17 @@ from zoneinfo import ZoneInfo
 from django import forms
 
 from booksync.bookings.models import DETAIL_LENGTHS, Service
+from booksync.bookings.text import UnsafeText, checked
+
+
+def text_door(field: str, *, multiline: bool = False):
+    """A form's ``clean_<field>`` by the doors' rule (``text.checked``): its refusal a form error."""
+    def clean(form) -> str:
+        try:
+            return checked(field, form.cleaned_data.get(field) or "", multiline=multiline)
+        except UnsafeText as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+    return clean
 
 
 class DateInput(forms.DateInput):
@@ -56,6 +67,7 @@ class AddBookingForm(WhenForm):
     email = forms.EmailField(max_length=DETAIL_LENGTHS["email"], required=False, help_text="The confirmation goes here.")
     phone = forms.CharField(max_length=DETAIL_LENGTHS["phone"], required=False)
     notes = forms.CharField(max_length=DETAIL_LENGTHS["notes"], required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    clean_name, clean_phone, clean_notes = text_door("name"), text_door("phone"), text_door("notes", multiline=True)
 
     def clean(self):
         data = super().clean()
@@ -74,6 +86,7 @@ class MoveForm(WhenForm):
 
 class BlockForm(WhenForm):
     reason = forms.CharField(max_length=200, required=False)
+    clean_reason = text_door("reason")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,3 +96,4 @@ class BlockForm(WhenForm):
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, initial="Cancelled by the studio",
                              help_text="The customer's cancellation email quotes this.")
+    clean_reason = text_door("reason")

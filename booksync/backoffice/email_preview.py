@@ -23,7 +23,8 @@ from booksync.bookings.calendar_outage import clash_message
 from booksync.bookings.messages import emails, studio_mail
 from booksync.bookings.messages.catalogue import CUSTOMER, STUDIO_EVENTS, template
 from booksync.bookings.messages.sentences import admin_link, change_sentence, notice_subject
-from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.models import Booking, BookingSource, BookingStatus, Service, Studio
+from booksync.bookings.services import new_booking
 
 
 def sample_booking(studio: Studio, kind: str) -> Booking:
@@ -33,21 +34,16 @@ def sample_booking(studio: Studio, kind: str) -> Booking:
     day = timezone.localdate() + timedelta(days=7)
     start = datetime.combine(day, time(10), tzinfo=ZoneInfo(studio.timezone))
     cancelled = kind == "cancellation"
-    return Booking(
-        service=service,
-        service_name=service.name if service else "Portrait session",
-        start=start,
-        end=start + timedelta(minutes=minutes),
-        blocked_start=start,
-        blocked_end=start + timedelta(minutes=minutes),
+    booking = new_booking(
+        studio, start=start, end=start + timedelta(minutes=minutes), service=service,
+        service_name=service.name if service else "Portrait session", source=BookingSource.WEBSITE,
         status=BookingStatus.CANCELLED if cancelled else BookingStatus.CONFIRMED,
-        name="Alex Example",
-        email="alex@example.com",
-        customer_timezone="America/New_York",
-        cancel_reason="Cancelled at your request" if cancelled else "",
-        manage_salt="email-preview",
-        sequence=1 if cancelled or kind == "update" else 0,
+        name="Alex Example", email="alex@example.com", customer_timezone="America/New_York", buffers=False,
     )
+    booking.cancel_reason = "Cancelled at your request" if cancelled else ""
+    booking.manage_salt = "email-preview"
+    booking.sequence = 1 if cancelled or kind == "update" else 0
+    return booking
 
 
 def sample_notice_booking(studio: Studio, what: str) -> Booking:

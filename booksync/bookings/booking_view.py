@@ -6,8 +6,6 @@ the calendar invites build one too, so every event, page and invite says the sam
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.conf import settings
 from django.urls import reverse
 
@@ -17,20 +15,21 @@ from .messages.event_text import studio_event_lines, studio_event_title, with_li
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .money import to_major
 from .payment_text import payment_text
+from .text import defused
 from .tokens import manage_url
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` without control characters: an admin edit or an import can carry them, and
-    Notion and calendars would store them. Cleaned here, the payload and its hash agree."""
-    allowed = {"\n", "\t"} if keep_newlines else set()
-    return "".join(ch for ch in text if ch in allowed or unicodedata.category(ch) != "Cc")
+    """``text`` by ``text.defused``'s rule (no control characters, line breaks normalised, no
+    encoded word): a row stored before the rule can carry them, and Notion and calendars would
+    store them. Cleaned here, the payload and its hash agree."""
+    return defused(text, multiline=keep_newlines)
 
 
 def studio_view(studio: Studio | None = None) -> StudioView:
     studio = studio or Studio.load()
-    return StudioView(name=studio.name, zone=studio.timezone, address=studio.address,
-                      contact_email=studio.contact_email)
+    return StudioView(name=printable(studio.name), zone=studio.timezone,
+                      address=printable(studio.address, keep_newlines=True), contact_email=studio.contact_email)
 
 
 def admin_url(booking: Booking) -> str:
@@ -40,8 +39,8 @@ def admin_url(booking: Booking) -> str:
 def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_event_id: str = "") -> BookingView:
     place = studio_view(studio)
     name, phone = printable(booking.name), printable(booking.phone)
-    notes = printable(booking.notes, keep_newlines=True)
-    lines = studio_event_lines(booking.service_name, place.name, name, booking.email, phone, notes)
+    notes, service = printable(booking.notes, keep_newlines=True), printable(booking.service_name)
+    lines = studio_event_lines(service, place.name, name, booking.email, phone, notes)
     money = payment_text(booking)
     if money.line:
         lines += ["", money.line]
@@ -55,14 +54,14 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         email=booking.email,
         phone=phone,
         notes=notes,
-        service=booking.service_name,
+        service=service,
         status=booking.status,
         active=booking.status in ACTIVE_STATUSES,
         source=booking.source,
         sequence=booking.sequence,
         manage_url=link,
         admin_url=admin_url(booking),
-        title=studio_event_title(booking.service_name, name),
+        title=studio_event_title(service, name),
         description=with_link(lines, admin_url=admin_url(booking)),
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,

@@ -16,7 +16,7 @@ from django.db import transaction
 from booksync.integrations.ports import SideRecord
 from booksync.scheduling import Interval, to_utc
 
-from . import services, tokens
+from . import services, text, tokens
 from .changes import record_change
 from .models import BLOCKED_TIME, Booking, BookingSource, BookingStatus, Studio
 from .services import ensure_free, save_exclusively
@@ -25,9 +25,23 @@ ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
 
 
+# The free text a side can carry; it arrives by ``text.defused``'s rule (never refused).
+TEXT_FIELDS = {"name": False, "phone": False, "notes": True, "service": False}
+
+
+def incoming_text(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with each free-text field defused (line breaks normalised, encoded words read)."""
+    return {name: text.defused(value, multiline=TEXT_FIELDS[name]) if name in TEXT_FIELDS and value else value
+            for name, value in values.items()}
+
+
 def apply_changes(booking_id: str, changes: dict[str, Any], side: str) -> Booking:
-    """Apply field changes read from ``side`` to a booking, through the booking service's door."""
-    return services.apply_change(booking_id, changes, actor=ACTOR[side], skip_sides=(side,))
+    """Apply field changes read from ``side`` to a booking, through the booking service's door.
+
+    Text the rule changed goes back to ``side`` too, so both show what the booking holds."""
+    clean = incoming_text(changes)
+    skip = () if clean != changes else (side,)
+    return services.apply_change(booking_id, clean, actor=ACTOR[side], skip_sides=skip)
 
 
 def _times(record: SideRecord) -> tuple[datetime, datetime]:
@@ -46,15 +60,17 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
     """
     studio = Studio.load()
     start, end = _times(record)
+    words = incoming_text({"name": record.name, "phone": record.phone, "notes": record.notes,
+                           "service": record.service})
     with transaction.atomic():
-        service = None if as_block else services.service_named(record.service)
+        service = None if as_block else services.service_named(words["service"])
         booking = services.new_booking(
             studio, start=start, end=end, service=service,
-            service_name=BLOCKED_TIME if as_block else record.service or (service.name if service else ""),
+            service_name=BLOCKED_TIME if as_block else words["service"] or (service.name if service else ""),
             status=record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED,
             source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
-            name=record.name or "Untitled booking", email=record.email or "", phone=record.phone or "",
-            notes=record.notes or "", buffers=not as_block,
+            name=words["name"] or "Untitled booking", email=record.email or "", phone=words["phone"] or "",
+            notes=words["notes"] or "", buffers=not as_block,
         )
         if booking.is_active:
             ensure_free(Interval(booking.blocked_start, booking.blocked_end))

@@ -24,8 +24,9 @@ from django.utils import timezone
 from booksync.outbox import effects
 from booksync.scheduling import Interval, to_utc
 
-from . import calendar_outage, tokens
+from . import calendar_outage, text, tokens
 from .availability import slot_problem
+from .change_window import online_changes_open
 from .changes import record_change
 from .clashes import explain
 from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
@@ -136,7 +137,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
     now = now or timezone.now()
     release_due_holds(now)  # a hold past its time must not keep this customer out
     # Arithmetic on aware datetimes in a DST zone moves the wall clock, not real time: work in UTC.
-    request = dataclasses.replace(request, start=to_utc(request.start))
+    request = dataclasses.replace(request, start=to_utc(request.start), **customer_text(
+        name=request.name, phone=request.phone, notes=request.notes))
     studio = Studio.load()
     if idempotency_key:
         replay = _replay(idempotency_key, request)
@@ -175,6 +177,11 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return BookingResult(booking, token, created=True)
+
+
+def customer_text(**values: str) -> dict[str, str]:
+    """A booking's free text by the doors' rule (``text.checked``): notes keep their lines."""
+    return {field: text.checked(field, value, multiline=field == "notes") for field, value in values.items()}
 
 
 # --- holds awaiting payment (ADR 0018) ------------------------------------------------------------
@@ -251,7 +258,7 @@ def _replay(key: str, request: BookingRequest) -> BookingResult | None:
 def _check_customer_may_change(booking: Booking, studio: Studio, now: datetime) -> None:
     if not booking.is_active:
         raise ChangesClosed(f"This booking is {booking.get_status_display().lower()} and can no longer be changed.")
-    if booking.start - now < timedelta(hours=studio.change_notice_hours):
+    if not online_changes_open(booking.start, studio, now):
         raise ChangesClosed(
             f"Online changes close {studio.change_notice_hours} hours before the session. "
             f"Please contact the studio{f' at {studio.contact_email}' if studio.contact_email else ''}."
@@ -289,6 +296,7 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
 def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: datetime | None = None) -> Booking:
     """Cancel a booking; its time becomes free at once."""
     now = now or timezone.now()
+    reason = text.checked("reason", reason)
     studio = Studio.load()
     if booking.status == BookingStatus.AWAITING_PAYMENT:
         return release_hold(booking.pk, why=f"cancelled by the {actor}", now=now) or booking

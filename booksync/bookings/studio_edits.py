@@ -13,7 +13,7 @@ naming what is in the way and the free times instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from booksync.scheduling import Interval, to_utc
 
-from . import tokens
+from . import text, tokens
 from .changes import record_change
 from .clashes import explain
 from .errors import BookingError
@@ -39,6 +39,7 @@ from .services import (
     blocked_interval,
     check_free,
     clip_detail,
+    customer_text,
     new_booking,
     save_checked,
     settle_change,
@@ -71,8 +72,14 @@ def _check_times(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     return to_utc(start), to_utc(end)
 
 
+def _checked(entry: StudioBooking) -> StudioBooking:
+    """The entry's free text by the doors' rule; an encoded word is ``UnsafeText`` naming its field."""
+    return replace(entry, **customer_text(name=entry.name, phone=entry.phone, notes=entry.notes))
+
+
 def add_booking(entry: StudioBooking, *, by: str) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
+    entry = _checked(entry)
     start, end = _check_times(entry.start, entry.end)
     with transaction.atomic():
         booking = new_booking(
@@ -91,6 +98,7 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
 def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: str = "Cancelled by the studio",
                    now: datetime | None = None) -> Booking:
     """Make a booking look like ``entry``; emails and pushes follow as for any change."""
+    entry, cancel_reason = _checked(entry), text.checked("reason", cancel_reason)
     start, end = _check_times(entry.start, entry.end)
     studio = Studio.load()
     with transaction.atomic():
@@ -142,6 +150,7 @@ def _entry_like(booking: Booking, **changes) -> StudioBooking:
 def block_time(start: datetime, end: datetime, reason: str, *, by: str) -> Block:
     """Close the studio for a while; refused over a booking (move or cancel that first)."""
     start, end = _check_times(start, end)
+    reason = text.checked("reason", reason)
     with transaction.atomic():
         blocked = Interval(start, end)
         if Booking.objects.active().overlapping(start, end).exists() or Block.objects.filter(

@@ -24,7 +24,7 @@ def local_record(booking) -> SideRecord:
         email=booking.email,
         phone=_printable(booking.phone),
         notes=_printable(booking.notes, keep_newlines=True),
-        service=booking.service_name,
+        service=_printable(booking.service_name),  # as booking_view writes it
         source=booking.source,
         deleted=False,
     )

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
 from pydantic_core import to_json
 
 from booksync.bearer import bearer_matches
@@ -57,6 +58,9 @@ api = NinjaAPI(
     description="Availability, bookings and sync for a studio. Times are ISO 8601 with a UTC offset.",
     urls_namespace="api",
 )
+# Where the admin token is optional (it lifts limits or shows more): declared as either way. The
+# scheme is ``AdminToken`` below (required on the admin endpoints).
+OPTIONAL_ADMIN_TOKEN = {"security": [{}, {"AdminToken": []}]}
 
 
 # --- errors: always a JSON body naming the problem -------------------------------------
@@ -266,7 +270,7 @@ def ping(request):
     return {"pong": True}
 
 
-@api.get("/health", response={200: dict, 503: dict}, tags=["operations"])
+@api.get("/health", response={200: dict, 503: dict}, tags=["operations"], openapi_extra=OPTIONAL_ADMIN_TOKEN)
 def health(request):
     """``{"status": "ok" | "degraded"}``; with the admin token, the database, worker and integrations."""
     report = health_report()
@@ -279,7 +283,7 @@ def health(request):
 
 # --- bookings ----------------------------------------------------------------------------------
 @api.post("/bookings", response={201: BookingOut, 200: BookingOut, 400: Problem, 409: Problem, 422: Problem,
-                                   429: Problem, 503: Problem}, tags=["bookings"])
+                                   429: Problem, 503: Problem}, tags=["bookings"], openapi_extra=OPTIONAL_ADMIN_TOKEN)
 def create_booking(request, payload: BookingIn):
     """Book a slot. Send an ``Idempotency-Key`` header to make retries safe.
 
@@ -327,7 +331,7 @@ def reschedule_managed(request, token: str, payload: RescheduleIn):
 @api.post("/bookings/manage/{token}/cancel",
           response={200: BookingOut, 400: Problem, 404: Problem, 409: Problem, 422: Problem}, tags=["bookings"])
 def cancel_managed(request, token: str, payload: CancelIn | None = None):
-    reason = clean_text((payload.reason if payload else None) or "", keep_newlines=False)
+    reason = clean_text((payload.reason if payload else None) or "", keep_newlines=False, field="reason")
     booking = services.cancel(_managed(token), reason=reason, actor="customer")
     return booking_json(booking)
 
@@ -339,16 +343,31 @@ def is_admin(request: HttpRequest) -> bool:
 
 
 def require_admin_token(request: HttpRequest) -> None:
+    """403 while the admin API is off (no ADMIN_API_TOKEN), 401 without the right token (``is_admin``)."""
     if not settings.ADMIN_API_TOKEN:
         raise HttpError(403, "The admin API is disabled: set ADMIN_API_TOKEN to enable it.")
     if not is_admin(request):
         raise AuthenticationError(401, "Send Authorization: Bearer <ADMIN_API_TOKEN>.")
 
 
-@api.post("/admin/sync", response={200: SyncOut, 401: Problem, 403: Problem, 422: Problem}, tags=["admin"])
+class AdminToken(HttpBearer):
+    """The admin endpoints' auth, declared in the OpenAPI document as an HTTP Bearer scheme (so
+    Swagger's Authorize button can send it); the check itself is ``require_admin_token``."""
+
+    openapi_description = "ADMIN_API_TOKEN, sent as `Authorization: Bearer <token>`."
+
+    def __call__(self, request: HttpRequest) -> bool:
+        require_admin_token(request)  # raises the 403 or 401 with its JSON body
+        return True
+
+    def authenticate(self, request: HttpRequest, token: str) -> bool:
+        return is_admin(request)
+
+
+@api.post("/admin/sync", response={200: SyncOut, 401: Problem, 403: Problem, 422: Problem}, tags=["admin"],
+          auth=AdminToken())
 def admin_sync(request, dry_run: bool = False, full: bool = True):
     """Reconcile every side now (the seed's manual sync). ``dry_run=true`` plans without writing."""
-    require_admin_token(request)
     return run_sync(trigger="admin", full=full, dry_run=dry_run)
 
 

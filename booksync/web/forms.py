@@ -9,7 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from booksync.bookings.addresses import RefusedAddress, clean_address
 from booksync.bookings.models import DETAIL_LENGTHS
-from booksync.web.schemas import MAX_YEAR, MIN_YEAR, clean_text
+from booksync.bookings.text import UnsafeText, checked
+from booksync.web.schemas import MAX_YEAR, MIN_YEAR
+
+ENCODED_WORD_ERROR = _("Please write the text itself: “=?…?=” (an encoded word) cannot be used here.")
+
+
+def clean_text(value: str, *, keep_newlines: bool) -> str:
+    """The doors' rule (``bookings.text.checked``), its refusal a form error on the field."""
+    try:
+        return checked("text", value, multiline=keep_newlines)
+    except UnsafeText:
+        raise forms.ValidationError(ENCODED_WORD_ERROR, code="encoded_word") from None
 
 # The honeypot's name looks like something a form-filling bot would gladly complete.
 HONEYPOT_FIELD = "website"

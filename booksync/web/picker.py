@@ -135,3 +135,23 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def leading_zone(picker: DaySlots) -> str:
+    """The zone whose clock the slot buttons lead with."""
+    return picker.studio_zone if picker.same_zone or picker.leads != TimeLeads.CUSTOMER else picker.zone
+
+
+def choice_summary(picker: DaySlots, value: str) -> str:
+    """The sticky summary's words for the chosen slot, e.g. "Tue 15 Dec · 10:00" (leading zone), or ""."""
+    try:
+        start = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return ""
+    local = start.astimezone(ZoneInfo(leading_zone(picker)))
+    return f"{formats.short_day(local, picker.locale)} · {formats.time_label(local, picker.locale)}"
+
+
+def late_choices(choices: list[SlotChoice], cutoff: str) -> bool:
+    """Whether any of ``choices`` starts before ``cutoff`` (a slot value): no online changes for those."""
+    return any(choice.value < cutoff for choice in choices)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,16 +13,16 @@ from pydantic import Field, field_validator
 from booksync.bookings.addresses import RefusedAddress, clean_address
 from booksync.bookings.messages.formats import locale_tag
 from booksync.bookings.models import DETAIL_LENGTHS
+from booksync.bookings.text import checked
 
 MAX_BATCH_DATES = 62
 MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
-def clean_text(value: str, *, keep_newlines: bool) -> str:
-    """Drop control characters (they break Notion, emails and the .ics) and trim."""
-    allowed = {"\n", "\t"} if keep_newlines else set()
-    value = value.replace("\r\n", "\n")
-    return "".join(ch for ch in value if ch in allowed or unicodedata.category(ch)[0] != "C").strip()
+def clean_text(value: str, *, keep_newlines: bool, field: str = "text") -> str:
+    """The doors' rule for free text (``bookings.text.checked``): line breaks normalised, control
+    characters dropped, trimmed; an encoded word (=?…?=) refused as ``field``'s problem."""
+    return checked(field, value, multiline=keep_newlines)
 
 
 class Problem(Schema):
@@ -128,7 +127,7 @@ class BookingIn(Schema):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = clean_text(value, keep_newlines=False)
+        value = clean_text(value, keep_newlines=False, field="name")
         if not value:
             raise ValueError("name is required")
         if len(value) > DETAIL_LENGTHS["name"]:
@@ -146,7 +145,7 @@ class BookingIn(Schema):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str:
-        value = clean_text(value or "", keep_newlines=False)
+        value = clean_text(value or "", keep_newlines=False, field="phone")
         if value and not all(ch.isdigit() or ch in "+-() ./" for ch in value):
             raise ValueError("phone may contain digits, spaces and + - ( ) . / only")
         return value
@@ -154,7 +153,7 @@ class BookingIn(Schema):
     @field_validator("notes")
     @classmethod
     def _notes(cls, value: str | None) -> str:
-        value = clean_text(value or "", keep_newlines=True)
+        value = clean_text(value or "", keep_newlines=True, field="notes")
         if len(value) > DETAIL_LENGTHS["notes"]:
             raise ValueError(f"notes must be at most {DETAIL_LENGTHS['notes']} characters")
         return value
@@ -208,6 +207,11 @@ class RescheduleIn(Schema):
 
 class CancelIn(Schema):
     reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str | None) -> str:
+        return clean_text(value or "", keep_newlines=False, field="reason")
 
 
 class SyncSummary(Schema):

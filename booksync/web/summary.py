@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.messages import formats
 from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
 from booksync.bookings.models import Booking, Studio, TimeLeads
@@ -48,6 +49,7 @@ class BookingSummary:
     first: When  # the leading zone's time (the studio's by default)
     second: When | None  # the other zone's, when they differ
     second_is_studio: bool
+    late: bool = False  # active and inside the change window: no online changes, call the studio
 
     @property
     def same_zone(self) -> bool:
@@ -63,7 +65,7 @@ def changes_closed_reason(booking: Booking, studio: Studio, now: datetime | None
         return _("This booking is closed, so it can no longer be changed.")
     if booking.start <= now:
         return _("This session has already started, so it can no longer be changed online.")
-    if booking.start - now < timedelta(hours=studio.change_notice_hours):
+    if not online_changes_open(booking.start, studio, now):
         return _("Online changes close %(hours)s hours before the session, so the studio can plan the day. "
                  "To change or cancel now, please contact the studio.") % {"hours": studio.change_notice_hours}
     return ""
@@ -107,4 +109,5 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
         first=first,
         second=second,
         second_is_studio=not studio_leads,
+        late=booking.is_active and not online_changes_open(booking.start, studio),
     )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from booksync.bookings import services
+from booksync.bookings.change_window import change_cutoff
 from booksync.bookings.errors import (
     BookingError,
     CalendarUnavailable,
@@ -46,7 +47,9 @@ from .language import language_from_path, request_locale
 from .pages import render_page
 from .picker import (
     DaySlots,
+    choice_summary,
     day_slots,
+    late_choices,
     nearest_slots,
     parse_day,
     slot_value,
@@ -74,11 +77,18 @@ def _new_key() -> str:
 
 def _picker_context(picker: DaySlots, *, zone_chosen: bool, selected: str = "", alternatives=None) -> dict:
     common, other = zone_choices(translation.get_language(), timezone.now())
+    # Slots starting before the cutoff cannot be changed online once booked (bookings/change_window.py).
+    cutoff = slot_value(change_cutoff(Studio.load()))
+    choices = alternatives if alternatives is not None else picker.choices
     return {
         # Only a zone the customer did not choose is replaced by the browser's own.
         "zone_chosen": zone_chosen,
         "picker": picker,
-        "choices": alternatives if alternatives is not None else picker.choices,
+        "choices": choices,
+        "change_cutoff": cutoff,
+        "has_late": late_choices(choices, cutoff),
+        "selected_late": bool(selected) and selected < cutoff,
+        "choice_summary": choice_summary(picker, selected) if selected else "",
         "showing_alternatives": alternatives is not None,
         "selected_start": selected,
         "common_zones": common,

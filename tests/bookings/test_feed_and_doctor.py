@@ -48,8 +48,22 @@ def test_doctor_names_each_problem_and_exits_non_zero(studio, settings):
     studio.weekly_hours.all().delete()
     assert run_doctor(lines.append) == 1
     problems = [line for line in lines if line.startswith("PROBLEM")]
-    assert any("ADMIN_API_TOKEN" in p for p in problems)
     assert any("weekly hours" in p for p in problems)
+    assert not any("ADMIN_API_TOKEN" in p for p in problems)  # optional: a note (below), not a problem
+
+
+def test_an_unset_optional_variable_is_a_note_and_the_doctor_exits_0(studio, settings):
+    from booksync.doctor import run_doctor
+
+    settings.ADMIN_API_TOKEN = ""
+    lines: list[str] = []
+    assert run_doctor(lines.append) == 0, lines
+    assert [line for line in lines if line.startswith("NOTE")] == [
+        "NOTE [admin API] ADMIN_API_TOKEN is not set (optional), so the admin API (POST /api/admin/sync) is off. "
+        "To use it, set it to a long random string."]
+    assert lines[-1] == "all checks passed (1 note(s) on optional settings)"
+    settings.ADMIN_API_TOKEN = "short"
+    assert run_doctor([].append) == 1  # set, but too short: that is a problem
 
 
 def test_doctor_passes_on_a_healthy_default(studio, settings):

@@ -148,29 +148,87 @@ def _turn_to(frame, day):
         frame.locator(f'#month .day[data-date^="{day:%Y-%m}"]').first.wait_for()
 
 
-def test_an_origin_not_allowed_gets_a_refused_frame(studio_sites, chromium, studio, site, client):
-    allowed, other = studio_sites
-    context = chromium.new_context(locale="en-GB")
-    page = context.new_page()
-    refusals = []
-    page.on("console", lambda message: refusals.append(message.text) if "frame-ancestors" in message.text else None)
-    page.goto(other.origin + "/")
-    page.locator("iframe").wait_for()
-    page.wait_for_timeout(1500)
-    framed = [frame for frame in page.frames if frame != page.main_frame]
-    # Chromium replaces a refused frame with its error page: nothing of the booking page is there.
-    assert [frame.url for frame in framed] == ["chrome-error://chromewebdata/"]
-    assert framed[0].locator("#month, #day-picker, form").count() == 0
-    assert refusals, "Chromium reported no frame-ancestors refusal"
-    context.close()
+EMBED_ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "artifacts" / "embed"
+REFUSED = "This booking page cannot be shown inside this website."
 
-    # What the browser obeyed: the pages name only this site and the allowed origin, and send no
+
+def _assert_message_with_link(page, site, path="/book/portrait/"):
+    """A readable sentence and a link to the page itself, where a frame would have been refused."""
+    note = page.get_by_role("note")
+    note.wait_for()
+    assert note.inner_text().startswith(REFUSED)
+    link = note.get_by_role("link", name="Open the booking page")
+    assert link.get_attribute("href") == site + path and link.get_attribute("target") == "_blank"
+    box = note.bounding_box()
+    width = page.viewport_size["width"]
+    assert box["width"] <= width and box["x"] >= 0, box  # readable: inside the screen at every width
+    assert page.evaluate("getComputedStyle(document.querySelector('.booksync-refused p')).color") == "rgb(31, 31, 31)"
+    return link
+
+
+def test_an_origin_not_allowed_gets_a_message_and_a_link_instead_of_a_refused_frame(
+        studio_sites, chromium, studio, site, client):
+    allowed, other = studio_sites
+    EMBED_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (375, 1280):
+        context = chromium.new_context(locale="en-GB", viewport={"width": width, "height": 800})
+        page = context.new_page()
+        warnings: list[str] = []
+        page.on("console", lambda message, seen=warnings: seen.append(message.text)
+                if message.type == "warning" else None)
+        page.goto(other.origin + "/")
+        link = _assert_message_with_link(page, site)
+        assert page.locator("iframe").count() == 0  # no grey broken frame
+        assert any("is not in EMBED_ALLOWED_ORIGINS" in text for text in warnings)  # for the studio's developer
+        page.screenshot(path=str(EMBED_ARTIFACTS / f"embed-not-allowed-{width}.png"), full_page=True)
+        with page.expect_popup() as popup:
+            link.click()
+        popup.value.wait_for_load_state()
+        assert popup.value.url == site + "/book/portrait/"
+        popup.value.locator("#month").wait_for()  # the booking page itself, on its own site
+        # The "Book now" button, where it cannot open a frame, opens the page itself.
+        page.goto(other.origin + "/button")
+        book = page.get_by_role("link", name="Book now")
+        assert book.get_attribute("href") == site + "/" and page.locator("dialog").count() == 0
+        context.close()
+
+    # What the browser would obey: the pages name only this site and the allowed origin, and send no
     # X-Frame-Options to contradict it; every other page still refuses all framing.
     response = client.get("/book/portrait/")
     assert csp_directive(response, "frame-ancestors") == f"'self' {allowed.origin}"
     assert "X-Frame-Options" not in response
     admin = client.get("/admin/login/")
     assert admin["X-Frame-Options"] == "DENY" and csp_directive(admin, "frame-ancestors") == "'none'"
+
+
+def test_a_frame_refused_all_the_same_becomes_the_message(studio_sites, chromium, studio, site, client, settings):
+    """A script cached while the origin was still allowed frames the page; the browser refuses the frame
+    (frame-ancestors), our page never speaks in it, and the script puts the message in its place."""
+    allowed, other = studio_sites
+    settings.EMBED_ALLOWED_ORIGINS = [allowed.origin, other.origin]
+    stale = client.get("/embed.js").content
+    settings.EMBED_ALLOWED_ORIGINS = [allowed.origin]  # the studio removed it since
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    refusals = []
+    page.on("console", lambda message: refusals.append(message.text) if "frame-ancestors" in message.text else None)
+    page.route(f"{site}/embed.js", lambda route: route.fulfill(body=stale, content_type="text/javascript"))
+    page.goto(other.origin + "/")
+    page.locator("iframe").wait_for(state="attached")
+    _assert_message_with_link(page, site)
+    assert page.locator("iframe").count() == 0
+    assert refusals, "Chromium reported no frame-ancestors refusal"
+    context.close()
+
+    # Where the frame is allowed it stays (it speaks at once), whatever the wait.
+    context = chromium.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(allowed.origin + "/")
+    frame = _frame(page)
+    frame.wait_for_selector("#month .day.has-slots")
+    page.wait_for_timeout(3000)  # longer than the script waits for a refused frame
+    assert page.locator("iframe").count() == 1 and page.get_by_role("note").count() == 0
+    context.close()
 
 
 def test_the_book_now_button_opens_the_flow_in_a_dialog(studio_sites, chromium, studio):

@@ -23,9 +23,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.models import Studio
 from booksync.bookings.money import format_money
 from booksync.bookings.payment_text import payment_of, payment_text
+from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 from booksync.integrations import mail
 from booksync.integrations.ports import PermanentError
@@ -52,8 +54,9 @@ ICS_METHOD = {"confirmation": "REQUEST", "update": "REQUEST", "reminder": "REQUE
 
 
 def one_line(text: str) -> str:
-    """Collapse every run of whitespace (newlines included) into one space: safe in a header."""
-    return " ".join(str(text).split())
+    """Collapse every run of whitespace (newlines included) into one space, with no encoded word
+    (``text.defused``): safe in a header."""
+    return " ".join(defused(str(text)).split())
 
 
 def mailbox(name: str, email: str) -> str:
@@ -128,6 +131,8 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "outlook_calendar_url": outlook_calendar_url(booking, studio),
         "site_url": settings.SITE_URL,
         "invite_attached": settings.INVITES_VIA == "email",
+        # Rendered when it is sent: a session inside the change window cannot be changed online.
+        "late": not online_changes_open(booking.start, studio),
         # What other capabilities add to the customer's emails goes here, one key each, with the
         # templates' lines in customer/base.html|.txt: the person and room (resources, ADR 0017),
         # the payment due or made (payments, ADR 0018), the answers given (questions, ADR 0019).

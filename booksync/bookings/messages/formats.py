@@ -99,6 +99,11 @@ def first_weekday(tag: str | None) -> int:
     return babel_locale(tag).first_week_day
 
 
+def short_day(moment: datetime, tag: str | None) -> str:
+    """"Tue 15 Dec" (en-GB), "Tue, Dec 15" (en-US), "Di., 15. Dez." (de): the booking page's summary."""
+    return format_skeleton("MMMEd", moment, tzinfo=moment.tzinfo, locale=babel_locale(tag))
+
+
 def short_date(moment: datetime, tag: str | None) -> str:
     """"Mon, Nov 30, 2026" (en-US), "Mo., 30. Nov. 2026" (de): for email subjects."""
     return format_skeleton("yMMMEd", moment, tzinfo=moment.tzinfo, locale=babel_locale(tag))

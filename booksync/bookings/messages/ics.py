@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 
 from .event_text import customer_invite
@@ -36,7 +37,7 @@ def _calendar(method: str) -> Calendar:
 def _organizer(studio) -> vCalAddress:
     email = settings.DEFAULT_FROM_EMAIL or studio.contact_email or "bookings@localhost"
     organizer = vCalAddress(f"mailto:{email}")
-    organizer.params["cn"] = vText(studio.name)
+    organizer.params["cn"] = vText(defused(studio.name))
     return organizer
 
 
@@ -50,14 +51,15 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     event.add("dtend", booking.end.astimezone(tz))
     # In the active language: emails render their invite inside the booking's language.
     summary, description = customer_invite(booking.service_name, studio.name, booking.name, manage_url(booking))
-    event.add("summary", summary)
-    event.add("description", description)
+    # Every text by ``text.defused``'s rule: a line break other than LF would end the content line.
+    event.add("summary", defused(summary))
+    event.add("description", defused(description, multiline=True))
     if studio.address:
-        event.add("location", studio.address)
+        event.add("location", defused(studio.address, multiline=True))
     event.add("organizer", _organizer(studio))
     if booking.email:
         attendee = vCalAddress(f"mailto:{booking.email}")
-        attendee.params["cn"] = vText(booking.name)
+        attendee.params["cn"] = vText(defused(booking.name))
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("ACCEPTED" if method != "CANCEL" else "DECLINED")
         attendee.params["rsvp"] = vText("FALSE")
@@ -83,7 +85,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
     whoever holds the feed's address must not learn customers' names by default.
     """
     cal = _calendar("PUBLISH")
-    cal.add("x-wr-calname", studio.name)
+    cal.add("x-wr-calname", defused(studio.name))
     cal.add("x-wr-timezone", studio.timezone)
     tz = ZoneInfo(studio.timezone)
     stamp = timezone.now()
@@ -94,7 +96,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", booking.start.astimezone(tz))
         event.add("dtend", booking.end.astimezone(tz))
-        event.add("summary", f"{booking.service_name}: {booking.name}" if with_names else "Booked")
+        event.add("summary", defused(f"{booking.service_name}: {booking.name}") if with_names else "Booked")
         event.add("status", "CONFIRMED")
         cal.add_component(event)
     for block in blocks:
@@ -103,7 +105,7 @@ def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", block.start.astimezone(tz))
         event.add("dtend", block.end.astimezone(tz))
-        event.add("summary", block.reason or "Blocked")
+        event.add("summary", defused(block.reason) or "Blocked")
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

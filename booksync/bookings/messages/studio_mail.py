@@ -34,7 +34,7 @@ from booksync.integrations import mail
 from booksync.outbox import effects
 
 from .catalogue import STUDIO, studio_event, template
-from .emails import mailbox
+from .emails import mailbox, one_line
 from .sentences import when
 from .studio_contact import notify_address, studio_address
 
@@ -112,7 +112,7 @@ def build_notice(booking, what: str, *, subject: str, sentence: str, link: str, 
     """The studio's notice about ``what`` happened to ``booking``: a text email with its HTML part."""
     studio = studio or Studio.load()
     context = notice_context(booking, studio, what, sentence=sentence, link=link)
-    email = EmailMultiAlternatives(subject=subject, body=render_notice(context, "txt"),
+    email = EmailMultiAlternatives(subject=one_line(subject), body=render_notice(context, "txt"),
                                    from_email=mailbox(studio.name, settings.DEFAULT_FROM_EMAIL), to=[to],
                                    headers={"Message-ID": message_id(key), "X-Booksync-Notice": "studio"})
     email.attach_alternative(render_notice(context, "html"), "text/html")

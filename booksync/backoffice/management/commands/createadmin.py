@@ -10,13 +10,13 @@ from __future__ import annotations
 import getpass
 import sys
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from booksync.config import read
+from booksync.server_address import site_url
 
 
 def _ask(prompt: str, *, secret: bool = False) -> str:
@@ -59,4 +59,4 @@ class Command(BaseCommand):
             raise CommandError("A username and a password are needed.")
         created = ensure_admin(username, email, password)
         action = "Created" if created else "Updated"
-        self.stdout.write(f"{action} the admin login {username!r}. Log in at {settings.SITE_URL}/admin/")
+        self.stdout.write(f"{action} the admin login {username!r}. Log in at {site_url()}/admin/")

@@ -4,8 +4,13 @@
  *   (one availability-batch call per month);
  * - times in the customer's locale (12/24-hour, names, first day of the week) and zone,
  *   the zone detected by the browser and changeable through a searchable list;
- * - the language switcher keeps the chosen day, zone and time.
- * Without this script the page still works: the day is chosen with a GET form. */
+ * - the language switcher keeps the chosen day, zone and time;
+ * - on a phone: a chosen day's times are scrolled into view and announced (a polite live region),
+ *   the sticky summary ("Tue 15 Dec · 10:00 · Portrait session") follows the chosen time and its
+ *   Continue moves on to the details; a time inside the change window switches the policy sentence
+ *   to "online changes are closed for this time" (ADR 0022).
+ * Without this script the page still works: the day is chosen with a GET form (#day-picker, whose
+ * controls stand inside the booking form and join it through their form attribute). */
 (function () {
   "use strict";
 
@@ -15,20 +20,31 @@
   if (!dayForm || !monthBox || !slotGrid || !window.fetch || !window.Intl) return;
 
   var bookingForm = slotGrid.closest("form");
-  var zoneSelect = dayForm.querySelector("select[name=tz]");
+  var zoneSelect = document.getElementById("tz");
   var zoneSearch = document.getElementById("tz-search");
   var zoneCount = document.getElementById("tz-count");
-  var dayInput = dayForm.querySelector("input[name=date]");
+  var dayInput = document.getElementById("day");
   var zoneField = bookingForm.querySelector("input[name=timezone]");
   var dateField = bookingForm.querySelector("input[name=date]");
   var legend = document.getElementById("slots-legend");
   var zoneName = document.querySelector("[data-zone-name]");
+  var slotsBox = document.getElementById("slots");
+  var slotsStatus = document.getElementById("slots-status");
+  var lateHint = document.getElementById("late-hint");
+  var choiceBar = document.getElementById("choice-bar");
+  var choiceWhen = document.getElementById("choice-when");
+  var choiceContinue = document.getElementById("choice-continue");
+  var policyOpen = document.getElementById("policy-open");
+  var policyLate = document.getElementById("policy-late");
   var settings = dayForm.dataset;
   var text = JSON.parse(document.getElementById("picker-text").textContent);
   var aliases = JSON.parse(document.getElementById("zone-aliases").textContent);
   var locale = settings.locale || document.documentElement.lang || "en";
   var studioZone = settings.studioZone;
   var studioLeads = settings.leads !== "customer";
+  // The server's "now + change notice" moves on with the page's age (the server's clock, not the device's).
+  var changeCutoff = settings.changeCutoff ? new Date(settings.changeCutoff).getTime() : null;
+  var loadedAt = Date.now();
   var firstWeekday = Number(settings.firstWeekday || 0);  // 0 = Monday … 6 = Sunday
   var selectedDay = settings.day;
   var shownMonth = selectedDay.slice(0, 7);
@@ -58,6 +74,15 @@
 
   function longDay(instant, zone) {
     return format(zone, { weekday: "long", day: "numeric", month: "long" }).format(instant);
+  }
+
+  function leadingZone() {
+    var zone = currentZone();
+    return zone === studioZone || studioLeads ? studioZone : zone;
+  }
+
+  function shortDay(instant, zone) {  // "Tue 15 Dec", as Babel's MMMEd on the server
+    return format(zone, { weekday: "short", day: "numeric", month: "short" }).format(instant);
   }
 
   function dayAsDate(day) {
@@ -107,6 +132,7 @@
     var main = zone === studioZone || studioLeads ? studioTime : customerTime;
     if (slotGrid.hasAttribute("data-with-day")) main = longDay(instant, studioLeads ? studioZone : zone) + ", " + main;
     label.querySelector(".slot-time").textContent = main;
+    markLate(label.querySelector("input"));
     var other = label.querySelector(".slot-other");
     if (zone === studioZone) {
       if (other) other.remove();
@@ -120,13 +146,31 @@
     other.textContent = studioLeads ? fill(text.yourTime, { time: customerTime }) : fill(text.studioTime, { time: studioTime });
   }
 
+  function describeZone(zone, label) {
+    // Which clock leads, in words: the sentence changes with the zone, not only the zone's name.
+    var box = document.getElementById("slots-zone-text");
+    if (!box) {
+      if (zoneName && !(studioLeads && zone !== studioZone)) zoneName.textContent = label;
+      return;
+    }
+    var parts = zone === studioZone ? text.zoneSame : studioLeads ? text.zoneStudioLeads : text.zoneCustomerLeads;
+    var strong = document.createElement("strong");
+    strong.setAttribute("data-zone-name", "");
+    strong.textContent = zone !== studioZone && studioLeads
+      ? document.getElementById("slots-zone").dataset.studioZoneLabel : label;
+    box.replaceChildren(document.createTextNode(parts[0]), strong, document.createTextNode(parts[1]));
+  }
+
   function relabel() {
     var zone = currentZone();
     zoneField.value = zone;
     var option = zoneSelect.options[zoneSelect.selectedIndex];
-    if (zoneName && !(studioLeads && zone !== studioZone)) zoneName.textContent = option ? option.text : zone;
+    describeZone(zone, option ? option.text : zone);
+    slotGrid.classList.toggle("two-clocks", zone !== studioZone);
     slotGrid.querySelectorAll("label.slot").forEach(function (label) { labelSlot(label, zone); });
+    if (lateHint) lateHint.hidden = !slotGrid.querySelector("input[data-late]");
     keepInLanguageLinks();
+    updateChoice();
   }
 
   function slotLabel(start) {
@@ -141,6 +185,70 @@
     time.className = "slot-time";
     label.append(input, time);
     return label;
+  }
+
+  function markLate(input) {
+    var late = changeCutoff !== null && new Date(input.value).getTime() < changeCutoff + (Date.now() - loadedAt);
+    input.toggleAttribute("data-late", late);
+    if (late) input.setAttribute("aria-describedby", "late-hint");
+    else input.removeAttribute("aria-describedby");
+  }
+
+  // --- the sticky summary and the policy for the chosen time ----------------------------------
+  function checkedStart() {
+    return bookingForm.querySelector("input[name=start]:checked");
+  }
+
+  function updateChoice() {
+    var checked = checkedStart();
+    if (choiceWhen) {
+      if (checked) {
+        var instant = new Date(checked.value);
+        choiceWhen.textContent = shortDay(instant, leadingZone()) + " · " + clock(instant, leadingZone());
+      } else {
+        choiceWhen.textContent = text.noTimeChosen;
+      }
+      choiceWhen.classList.toggle("choice-empty", !checked);
+    }
+    var late = !!checked && checked.hasAttribute("data-late");
+    if (policyOpen) policyOpen.hidden = late;
+    if (policyLate) policyLate.hidden = !late;
+  }
+  bookingForm.addEventListener("change", updateChoice);
+
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function bringIntoView(element) {
+    var rect = element.getBoundingClientRect();
+    var covered = choiceBar ? choiceBar.getBoundingClientRect().height : 0;
+    // Scroll only when the box's first row is not already on screen above the sticky summary.
+    if (rect.top >= 0 && rect.top + Math.min(rect.height, 96) <= window.innerHeight - covered) return;
+    element.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "start" });
+  }
+
+  if (choiceContinue) {
+    choiceContinue.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!checkedStart()) {
+        var first = slotGrid.querySelector("input[name=start]");
+        announce(text.chooseTimeFirst);
+        bringIntoView(slotsBox);
+        (first || slotsBox).focus({ preventScroll: true });
+        return;
+      }
+      var target = document.querySelector(choiceContinue.getAttribute("href"));
+      if (!target) return;
+      target.scrollIntoView({ behavior: reducedMotion ? "auto" : "smooth", block: "start" });
+      var field = target.querySelector("input:not([type=hidden]):not([tabindex='-1']), select, textarea");
+      (field || target).focus({ preventScroll: true });
+    });
+  }
+
+  function announce(message) {
+    if (!slotsStatus) return;
+    // Emptied first, so the same words said twice are spoken twice.
+    slotsStatus.textContent = "";
+    window.setTimeout(function () { slotsStatus.textContent = message; }, 50);
   }
 
   function showDay(day, starts) {
@@ -160,9 +268,19 @@
     relabel();
   }
 
+  function showChosenDay(day, starts) {
+    // A day chosen by tap, click or key: its times come into view and are announced.
+    showDay(day, starts);
+    var spokenDay = longDay(dayAsDate(day), "UTC");
+    announce(starts.length
+      ? fill(plural(starts.length, text.timesShownOne, text.timesShownOther), { n: starts.length, day: spokenDay })
+      : spokenDay + ": " + text.noTimesThisDay);
+    bringIntoView(slotsBox);
+  }
+
   // --- the language switcher keeps what was chosen ----------------------------------------------
   function keepInLanguageLinks() {
-    var checked = bookingForm.querySelector("input[name=start]:checked");
+    var checked = checkedStart();
     document.querySelectorAll(".language-link").forEach(function (link) {
       var url = new URL(link.href);
       url.searchParams.set("date", selectedDay);
@@ -230,8 +348,9 @@
 
     var head = document.createElement("div");
     head.className = "month-head";
-    var title = document.createElement("h3");
+    var title = document.createElement("h4");
     title.id = "month-title";
+    title.className = "month-title";
     title.textContent = format("UTC", { month: "long", year: "numeric" }).format(dayAsDate(first));
     head.append(navButton(text.previousMonth, -1, month), title, navButton(text.nextMonth, 1, month));
 
@@ -349,7 +468,7 @@
       other.setAttribute("aria-selected", String(other === cell));
       other.tabIndex = other === cell ? 0 : -1;
     });
-    fetchMonth(shownMonth).then(function (byDay) { showDay(cell.dataset.date, byDay[cell.dataset.date] || []); });
+    fetchMonth(shownMonth).then(function (byDay) { showChosenDay(cell.dataset.date, byDay[cell.dataset.date] || []); });
   }
 
   function openMonth(month) {

@@ -3,7 +3,7 @@
  * any other parent. */
 (function () {
   "use strict";
-  if (window.self === window.top || !window.ResizeObserver) return;
+  if (window.self === window.top) return;
   var listed = document.getElementById("embed-origins");
   var origins = listed ? JSON.parse(listed.textContent) : [];
   function post(message) {
@@ -12,9 +12,12 @@
   function height() {
     return Math.ceil(document.documentElement.getBoundingClientRect().height);
   }
-  new ResizeObserver(function () { post({ type: "booksync:height", height: height() }); })
-    .observe(document.documentElement);
+  // Said first, and by every browser: the embedding script takes a frame that never says it for refused.
   post({ type: "booksync:navigated" });
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { post({ type: "booksync:height", height: height() }); })
+      .observe(document.documentElement);
+  }
   // Escape pressed inside the frame reaches only this document: pass it on, so a dialog
   // holding the frame closes as it would for a key pressed on the studio's page.
   document.addEventListener("keydown", function (event) {

@@ -22,7 +22,7 @@ from django.db import DatabaseError
 
 from booksync.config import BASE_DIR, read
 from booksync.integrations.google_auth import run_consent_flow
-from booksync.integrations.notion_setup import create_bookings_database
+from booksync.integrations.notion_setup import add_missing_columns, create_bookings_database
 from booksync.integrations.ports import IntegrationError, NotConfigured
 from booksync.server_address import leave, site_url
 from booksync.sync.schedules import ensure_schedules
@@ -149,12 +149,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_notion_init(args: argparse.Namespace) -> int:
-    """Create a Notion bookings database under a page and print the variable that points at it."""
+    """Create a Notion bookings database under a page and print the variable that points at it; without
+    ``--parent-page``, add the columns the configured database lacks (a new booking question's, say)."""
     _django()
     from booksync.bookings.models import Service  # app loading
+    from booksync.bookings.questions import default_name  # app loading
 
     # The Service options are the studio's active services (Notion adds new options on first use anyway).
-    services = list(Service.objects.filter(active=True).values_list("name", flat=True))
+    services = [default_name(service) for service in Service.objects.filter(active=True)]
+    if not args.parent_page:
+        if not settings.NOTION_BOOKINGS_DATABASE_ID:
+            print("Give --parent-page to create a bookings database, or set NOTION_BOOKINGS_DATABASE_ID to "
+                  "add the missing columns to yours.", file=sys.stderr)
+            return 2
+        try:
+            added = add_missing_columns(settings.NOTION_BOOKINGS_DATABASE_ID, services)
+        except (IntegrationError, ValueError) as exc:
+            print(f"Could not add the columns: {exc}", file=sys.stderr)
+            return 1
+        print(f"Added the columns {', '.join(added)}." if added else "The bookings database has every column.")
+        return 0
     try:
         database_id, _ = create_bookings_database(args.parent_page, services, title=args.title)
     except IntegrationError as exc:
@@ -239,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the configuration and say what is missing").set_defaults(func=cmd_doctor)
     notion = sub.add_parser("notion", help="Notion set-up").add_subparsers(dest="notion_command", required=True)
     notion_init = notion.add_parser("init", help="create a bookings database with booksync's schema")
-    notion_init.add_argument("--parent-page", required=True, help="id of a page shared with the integration")
+    notion_init.add_argument("--parent-page", default="",
+                             help="id of a page shared with the integration (omit it to add the columns the "
+                                  "configured database lacks, such as a new booking question's)")
     notion_init.add_argument("--title", default="Bookings")
     notion_init.set_defaults(func=cmd_notion_init)
     expect = notion.add_parser("expect-verification",

@@ -81,6 +81,7 @@ VARIABLES: tuple[Variable, ...] = (
     _bool("OUTBOX_WAKE_WORKER", "true", "Wake the worker on commit (the one-minute sweep delivers anyway)."),
     _float("OUTBOX_HEARTBEAT_SECONDS", "10", "How often a worker refreshes its claim on a message it is delivering."),
     _float("OUTBOX_STUCK_AFTER_SECONDS", "30", "A claim not refreshed for this long belongs to a dead worker and is handed back."),
+    _float("OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS", "0", "Tests only (0 = off): a worker stops, heartbeat included, this long between an effect and marking it done, on a message's first attempt."),
     _var("LOG_LEVEL", "INFO", "Logging level."),
     _var("INVITES_VIA", "email", "`email` (our email carries the .ics) or `calendar` (the calendar invites the attendee)."),
     _int("SYNC_INTERVAL_MINUTES", "5", "Period of the incremental sync schedule."),

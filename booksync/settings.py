@@ -65,6 +65,7 @@ CONTENT_SECURITY_POLICY = content_security_policy()
 PERMISSIONS_POLICY = PERMISSIONS
 
 INSTALLED_APPS = [
+    "modeltranslation",  # the studio's own texts per language (ADR 0020); before the admin
     "booksync.backoffice.admin_site.StudioAdminConfig",  # django.contrib.admin, its home arranged for the studio
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -161,6 +162,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "booksync" / "locale"]
+# The studio's own texts (service names, tagline, question labels) in every shipped language
+# (django-modeltranslation, ADR 0020): a missing translation falls back to the default language's.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -224,6 +230,8 @@ OUTBOX_WAKE_WORKER = read("OUTBOX_WAKE_WORKER")
 # a claim not refreshed for OUTBOX_STUCK_AFTER_SECONDS belongs to a dead worker and is handed back.
 OUTBOX_HEARTBEAT_SECONDS = read("OUTBOX_HEARTBEAT_SECONDS")
 OUTBOX_STUCK_AFTER_SECONDS = read("OUTBOX_STUCK_AFTER_SECONDS")
+# Tests only: the pause of a worker that lost its claim (tests/faults/test_claim_recheck.py). 0 in production.
+OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS = read("OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS")
 
 NOTION_API_KEY = read("NOTION_API_KEY")
 NOTION_BOOKINGS_DATABASE_ID = read("NOTION_BOOKINGS_DATABASE_ID")

@@ -4,10 +4,20 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from booksync.bookings import studio_edits
-from booksync.bookings.models import Block, Booking, DateOverride, Service, Studio, WeeklyHours
+from booksync.bookings.models import (
+    Block,
+    Booking,
+    DateOverride,
+    Question,
+    Service,
+    Studio,
+    WeeklyHours,
+)
+from booksync.bookings.questions import answer_lines
 
 from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
@@ -29,7 +39,7 @@ class DateOverrideInline(admin.TabularInline):
 
 
 @admin.register(Studio)
-class StudioAdmin(admin.ModelAdmin):
+class StudioAdmin(TranslationAdmin):  # tagline and about per language (ADR 0020)
     inlines = [WeeklyHoursInline, DateOverrideInline]
     readonly_fields = ["feed_url", "upcoming_holidays"]
     fieldsets = [
@@ -71,11 +81,21 @@ class StudioAdmin(admin.ModelAdmin):
         return redirect("admin:bookings_studio_change", studio.pk)
 
 
+class QuestionInline(TranslationStackedInline):
+    """The service's booking questions (ADR 0019): label and help per language; the key never changes."""
+
+    model = Question
+    extra = 0
+    fields = ["label", "help_text", "key", "type", "required", "order", "active", "choices", "min_value",
+              "max_value", "notion_column"]
+
+
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(TranslationAdmin):  # name and description per language (ADR 0020)
     list_display = ["name", "slug", "duration_minutes", "active", "position"]
     list_editable = ["active", "position"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [QuestionInline]
 
 
 @admin.register(Block)
@@ -90,7 +110,8 @@ class BookingAdmin(admin.ModelAdmin):
     """Every Save, add and bulk action goes through the booking service (studio_edits)."""
 
     form = BookingAdminForm
-    list_display = ["when", "name", "email", "phone", "service_name", "status", "money", "source", last_email_status]
+    list_display = ["when", "name", "email", "phone", "service_name", "answers_summary", "status", "money", "source",
+                    last_email_status]
     list_filter = [WhenFilter, StatusFilter, "source", "service"]
     inlines = [BookingEmailInline]
     search_fields = ["name", "email", "phone", "id"]
@@ -106,12 +127,30 @@ class BookingAdmin(admin.ModelAdmin):
         customer = ["Customer", {"fields": ["name", "email", "phone", "notes"]}]
         if obj is None:
             return [booking, customer]
+        answers = ["Answers", {"fields": ["answers_shown"]}]
         record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
         money = ["Payment", {"fields": self.payment_fields}]
-        return [booking, customer, money, record]
+        return [booking, customer, answers, money, record]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, *self.payment_fields] if obj is not None else self.readonly_fields
+        return [*self.readonly_fields, "answers_shown", *self.payment_fields] if obj is not None \
+            else self.readonly_fields
+
+    def get_queryset(self, request):
+        # The answers column reads each booking's questions: one query for the page, not one per row.
+        return super().get_queryset(request).select_related("service").prefetch_related("service__questions")
+
+    @admin.display(description="Answers to the service's questions")
+    def answers_shown(self, booking: Booking) -> str:
+        lines = answer_lines(booking)
+        if not lines:
+            return "–"
+        return format_html("<dl class=\"answers\">{}</dl>",
+                           format_html_join("", "<dt>{}</dt><dd>{}</dd>", lines))
+
+    @admin.display(description="Answers")
+    def answers_summary(self, booking: Booking) -> str:
+        return " · ".join(f"{label} {value}" for label, value in answer_lines(booking)) or "–"
 
     @admin.display(description="Payment")
     def money(self, booking: Booking) -> str:

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils import timezone
 
-from booksync.bookings.models import BookingStatus
+from booksync.bookings.models import BookingStatus, Question
 from booksync.bookings.money import to_major
 from booksync.bookings.payment_text import payment_text
 
@@ -70,18 +70,43 @@ CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service",
 
 
 def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
-    """The bookings as CSV (Django's csv writer, one row each), times in the current (studio) zone."""
+    """The bookings as CSV (Django's csv writer, one row each), times in the current (studio) zone;
+    then one column per booking question, headed by its key (ADR 0019)."""
     zone = timezone.get_current_timezone()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    bookings = list(bookings)
+    keys = answer_keys(bookings)
+    writer.writerow([*CSV_COLUMNS, *keys])
     for b in bookings:
+        answers = answer_cells(b)
         writer.writerow([f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
                          str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
                          b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk),
-                         *_money_cells(b)])
+                         *_money_cells(b), *(_safe_cell(answers.get(key, "")) for key in keys)])
     return response
+
+
+def answer_keys(bookings) -> list[str]:
+    """The question keys the CSV has a column for: every question, then any other key answered."""
+    keys = list(dict.fromkeys(Question.objects.order_by("service__position", "order", "pk")
+                              .values_list("key", flat=True)))
+    extra = sorted({key for b in bookings for key in (b.answers or {})} - set(keys))
+    return keys + extra
+
+
+def answer_cells(booking) -> dict[str, str]:
+    """A booking's answers as CSV cells: choices by key, several joined by "; ", yes/no as yes or no."""
+    cells = {}
+    for key, value in (booking.answers or {}).items():
+        if isinstance(value, bool):
+            cells[key] = "yes" if value else "no"
+        elif isinstance(value, list):
+            cells[key] = "; ".join(map(str, value))
+        else:
+            cells[key] = str(value)
+    return cells
 
 
 def _money_cells(booking) -> list[str]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from booksync.backoffice.studio_time import studio_zone
 from booksync.bookings.calendar_outage import open_clashes
+from booksync.bookings.errors import BookingError
 from booksync.bookings.feed_token import feed_url, rotate_feed_token
 from booksync.bookings.messages.mail_limits import held_back_emails
 from booksync.bookings.messages.sentences import change_sentence
@@ -20,6 +21,7 @@ from booksync.outbox import delivery
 from booksync.outbox.liveness import last_successes
 from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 from booksync.sync import notion_handshake
+from booksync.sync.deletes import recent_clashes, restore
 from booksync.sync.engine import run_sync
 from booksync.sync.lock import SyncBusy
 from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
@@ -60,6 +62,7 @@ def dashboard(request):
         "notion_token": SyncState.get(TOKEN_STATE),
         "failed": [m for m in open_messages if m.state == OutboxState.FAILED],
         "calendar_clashes": open_clashes(),
+        "delete_clashes": recent_clashes(),
         "notion_enabled": notion_enabled(),
         "notion_window_until": notion_handshake.window_closes_at(),
         "held_back": held_back_emails(),
@@ -79,6 +82,18 @@ def sync_now(request):
     summary = result["summary"]
     level = messages.SUCCESS if result["success"] else messages.WARNING
     messages.add_message(request, level, "Synced: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    return redirect("admin:sync-dashboard")
+
+
+@require_POST
+def restore_deleted(request, entry_id: int):
+    """Restore a booking a delete cancelled while it was edited elsewhere (one step, from the dashboard)."""
+    try:
+        booking = restore(entry_id, by=request.user.get_username())
+    except BookingError as exc:
+        messages.error(request, f"Not restored: {exc.message}")
+    else:
+        messages.success(request, f"Restored {booking}: it is confirmed again, and every side shows it again.")
     return redirect("admin:sync-dashboard")
 
 
@@ -122,6 +137,7 @@ def urls() -> list:
         path("dashboard/", wrap(dashboard), name="sync-dashboard"),
         path("dashboard/sync-now/", wrap(sync_now), name="sync-now"),
         path("dashboard/retry/", wrap(retry_failed), name="sync-retry-failed"),
+        path("dashboard/restore/<int:entry_id>/", wrap(restore_deleted), name="sync-restore-deleted"),
         path("dashboard/clear-notion-token/", wrap(clear_notion_token), name="sync-clear-notion-token"),
         path("dashboard/expect-notion-verification/", wrap(expect_notion_verification),
              name="sync-expect-notion-verification"),

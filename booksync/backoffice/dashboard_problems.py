@@ -14,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booksync.bookings.messages.delivery_status import PROBLEMS as EMAIL_PROBLEMS
+from booksync.integrations.google_api import SIGN_IN_AGAIN
 from booksync.integrations.mail import backend_name
 from booksync.integrations.registry import calendar_provider, notion_enabled
 from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.sync import sign_in
 
 SIDE_NAMES = {"notion": "Notion", "calendar": "the calendar", "email": "the customer's email", "studio": "the studio's email"}
 
@@ -65,6 +67,8 @@ def sides(last_successes: dict[str, str | None]) -> list[Side]:
     else:
         calendar = Side("Calendar", True, f"Connected to {'Google Calendar' if provider == 'google' else 'CalDAV'}.",
                         last_success=last("calendar"))
+        if provider == "google" and sign_in.refused_since() is not None:
+            calendar = Side("Calendar", False, SIGN_IN_AGAIN, last_success=last("calendar"))
     backend = settings.EMAIL_BACKEND
     if backend.endswith("OutboxFolderBackend"):
         email = Side("Email", False, f"Not connected: emails are written to a folder on the server ({backend_name()}), "

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 
 from booksync.integrations import studio
+from booksync.integrations.ports import provide_answer_columns
 
 
 class BookingsConfig(AppConfig):
@@ -14,7 +15,9 @@ class BookingsConfig(AppConfig):
         from .booking_view import studio_view  # app loading
         from .busy_cache import connect_signals  # app loading
         from .messages import delivery_status  # app loading
+        from .questions import answer_columns  # app loading
 
         connect_signals()
         delivery_status.connect()
         studio.provide(studio_view)  # the adapters read the studio's zone through this
+        provide_answer_columns(answer_columns)  # the Notion adapter's question columns (ADR 0019)

@@ -15,6 +15,7 @@ from .messages.event_text import studio_event_lines, studio_event_title, with_li
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .money import to_major
 from .payment_text import payment_text
+from .questions import answer_lines, view_answers
 from .text import defused
 from .tokens import manage_url
 
@@ -40,7 +41,9 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     place = studio_view(studio)
     name, phone = printable(booking.name), printable(booking.phone)
     notes, service = printable(booking.notes, keep_newlines=True), printable(booking.service_name)
-    lines = studio_event_lines(service, place.name, name, booking.email, phone, notes)
+    # Answers are free text too: printable like the notes (a long text keeps its newlines).
+    answered = [(printable(label), printable(value, keep_newlines=True)) for label, value in answer_lines(booking)]
+    lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
     money = payment_text(booking)
     if money.line:
         lines += ["", money.line]
@@ -66,6 +69,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        answers=view_answers(booking, printable),
         payment=money.label if money.currency else "",
         paid=float(to_major(money.paid, money.currency)) if money.currency else None,
         price=float(to_major(money.price, money.currency)) if money.currency and money.price is not None else None,

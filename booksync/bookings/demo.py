@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from .demo_texts import load_demo_texts
 from .models import Service, Studio, WeeklyHours
 
 DEMO_SERVICES = [
@@ -43,4 +44,5 @@ def load_demo() -> Studio:
         for weekday, ranges in DEMO_HOURS.items():
             for start, end in ranges:
                 WeeklyHours.objects.create(studio=studio, weekday=weekday, start=time(start), end=time(end))
+    load_demo_texts(studio)  # translations and the Family session's questions (ADR 0019, 0020)
     return studio

@@ -19,6 +19,7 @@ from booksync.scheduling import Interval, to_utc
 from . import services, text, tokens
 from .changes import record_change
 from .models import BLOCKED_TIME, Booking, BookingSource, BookingStatus, Studio
+from .questions import ANSWER, default_name, long_text_keys, with_answers
 from .services import ensure_free, save_exclusively
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
@@ -31,8 +32,13 @@ TEXT_FIELDS = {"name": False, "phone": False, "notes": True, "service": False}
 
 def incoming_text(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with each free-text field defused (line breaks normalised, encoded words read)."""
-    return {name: text.defused(value, multiline=TEXT_FIELDS[name]) if name in TEXT_FIELDS and value else value
-            for name, value in values.items()}
+    out = {name: text.defused(value, multiline=TEXT_FIELDS[name]) if name in TEXT_FIELDS and value else value
+           for name, value in values.items()}
+    answers = {name.removeprefix(ANSWER): value for name, value in values.items() if name.startswith(ANSWER)}
+    if answers:  # the answers read from a page (ADR 0019), by the same rule
+        clean = text.defused_answers(answers, long_text=long_text_keys())
+        out.update({ANSWER + key: value for key, value in clean.items()})
+    return out
 
 
 def apply_changes(booking_id: str, changes: dict[str, Any], side: str) -> Booking:
@@ -66,11 +72,14 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
         service = None if as_block else services.service_named(words["service"])
         booking = services.new_booking(
             studio, start=start, end=end, service=service,
-            service_name=BLOCKED_TIME if as_block else words["service"] or (service.name if service else ""),
+            service_name=BLOCKED_TIME if as_block else words["service"] or (default_name(service) if service else ""),
             status=record.status if record.status in BookingStatus.values else BookingStatus.CONFIRMED,
             source=BookingSource.NOTION if side == "notion" else BookingSource.CALENDAR,
             name=words["name"] or "Untitled booking", email=record.email or "", phone=words["phone"] or "",
             notes=words["notes"] or "", buffers=not as_block,
+            # A page a person made may carry answers too (its service's question columns, ADR 0019),
+            # defused like its other text.
+            answers=text.defused_answers(with_answers({}, dict(record.answers)), long_text=long_text_keys(service)),
         )
         if booking.is_active:
             ensure_free(Interval(booking.blocked_start, booking.blocked_end))

@@ -309,6 +309,8 @@ class Booking(models.Model):
     # Until when an unpaid booking holds its slot (status awaiting_payment); null otherwise.
     hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Answers to the service's questions, keyed by question key (ADR 0019; bookings/questions.py).
+    answers = models.JSONField(default=dict, blank=True)
     # Manage links: token = HMAC(SECRET_KEY, id + salt); only its hash is searchable.
     manage_salt = models.CharField(max_length=64, editable=False)
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -374,3 +376,6 @@ class PickerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+from .question_models import Question, QuestionType  # noqa: E402,F401  (booking questions, ADR 0019)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -41,6 +42,7 @@ from .models import (
     Service,
     Studio,
 )
+from .questions import ANSWER, clean_answers, default_name, with_answers
 from .rules import studio_rules
 
 
@@ -56,6 +58,7 @@ class BookingRequest:
     customer_timezone: str = ""
     language: str = ""  # BCP 47 locale of the customer ("de-DE"); empty: the studio's default
     source: str = BookingSource.WEBSITE
+    answers: Mapping[str, Any] | None = None  # {question key: answer}, checked by questions.clean_answers
 
     @property
     def length(self) -> timedelta:
@@ -64,7 +67,9 @@ class BookingRequest:
     def request_hash(self) -> str:
         data = [self.start.isoformat(), self.name, self.email, self.service.slug if self.service else "",
                 str(self.duration or ""), self.phone, self.notes]
-        return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+        if self.answers:
+            data.append(dict(self.answers))
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def clip_detail(field: str, value: str | None) -> str:
 def new_booking(studio: Studio, *, start: datetime, end: datetime, service: Service | None, service_name: str,
                 source: str, name: str, email: str = "", phone: str = "", notes: str = "",
                 status: str = BookingStatus.CONFIRMED, customer_timezone: str = "", language: str = "",
-                buffers: bool = True) -> Booking:
+                buffers: bool = True, answers: dict | None = None) -> Booking:
     """The one constructor of a new booking from a request, whichever door it came through: the
     customer's ``BookingRequest`` (``book``), the studio's ``StudioBooking`` (``studio_edits``) or
     a record read from a side (``external``). Start and end in UTC; the blocked range with the
@@ -99,6 +104,7 @@ def new_booking(studio: Studio, *, start: datetime, end: datetime, service: Serv
         blocked_start=blocked.start, blocked_end=blocked.end, status=status, source=source,
         name=clip_detail("name", name), email=clip_detail("email", email), phone=clip_detail("phone", phone),
         notes=clip_detail("notes", notes), customer_timezone=customer_timezone, language=language,
+        answers=answers or {},  # checked by the door (questions.clean_answers; ADR 0019)
     )
 
 
@@ -144,6 +150,8 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         replay = _replay(idempotency_key, request)
         if replay:
             return replay
+    # The answers are checked before anything else is asked: a refused one stores nothing (ADR 0019).
+    answers = clean_answers(request.service, request.answers)
     # The live calendar is asked before the transaction: a network call must not hold the write lock.
     with calendar_outage.watching() as calendar:
         problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
@@ -151,9 +159,9 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         raise slot_error(problem)
     booking = new_booking(
         studio, start=request.start, end=request.start + request.length, service=request.service,
-        service_name=request.service.name if request.service else f"{int(request.length.total_seconds() // 60)} min session",
+        service_name=default_name(request.service) if request.service else f"{int(request.length.total_seconds() // 60)} min session",
         source=request.source, name=request.name, email=request.email, phone=request.phone, notes=request.notes,
-        customer_timezone=request.customer_timezone, language=request.language,
+        customer_timezone=request.customer_timezone, language=request.language, answers=answers,
         status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
     )
     booking.hold_expires_at = hold_until
@@ -341,6 +349,9 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sid
         for name in DETAIL_LENGTHS:
             if name in changes:
                 setattr(booking, name, clip_detail(name, changes[name]))
+        answered = {k.removeprefix(ANSWER): v for k, v in changes.items() if k.startswith(ANSWER)}
+        if answered:
+            booking.answers = with_answers(booking.answers, answered)
         service_changed = "service" in changes and (changes["service"] or "") != booking.service_name
         if service_changed:
             booking.service_name = changes["service"] or ""
@@ -415,4 +426,9 @@ def save_checked(booking: Booking, *, explain_clash: bool = False) -> None:
 
 
 def service_named(name: str) -> Service | None:
-    return Service.objects.filter(name__iexact=name.strip()).first() if name else None
+    """The service a side names, by its default-language name (what bookings keep and Notion shows),
+    whatever language is active: modeltranslation would read ``name`` as the active language's."""
+    if not name:
+        return None
+    default = f"name_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}__iexact"
+    return Service.objects.filter(**{default: name.strip()}).first()

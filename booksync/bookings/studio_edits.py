@@ -35,6 +35,7 @@ from .models import (
     Service,
     Studio,
 )
+from .questions import default_name
 from .services import (
     blocked_interval,
     check_free,
@@ -62,7 +63,7 @@ class StudioBooking:
     @property
     def service_name(self) -> str:
         if self.service:
-            return self.service.name
+            return default_name(self.service)  # the studio's own language, whatever the admin's (ADR 0020)
         return f"{int((self.end - self.start).total_seconds() // 60)} min session"
 
 

@@ -275,11 +275,18 @@ class CalDAVCalendar:
             except PreconditionFailed:
                 try:
                     current = call("reading an event", lambda: self._object(name).load())
-                except NotFound:  # deleted over there: written afresh, as Google's store does
+                except NotFound:
+                    # Deleted over there: the delete stands if no sync has read it and the rule
+                    # keeps it (nothing is written); else written afresh, as Google's store does.
+                    gone = SideRecord(external_id=name, booking_id=booking.booking_id, deleted=True)
+                    if keep is not None and "deleted" in set(keep(gone)):
+                        return WriteResult(name, etag, 0, deleted=True, record=gone)
                     etag = ""
                     continue
                 etag = current.etag or ""
                 shown = self._record(current, _studio_zone())
+                if shown.deleted and keep is not None and "deleted" in set(keep(shown)):
+                    return WriteResult(name, etag, 0, deleted=True, record=shown)  # STATUS:CANCELLED stands
                 if keep is not None and {"start", "end"} & set(keep(shown)):
                     booking = replace(booking, start=shown.start or booking.start, end=shown.end or booking.end)
                 continue

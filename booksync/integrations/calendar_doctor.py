@@ -12,7 +12,7 @@ from django.conf import settings
 from .caldav import CalendarNotFound, caldav_calendar
 from .google_api import execute
 from .google_calendar import google_calendar
-from .ports import IntegrationError
+from .ports import IntegrationError, SignInRefused
 from .registry import calendar_provider
 
 
@@ -28,6 +28,8 @@ def google_problems(once_connected: Callable[[], list[str]] = list) -> list[str]
     try:
         # Reading the calendar refreshes the token first, so this proves both.
         execute(calendar.service.calendars().get(calendarId=calendar.calendar_id), "read calendar")
+    except SignInRefused as exc:
+        return [str(exc)]  # one sentence, with the fix in it
     except IntegrationError as exc:
         return [f"{exc}. Fix: check the GOOGLE_* settings (and GOOGLE_CALENDAR_ID)."]
     problems = []

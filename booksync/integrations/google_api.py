@@ -7,7 +7,8 @@ then gives up with ``TransientError``/``RateLimited`` so the outbox retries
 later with its own, longer backoff. An answer is raised at once as
 ``NotFound`` (404, 410: a deleted event, an expired sync token),
 ``PreconditionFailed`` (409: the id exists; 412: If-Match failed),
-``NotAuthorised`` (401, other 403s, a revoked refresh token) or
+``NotAuthorised`` (401, other 403s, a refused client), ``SignInRefused`` (a revoked or expired
+refresh token, Google's ``invalid_grant``: retryable, the studio signs in again) or
 ``PermanentError``; callers that take one as an answer catch that class.
 """
 
@@ -33,11 +34,16 @@ from .ports import (
     PermanentError,
     PreconditionFailed,
     RateLimited,
+    SignInRefused,
     TransientError,
     retry_after_seconds,
 )
 
 log = logging.getLogger("booksync.google")
+
+# The one sentence the dashboard, the doctor and the studio's email give when Google refuses the sign-in.
+SIGN_IN_AGAIN = ("Google refused booksync's sign-in to the studio's calendar (invalid_grant), so calendar changes "
+                 "are waiting: the studio must sign in to Google again with `booksync google auth`.")
 
 # In-call retries stay short: a web request may be waiting on them.
 RETRY_DELAYS = (0.2, 0.6)
@@ -106,8 +112,12 @@ def execute(request: Any, what: str) -> Any:
                 raise error from None
         except RefreshError as exc:
             if not getattr(exc, "retryable", False):
-                # invalid_grant / invalid_client: the refresh token or client was revoked.
-                raise NotAuthorised(f"Google refused the credentials ({exc.args[0] if exc.args else exc}); "
+                detail = str(exc.args[0] if exc.args else exc)
+                if "invalid_grant" in detail:
+                    # The refresh token was revoked or expired: what is owed waits for a new sign-in.
+                    raise SignInRefused(SIGN_IN_AGAIN) from None
+                # invalid_client: the OAuth client itself was deleted or its secret changed.
+                raise NotAuthorised(f"Google refused the credentials ({detail}); "
                                     "run `booksync google auth` again.") from None
             error = TransientError(f"token refresh: {exc}")  # the token endpoint itself had a hiccup
         except (TransportError, OSError, httplib2.HttpLib2Error) as exc:  # OSError covers timeouts

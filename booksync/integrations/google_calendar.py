@@ -131,6 +131,8 @@ class GoogleCalendar:
         generation = ref.generation
         if ref.external_id:
             event = self._patch_known(ref.external_id, body, ref.etag, keep)
+            if isinstance(event, SideRecord):  # deleted over there, and the delete stands: write nothing
+                return WriteResult(ref.external_id, ref.etag, generation, deleted=True, record=event)
             if event is not None:
                 return WriteResult(event["id"], event.get("etag", ""), generation)
             generation += 1  # the event was deleted over there: its id is spent
@@ -152,11 +154,13 @@ class GoogleCalendar:
         current = self._get(event_id)
         if current is None or current.get("status") == "cancelled":
             return None
-        return self._patch_known(event_id, body, current.get("etag", ""))
+        event = self._patch_known(event_id, body, current.get("etag", ""))
+        return event if isinstance(event, dict) else None
 
     def _patch_known(self, event_id: str, body: dict[str, Any], etag: str,
-                     keep: KeepFields | None = None) -> dict[str, Any] | None:
-        """Patch an existing event, guarded by ``etag``; None if it was deleted meanwhile."""
+                     keep: KeepFields | None = None) -> dict[str, Any] | SideRecord | None:
+        """Patch an existing event, guarded by ``etag``; None if it was deleted meanwhile, or the
+        deleted event's record when ``keep`` says its delete stands (then nothing is written)."""
         for _ in range(3):
             request = self.events.patch(calendarId=self.calendar_id, eventId=event_id, body=body,
                                         sendUpdates=send_updates())
@@ -165,19 +169,30 @@ class GoogleCalendar:
             try:
                 event = execute(request, "patch event")
             except NotFound:
-                return None
+                return self._deleted(event_id, None, keep)
             except PreconditionFailed:
                 current = self._get(event_id)  # someone changed it: re-read and write again
                 if current is None or current.get("status") == "cancelled":
-                    return None
+                    return self._deleted(event_id, current, keep)
                 etag = current.get("etag", "")
                 if keep is not None and {"start", "end"} & set(keep(to_record(current, self.calendar_zone()))):
                     body = {name: value for name, value in body.items() if name not in ("start", "end")}
                 continue
             if event.get("status") == "cancelled":
-                return None
+                return self._deleted(event_id, event, keep)
             return event
         raise PreconditionFailed(f"event {event_id} kept changing under us (412 three times)")
+
+    def _deleted(self, event_id: str, event: dict[str, Any] | None, keep: KeepFields | None) -> SideRecord | None:
+        """A deleted event met by a write: its record when ``keep`` lets the delete stand, else None."""
+        if keep is None:
+            return None
+        record = (to_record(event, self.calendar_zone()) if event is not None
+                  else SideRecord(external_id=event_id, deleted=True))
+        if not record.deleted:
+            record = SideRecord(external_id=event_id, booking_id=record.booking_id, deleted=True,
+                                edited_at=record.edited_at)
+        return record if "deleted" in set(keep(record)) else None
 
     def _get(self, event_id: str) -> dict[str, Any] | None:
         try:

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from .notion_answers import with_renames
 from .notion_http import call, make_client
 from .notion_pages import (
     booking_properties,
@@ -45,6 +46,7 @@ from .notion_pages import (
 from .notion_schema import Schema, property_names
 from .ports import (
     NOTION_FIELDS,
+    AnswerColumn,
     BookingView,
     ChangeBatch,
     ExternalRef,
@@ -53,6 +55,7 @@ from .ports import (
     PermanentError,
     SideRecord,
     WriteResult,
+    answer_columns,
 )
 
 log = logging.getLogger("booksync.notion")
@@ -127,8 +130,17 @@ class NotionBookings:
             return self._schema
         return Schema(self._data_source_id, {f: (column, "") for f, column in self.names.items()})
 
-    def _record(self, page: dict[str, Any]) -> SideRecord:
-        record = page_record(page, self._read_schema())
+    def questions(self) -> tuple[AnswerColumn, ...]:
+        """The booking questions' columns (ADR 0019), read once per store call."""
+        return with_renames(answer_columns())
+
+    def answer_keys_shown(self) -> frozenset[str]:
+        """The question keys whose column the database has (the push's base leaves the others out)."""
+        types = self.schema().property_types
+        return frozenset(q.key for q in self.questions() if q.column in types)
+
+    def _record(self, page: dict[str, Any], questions: tuple[AnswerColumn, ...] = ()) -> SideRecord:
+        record = page_record(page, self._read_schema(), questions)
         self._sync_errors[record.external_id] = record.extra.get("sync_error", "")
         return record
 
@@ -139,29 +151,51 @@ class NotionBookings:
         desired = _desired(booking)
         zone = ZoneInfo(booking.studio.zone)
         schema = self.schema()
+        questions = self.questions()
         page = self._find(booking, ref)
         if page is None:
-            properties = booking_properties(desired, changed_fields(None, desired), schema, zone)
+            properties = booking_properties(desired, changed_fields(None, desired, questions), schema, zone,
+                                            questions)
             created = call(f"creating the page of booking {booking.booking_id}", self.client.pages.create,
                            repeatable=False, parent={"data_source_id": schema.data_source_id},
                            properties=properties)
             return WriteResult(created["id"])
-        current = self._record(page)
+        current = self._record(page, questions)
         if current.deleted:
-            if not booking.active:
-                return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
-            raise PermanentError(
-                f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
-                "(or cancel the booking in booksync)."
-            )
-        fields = changed_fields(current, desired)
+            return self._upsert_trashed(booking, current, desired, keep, schema, zone, questions)
+        fields = changed_fields(current, desired, questions)
         if keep is not None:
             kept = _page_fields(keep(current))
             fields = [name for name in fields if name not in kept]
-        properties = booking_properties(desired, fields, schema, zone)
+        properties = booking_properties(desired, fields, schema, zone, questions)
         if properties:
             self._update(current.external_id, properties, f"updating the page of booking {booking.booking_id}")
         return WriteResult(current.external_id)
+
+    def _upsert_trashed(self, booking: BookingView, current: SideRecord, desired: SideRecord,
+                        keep: KeepFields | None, schema: Any, zone: ZoneInfo,
+                        questions: tuple[AnswerColumn, ...] = ()) -> WriteResult:
+        """The booking's page is in the trash: nothing to show, the trash stands (a delete no sync has
+        read, ADR 0016), the page comes out of it (a trash already read, the booking going again), or,
+        asked with no ``keep``, a human must restore it."""
+        if not booking.active:
+            return WriteResult(current.external_id)  # in the trash and not taking time: nothing to show
+        kept = set(keep(current)) if keep is not None else set()
+        if "deleted" in kept:
+            # Trashed since booksync last read it: the delete stands (ADR 0016), nothing is written.
+            return WriteResult(current.external_id, deleted=True, record=current)
+        if keep is not None:
+            # The trash was read, and the booking was set going again since (a restore): the
+            # newer status wins, so the page comes out of the trash showing it (ADR 0016).
+            fields = [name for name in changed_fields(current, desired, questions) if name not in _page_fields(kept)]
+            call(f"taking the page of booking {booking.booking_id} out of the trash", self.client.pages.update,
+                 page_id=current.external_id, in_trash=False,
+                 properties=booking_properties(desired, fields, schema, zone, questions))
+            return WriteResult(current.external_id)
+        raise PermanentError(
+            f"The Notion page of booking {booking.booking_id} is in the trash. Fix: restore it in Notion "
+            "(or cancel the booking in booksync)."
+        )
 
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Mark the booking's page Cancelled (never trashed). No page, or a trashed one, is already gone."""
@@ -207,7 +241,7 @@ class NotionBookings:
             page = call(f"reading page {page_id}", self.client.pages.retrieve, page_id=page_id)
         except NotFound:
             return None
-        record = self._record(page)
+        record = self._record(page, self.questions())
         parent = record.extra.get("data_source_id")
         if parent and parent != self.data_source_id():
             return _with_problem(record, "This page is not in the bookings database.")
@@ -234,8 +268,9 @@ class NotionBookings:
                       "last_edited_time": {"on_or_after": (since - OVERLAP).isoformat()}}
             pages = _chain(self._pages(edited), self._pages(edited, in_trash=True))
         records, still_seen = [], {}
+        questions = self.questions()
         for page in pages:
-            record = self._record(page)
+            record = self._record(page, questions)
             digest = _seen_hash(record)
             if record.edited_at is None or record.edited_at >= started - OVERLAP:
                 still_seen[record.external_id] = digest
@@ -288,7 +323,7 @@ def _desired(booking: BookingView) -> SideRecord:
     return SideRecord(
         external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
         status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
-        notes=booking.notes, service=booking.service, source=booking.source,
+        notes=booking.notes, service=booking.service, source=booking.source, answers=booking.answers,
         extra={"calendar_event_id": booking.calendar_event_id,
                **({"payment": booking.payment, "paid": booking.paid, "price": booking.price} if booking.payment else {})},
     )

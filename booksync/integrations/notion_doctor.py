@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .notion_answers import schema_problems as answer_problems
+from .notion_answers import with_renames
 from .notion_http import call, make_client
 from .notion_schema import PropertyNamesError, Schema, property_names, schema_problems
-from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError
+from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError, answer_columns
 
 
 def notion_problems() -> list[str]:
@@ -52,7 +54,9 @@ def notion_problems() -> list[str]:
                 "the integration) and check NOTION_BOOKINGS_DATABASE_ID."]
     except IntegrationError as exc:
         return [_sentence(exc)]
-    return schema_problems(Schema.from_data_source(data_source, names), names)
+    problems = schema_problems(Schema.from_data_source(data_source, names), names)
+    # One typed column per booking question (ADR 0019): missing or of a type its answers cannot use.
+    return problems + answer_problems(data_source.get("properties") or {}, with_renames(answer_columns()))
 
 
 def _short(exc: Exception) -> str:

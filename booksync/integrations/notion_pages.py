@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from .notion_answers import read_answers, same_answer, write_answer
 from .notion_schema import SOURCE_NAMES, STATUS_NAMES, Schema
-from .ports import SideRecord
+from .ports import AnswerColumn, SideRecord
 
 TEXT_CHUNK = 2000  # Notion refuses a rich-text item longer than this
 MAX_CHUNKS = 100  # … and arrays longer than this
@@ -84,7 +85,7 @@ def _read_date(value: dict[str, Any] | None, column: str) -> tuple[datetime | No
     return start, end, ""
 
 
-def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
+def page_record(page: dict[str, Any], schema: Schema, questions: tuple[AnswerColumn, ...] = ()) -> SideRecord:
     """A Notion page as a booking record; ``problem`` says why it cannot be read as one.
 
     An unknown service is not a problem: its name is kept as text. A page
@@ -100,6 +101,8 @@ def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
     date_column = schema.column("date") or "Date"
     start, end, problem = _read_date(read_value(props.get(date_column)), date_column)
     status_name = text("status")
+    answers, answer_problem = read_answers(props, questions, text("service"))
+    problem = problem or answer_problem
     parent = page.get("parent") or {}
     edited = page.get("last_edited_time")
     return SideRecord(
@@ -117,6 +120,7 @@ def page_record(page: dict[str, Any], schema: Schema) -> SideRecord:
         deleted=bool(page.get("in_trash", page.get("archived", False))),
         edited_at=_parse_time(edited) if edited else None,
         problem=problem,
+        answers=answers,
         extra={
             "sync_error": text("sync_error"),
             "calendar_event_id": text("calendar_event_id"),
@@ -148,15 +152,25 @@ def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
     return ours.strip() == theirs.strip() if isinstance(ours, str) else ours == theirs
 
 
-def changed_fields(current: SideRecord | None, desired: SideRecord) -> list[str]:
+ANSWER = "answer:"  # a question's answer as a written field: "answer:<key>" (the planner's name too)
+
+
+def changed_fields(current: SideRecord | None, desired: SideRecord,
+                   questions: tuple[AnswerColumn, ...] = ()) -> list[str]:
     """The fields a write must send: all of them for a new page, else only those that differ."""
+    by_key = {q.key: q for q in questions}
     if current is None:
         return [f for f in WRITTEN_FIELDS if (f != "calendar_event_id" and f not in MONEY_FIELDS)
-                or desired.extra.get(f) not in (None, "")]
-    return [f for f in WRITTEN_FIELDS if not _same(f, current, desired)]
+                or desired.extra.get(f) not in (None, "")] + [
+            ANSWER + key for key, value in desired.answers if key in by_key and value not in (None, "", ())]
+    shown = dict(current.answers)
+    answers = [ANSWER + key for key, value in desired.answers
+               if key in by_key and key in shown and not same_answer(shown[key], value, by_key[key])]
+    return [f for f in WRITTEN_FIELDS if not _same(f, current, desired)] + answers
 
 
-def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, zone: tzinfo) -> dict[str, Any]:
+def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, zone: tzinfo,
+                       questions: tuple[AnswerColumn, ...] = ()) -> dict[str, Any]:
     """The ``properties`` payload that writes ``fields`` of ``desired`` (columns the database lacks are skipped).
 
     Times go out with their offset in the studio's zone, so a person reading
@@ -180,7 +194,15 @@ def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, z
             "end": desired.end.astimezone(zone).isoformat(timespec="seconds"),
         }
     out = {}
+    by_key, answers = {q.key: q for q in questions}, dict(desired.answers)
     for field_name in fields:
+        if field_name.startswith(ANSWER):
+            question = by_key.get(field_name.removeprefix(ANSWER))
+            kind = schema.property_types.get(question.column, "") if question else ""
+            payload = write_answer(question, kind, answers.get(question.key)) if question and kind else None
+            if question and payload is not None:
+                out[question.column] = payload
+            continue
         column, kind = schema.column(field_name), schema.type_of(field_name)
         if column is None or kind is None or field_name not in values:
             continue

@@ -10,7 +10,7 @@ values into property payloads and back lives in ``notion_pages``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -84,6 +84,8 @@ def property_names(raw: Any = None) -> dict[str, str]:
             raise PropertyNamesError(f"NOTION_PROPERTY_NAMES is not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise PropertyNamesError("NOTION_PROPERTY_NAMES must be a JSON object like {\"name\": \"Client\"}")
+    # "question:<key>" entries name a question's column (notion_answers.with_renames).
+    raw = {k: v for k, v in raw.items() if not str(k).startswith("question:")}
     unknown = sorted(set(raw) - set(DEFAULT_NAMES))
     if unknown:
         raise PropertyNamesError(
@@ -107,6 +109,8 @@ class Schema:
     data_source_id: str
     columns: dict[str, tuple[str, str]]
     status_options: tuple[str, ...] = ()
+    # Every column's type by name (the question columns are looked up here: notion_answers).
+    property_types: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data_source(cls, data_source: dict[str, Any], names: dict[str, str]) -> Schema:
@@ -118,7 +122,8 @@ class Schema:
                 columns[field_name] = (column, prop["type"])
         status = props.get(names["status"]) or {}
         options = tuple(o["name"] for o in (status.get(status.get("type", ""), None) or {}).get("options", []))
-        return cls(data_source["id"], columns, options)
+        return cls(data_source["id"], columns, options,
+                   {name: prop.get("type", "") for name, prop in props.items()})
 
     def column(self, field_name: str) -> str | None:
         found = self.columns.get(field_name)

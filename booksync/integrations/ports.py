@@ -33,6 +33,46 @@ class StudioView:
 
 
 @dataclass(frozen=True)
+class AnswerColumn:
+    """One booking question as adapters see it (ADR 0019): where its answers live and what they may be.
+
+    ``kind`` is the question's type (short_text, long_text, number, one_choice, several_choices,
+    yes_no); ``choices`` are (key, label) pairs, the label in the studio's default language;
+    ``services`` the names of the services that ask it (a page of another service has no answer).
+    """
+
+    key: str
+    kind: str
+    column: str
+    choices: tuple[tuple[str, str], ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    services: tuple[str, ...] = ()
+
+
+# Answers as records carry them: (question key, value) pairs sorted by key; a value is text, a
+# number, a bool, a tuple of choice keys, or None (the question's column is empty).
+Answers = tuple[tuple[str, Any], ...]
+
+_answer_columns: list[Callable[[], tuple[AnswerColumn, ...]]] = []
+
+
+def provide_answer_columns(source: Callable[[], tuple[AnswerColumn, ...]]) -> None:
+    """The bookings app says where the questions come from (adapters never see a model)."""
+    _answer_columns[:] = [source]
+
+
+def answer_columns() -> tuple[AnswerColumn, ...]:
+    return _answer_columns[0]() if _answer_columns else ()
+
+
+def answers_of(values: Any) -> Answers:
+    """A mapping or pairs of answers in the records' shape: sorted pairs, lists as tuples."""
+    items = values.items() if hasattr(values, "items") else (values or ())
+    return tuple(sorted((str(k), tuple(v) if isinstance(v, list) else v) for k, v in items))
+
+
+@dataclass(frozen=True)
 class BookingView:
     """One booking as every outside system is shown it. Built once, by ``bookings.booking_view``.
 
@@ -62,6 +102,8 @@ class BookingView:
     shared_description: str
     language: str = ""  # the customer's language when known
     calendar_event_id: str = ""  # shown on the Notion page (the seed's column); from the ledger
+    # Answers to the booking's questions (ADR 0019): every question of its service, None where unanswered.
+    answers: Answers = ()
     # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
     # (None: no price). Written by booksync only; a person's edit there is not read back.
     payment: str = ""
@@ -104,14 +146,19 @@ class SideRecord:
     edited_at: datetime | None = None
     problem: str = ""
     transparent: bool = False  # calendar: "show as free" events do not block time
+    # Notion: the answers in the page's question columns (a column the database lacks is absent).
+    answers: Answers = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def fingerprint(self, fields: tuple[str, ...]) -> str:
-        return fingerprint({name: getattr(self, name) for name in fields})
+        values = {name: getattr(self, name) for name in fields}
+        if values.get("answers") == ():
+            del values["answers"]  # a booking without answers hashes as it did before questions existed
+        return fingerprint(values)
 
 
 # What each side stores of a booking: its fingerprint covers exactly these fields.
-NOTION_FIELDS = ("start", "end", "status", "name", "email", "phone", "notes", "service", "deleted")
+NOTION_FIELDS = ("start", "end", "status", "name", "email", "phone", "notes", "service", "deleted", "answers")
 CALENDAR_FIELDS = ("start", "end", "deleted")
 
 
@@ -151,6 +198,10 @@ class WriteResult:
     external_id: str
     etag: str = ""
     generation: int = 0
+    # Nothing was written: the record was deleted on its side and ``keep`` named "deleted" (a
+    # delete no sync has read, which the rule lets stand). ``record`` is what the store found.
+    deleted: bool = False
+    record: SideRecord | None = None
 
 
 # Given a record as its side shows it now: the fields a write must leave as they are.
@@ -183,6 +234,9 @@ class RecordStore(Protocol):
         names; ``start``/``end`` for the time) to leave as they are: a person's edit there
         that booksync has not read yet. A store asks whenever it reads the record before
         writing (Notion always; Google and CalDAV when their If-Match guard says the event changed).
+        When the record turns out deleted (an event gone or cancelled, a page in the trash), the
+        store asks too, with ``deleted=True``; if ``"deleted"`` is named it writes nothing and
+        answers ``WriteResult(deleted=True)``, else it writes the record afresh.
         """
         ...
 
@@ -211,6 +265,10 @@ class NotionStore(RecordStore, Protocol):
         """Empty the page's Sync Error property; False when it was empty already."""
         ...
 
+    def answer_keys_shown(self) -> frozenset[str]:
+        """The booking questions' keys whose column the database has (ADR 0019)."""
+        ...
+
 
 class CalendarStore(BusySource, RecordStore, Protocol):
     """A calendar: busy time plus the events of our bookings."""
@@ -231,6 +289,7 @@ class CalendarStore(BusySource, RecordStore, Protocol):
 #   └── PermanentError (not retryable)
 #       ├── NotFound          not found or gone (404, 410, an expired sync token)
 #       ├── NotAuthorised     credentials refused or lacking a permission
+#       │   └── SignInRefused a refused sign-in (Google invalid_grant): retryable, a person signs in again
 #       └── NotConfigured     a setting is missing
 
 
@@ -296,6 +355,14 @@ class NotFound(PermanentError):
 
 class NotAuthorised(PermanentError):
     """The provider refused our credentials, or they lack a permission the call needs."""
+
+
+class SignInRefused(NotAuthorised):
+    """The provider refused the studio's sign-in itself (Google's ``invalid_grant``: the grant was
+    revoked or expired). Retryable, like a refused CalDAV password: what is owed waits while a
+    person signs in again, then goes out (ADR 0016)."""
+
+    retryable = True
 
 
 class NotConfigured(PermanentError):

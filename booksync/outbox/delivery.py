@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -121,8 +123,10 @@ def try_claim(message_id: int, now: datetime, *, force: bool = False) -> str:
         due = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.PENDING)
         if not force:
             due = due.filter(not_before__lte=now)
-        # claimed_at is the claim's heartbeat: the time it was taken, refreshed while it is worked.
-        taken = due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1)
+        # claimed_at is the claim's heartbeat: the time it was taken, refreshed while it is worked;
+        # claim_token names this claim, so only its holder finishes the message (claims.held).
+        taken = due.update(state=OutboxState.IN_FLIGHT, claimed_at=now, attempts=F("attempts") + 1,
+                           claim_token=uuid.uuid4().hex)
         if taken:
             return CLAIMED
         held = OutboxMessage.objects.filter(pk=message_id, state=OutboxState.IN_FLIGHT).exists()
@@ -142,49 +146,92 @@ def _wait(exc: Exception, attempts: int) -> timedelta:
 def deliver_one(message: OutboxMessage, now: datetime | None = None, *, note_success: bool = True) -> bool:
     """Deliver a claimed message. Returns True when it is done.
 
+    Whatever this worker records at the end (done, a retry, a wait) happens in one conditional
+    UPDATE, only while it still holds its claim: a worker that stopped past the stale time, and
+    whose message another worker took over, records nothing (``claims.ClaimLost``). An effect the
+    outside service accepted is recorded (``sent_at``) before "done", so the worker that takes a
+    message over after that finds it sent and does not send it again.
     ``note_success=False``: the caller records the topic's liveness itself (once per batch).
     """
     try:
-        with claims.heartbeat(message.pk):
-            provider_id = _handler(message.topic)(message)
+        if message.sent_at is None:
+            with claims.held(message):
+                pass  # a claim already lost (the worker stopped between claiming and here) sends nothing
+            with claims.heartbeat(message.pk, message.claim_token):
+                provider_id = _handler(message.topic)(message)
+                _record_sent(message, provider_id)
+        else:
+            provider_id = message.provider_message_id  # sent by a worker that lost its claim after
+        _test_pause(message)
+        _finish(message, state=OutboxState.DONE, delivered_at=now or timezone.now(), last_error="",
+                **({"provider_message_id": provider_id} if provider_id else {}))
+    except claims.ClaimLost as exc:
+        message.claim_lost = True  # type: ignore[attr-defined]
+        log.warning("outbox %s: %s; the worker holding it now finishes it", message.key, exc,
+                    extra=_log_fields(message, "claim_lost"))
+        return False
     except WaitUntil as exc:
         # Not a failure: the message waits (e.g. for room under the recipient's hourly limit),
         # without spending one of its delivery attempts.
-        message.state, message.not_before, message.claimed_at = OutboxState.PENDING, exc.until, None
-        message.attempts = max(message.attempts - 1, 0)
-        message.last_error = str(exc)
-        message.save(update_fields=["state", "not_before", "claimed_at", "attempts", "last_error", "updated_at"])
+        if not _finish_quietly(message, state=OutboxState.PENDING, not_before=exc.until,
+                               attempts=max(message.attempts - 1, 0), last_error=str(exc)):
+            return False
         log.info("outbox %s held back until %s", message.key, exc.until, extra=_log_fields(message, "held_back"))
         return False
     except Exception as exc:
         now = now or timezone.now()
         retryable = getattr(exc, "retryable", not isinstance(exc, IntegrationError) or exc.retryable)
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        message.claimed_at = None
+        last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if retryable and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
-            message.state = OutboxState.PENDING
-            message.not_before = now + _wait(exc, message.attempts)
-            log.warning("outbox %s failed (attempt %s), retry at %s: %s", message.key, message.attempts, message.not_before, exc,
-                        extra=_log_fields(message, "retry"))
-        else:
-            message.state = OutboxState.FAILED
+            not_before = now + _wait(exc, message.attempts)
+            if _finish_quietly(message, state=OutboxState.PENDING, not_before=not_before, last_error=last_error):
+                log.warning("outbox %s failed (attempt %s), retry at %s: %s", message.key, message.attempts,
+                            not_before, exc, extra=_log_fields(message, "retry"))
+        elif _finish_quietly(message, state=OutboxState.FAILED, last_error=last_error):
             log.error("outbox %s failed for good: %s", message.key, exc, extra=_log_fields(message, "failed"))
-        message.save(update_fields=["state", "not_before", "last_error", "claimed_at", "updated_at"])
         return False
-    now = now or timezone.now()
-    message.state = OutboxState.DONE
-    message.delivered_at = now
-    message.claimed_at = None
-    message.last_error = ""
-    if provider_id:
-        message.provider_message_id = provider_id
-    message.save(
-        update_fields=["state", "delivered_at", "claimed_at", "last_error", "provider_message_id", "updated_at"]
-    )
     log.info("outbox %s delivered", message.key, extra=_log_fields(message, "delivered"))
     if note_success:
         record_success(message.topic)
     return True
+
+
+def _finish(message: OutboxMessage, **fields) -> None:
+    """Record the end of this worker's attempt, in one UPDATE that holds only while it still holds
+    its claim (``claims.ClaimLost`` otherwise); the message in memory is brought up to date."""
+    fields = {"claimed_at": None, "claim_token": "", "updated_at": timezone.now(), **fields}
+    if not OutboxMessage.objects.filter(**claims.still_held(message)).update(**fields):
+        raise claims.ClaimLost(f"outbox message {message.pk}: this worker's claim was handed back")
+    for name, value in fields.items():
+        setattr(message, name, value)
+
+
+def _finish_quietly(message: OutboxMessage, **fields) -> bool:
+    try:
+        _finish(message, **fields)
+    except claims.ClaimLost as exc:
+        message.claim_lost = True  # type: ignore[attr-defined]
+        log.warning("outbox %s: %s; nothing recorded", message.key, exc, extra=_log_fields(message, "claim_lost"))
+        return False
+    return True
+
+
+def _record_sent(message: OutboxMessage, provider_id: str | None) -> None:
+    """The outside service accepted the effect: say so at once, under the claim."""
+    sent = {"sent_at": timezone.now(), **({"provider_message_id": provider_id} if provider_id else {})}
+    with claims.held(message):
+        OutboxMessage.objects.filter(pk=message.pk).update(**sent)
+    for name, value in sent.items():
+        setattr(message, name, value)
+
+
+def _test_pause(message: OutboxMessage) -> None:
+    """Tests only (OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS, 0 in production): stop between the
+    effect and "done" on a message's first attempt, heartbeat stopped, like a stop-the-world pause."""
+    pause = float(getattr(settings, "OUTBOX_TEST_PAUSE_AFTER_HANDLER_SECONDS", 0) or 0)
+    if pause > 0 and message.attempts == 1:
+        log.warning("outbox %s: test pause of %s s before marking it done", message.key, pause)
+        time.sleep(pause)
 
 
 def _log_fields(message: OutboxMessage, outcome: str) -> dict:
@@ -203,7 +250,7 @@ def release_stuck(now: datetime | None = None) -> int:
     """Messages claimed by a worker that died (no heartbeat for ``stuck_after()``) are handed back."""
     now = now or timezone.now()
     released = OutboxMessage.objects.filter(state=OutboxState.IN_FLIGHT, claimed_at__lt=now - stuck_after()).update(
-        state=OutboxState.PENDING, claimed_at=None
+        state=OutboxState.PENDING, claimed_at=None, claim_token=""
     )
     if released:
         log.warning("handed back %s message(s) whose worker stopped beating", released)
@@ -283,6 +330,8 @@ def _deliver_id(message_id: int, now: datetime | None, force: bool,
     if deliver_one(message, note_success=False):
         worked.add(message.topic)
         return "delivered", message
+    if getattr(message, "claim_lost", False):
+        return "in progress", message  # another worker holds it now
     return "failed", message
 
 

@@ -38,6 +38,11 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     not_before = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the claiming UPDATE: whoever finishes the message must still hold this claim (ADR 0016).
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    # When the outside service accepted the effect (the handler returned): a later attempt, by a
+    # worker that took the claim over, finds it done and does not send again.
+    sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     # Email delivery tracking (provider message id and the latest status it reported).

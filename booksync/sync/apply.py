@@ -20,6 +20,7 @@ from booksync.integrations.registry import notion_store
 from booksync.outbox import claims, effects
 from booksync.outbox.models import AuditEntry
 
+from . import deletes
 from .ledger import remember
 from .models import BookingLink
 from .plan import (
@@ -48,6 +49,10 @@ def apply(plan: Plan) -> tuple[list[Outcome], list[int]]:
         outcomes = [APPLY[type(action)](action) for action in plan.actions]
     for conflict in plan.conflicts:
         effects.audit(conflict.booking_id, AuditEntry.Actor.SYSTEM, "conflict", conflict_detail(conflict))
+    if plan.clashes:
+        with claims.collecting() as told:
+            deletes.flag_planned(plan.clashes)
+        recorded.extend(told)
     owed = [*recorded, *(outcome.owes for outcome in outcomes if outcome.owes)]
     return outcomes, owed
 
@@ -84,12 +89,15 @@ def apply_problem(action: Problem) -> Outcome:
 
 
 def apply_update(action: UpdateBooking) -> Outcome:
+    was_cancelled = Booking.objects.filter(pk=action.booking_id, status="cancelled").exists()
     try:
         booking = apply_changes(action.booking_id, dict(action.changes), action.side)
     except BookingError as exc:
         link = BookingLink.objects.filter(booking_id=action.booking_id).first()
         external_id = (link.notion_page_id if action.side == NOTION else link.calendar_event_id) if link else ""
         return _side_says(action.side, external_id, f"Not applied: {exc.message}")
+    if was_cancelled and booking.is_active:
+        deletes.tell_restored(booking, action.side)
     return Outcome("update_booking", str(booking.pk), _counted_change(action.changes),
                    detail={"from": action.side, "fields": sorted(action.changes)})
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from booksync.bookings.models import Booking
 
 from .models import BookingLink, SyncState
-from .plan import CALENDAR, NOTION, Link, project
+from .plan import ANSWER, CALENDAR, NOTION, Link, project
 from .snapshot import local_record
 
 # Where the last incremental look at local changes began (ISO time), and how far before it the
@@ -35,6 +35,9 @@ def base_from_json(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     for key in ("start", "end"):
         if isinstance(out.get(key), str):
             out[key] = datetime.fromisoformat(out[key])
+    for key, value in out.items():
+        if key.startswith(ANSWER) and isinstance(value, list):
+            out[key] = tuple(value)  # several choices: the planner compares tuples
     return out
 
 
@@ -144,9 +147,16 @@ def remember(side: str, booking_id: str, external_id: str, base: Mapping[str, An
     link.save()
 
 
-def remember_written(side: str, booking: Booking) -> dict[str, Any]:
-    """After a push: the side now shows the booking exactly as booksync holds it."""
-    base = base_to_json(project(side, local_record(booking)))
+def remember_written(side: str, booking: Booking, *, answers_shown: frozenset[str] | None = None) -> dict[str, Any]:
+    """After a push: the side now shows the booking exactly as booksync holds it.
+
+    ``answers_shown``: the question keys whose column the side has; the others are left out of
+    the base, so a column added later (empty) does not read as a person clearing the answer."""
+    projected = project(side, local_record(booking))
+    if answers_shown is not None:
+        projected = {k: v for k, v in projected.items()
+                     if not k.startswith(ANSWER) or k.removeprefix(ANSWER) in answers_shown}
+    base = base_to_json(projected)
     field = "notion_base" if side == NOTION else "calendar_base"
     BookingLink.objects.filter(booking=booking).update(**{field: base})
     return base

@@ -42,6 +42,10 @@ SIDE_FIELDS: dict[str, tuple[str, ...]] = {
     NOTION: ("start", "end", "status", "name", "email", "phone", "notes", "service"),
     CALENDAR: ("start", "end", "present"),
 }
+# Notion also carries one field per booking question (ADR 0019): "answer:<key>". A record carries
+# the answers whose column its database has (None: empty); the booking, those it holds. A missing
+# answer reads as None, so the three-way merge treats each like any other field.
+ANSWER = "answer:"
 
 
 def project(side: str, record: SideRecord) -> dict[str, Any]:
@@ -53,6 +57,8 @@ def project(side: str, record: SideRecord) -> dict[str, Any]:
         values["email"] = (values["email"] or "").strip().lower()
         for name in ("name", "phone", "notes", "service"):
             values[name] = (values[name] or "").strip()
+        for key, value in record.answers:
+            values[ANSWER + key] = tuple(value) if isinstance(value, list) else value
         return values
     present = not record.deleted and record.status != CANCELLED
     return {"start": record.start, "end": record.end, "present": present}
@@ -145,6 +151,23 @@ class Conflict:
         return sorted(party for party in self.values if party != self.winner)
 
 
+@dataclass(frozen=True)
+class DeleteClash:
+    """A record deleted on one side while the other side edited the booking, both unread by booksync.
+
+    ``edited`` names the fields (``"time"`` or a field's name) ``edited_on`` changed; ``kept`` is
+    ``"delete"`` when the booking is cancelled (with the other side's edits) or ``"edit"`` when a
+    newer status set on the other side brings it back. The studio is told (ADR 0016).
+    """
+
+    booking_id: str
+    deleted_on: str  # a side (or who cancelled: "customer", "admin")
+    edited_on: str  # the other side
+    edited: tuple[str, ...]
+    kept: str = "delete"
+    how: str = "delete"  # "delete": an event deleted, a page trashed; "cancel": a status set to Cancelled
+
+
 Action = UpdateBooking | ImportRecord | Push | Remember | Problem
 
 
@@ -152,6 +175,7 @@ Action = UpdateBooking | ImportRecord | Push | Remember | Problem
 class Plan:
     actions: list[Action] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    clashes: list[DeleteClash] = field(default_factory=list)
 
     def of(self, kind: type) -> list:
         return [a for a in self.actions if isinstance(a, kind)]
@@ -178,9 +202,15 @@ TIE_ORDER = (NOTION, LOCAL, CALENDAR)
 TIME = ("start", "end")
 
 
-def _groups(side: str) -> list[tuple[str, ...]]:
-    """The side's fields as conflicts see them: start and end are one, "time"."""
-    return [TIME, *((name,) for name in SIDE_FIELDS[side] if name not in TIME)]
+def _groups(side: str, views: Mapping[str, _View] | None = None) -> list[tuple[str, ...]]:
+    """The side's fields as conflicts see them: start and end are one, "time"; then, on Notion,
+    each answer any of ``views`` knows of."""
+    groups = [TIME, *((name,) for name in SIDE_FIELDS[side] if name not in TIME)]
+    if side == NOTION and views:
+        answers = {name for view in views.values() for values in (view.local, view.remote, view.base)
+                   for name in values if name.startswith(ANSWER)}
+        groups.extend((name,) for name in sorted(answers))
+    return groups
 
 
 def _group_name(group: tuple[str, ...]) -> str:
@@ -239,7 +269,7 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
     edited = {side: view.record.edited_at for side, view in views.items()}
     edited[LOCAL] = link.booking_edited_at
     incoming: dict[str, dict[str, Any]] = {side: {} for side in views}
-    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side))
+    groups = dict.fromkeys(group for side in (NOTION, CALENDAR) if side in views for group in _groups(side, views))
     for group in groups:
         values = _changed_values(group, views)
         if not values:
@@ -252,6 +282,7 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
                                            {party: edited.get(party) for party in values}, winner))
         if winner != LOCAL:
             incoming[winner].update(zip(group, values[winner], strict=True))
+    _settle_status(link, views, edited, incoming, plan)
     merged = _take_incoming(link, incoming, plan)
     for side, view in views.items():
         if not _same(side, _wanted(side, merged), view.remote):
@@ -263,6 +294,38 @@ def _merge_link(link: Link, records: Mapping[str, SideRecord], plan: Plan) -> No
         elif view.base != view.remote or link.base(side) is None:
             plan.actions.append(Remember(side, link.booking_id, view.record.external_id, view.remote))
         # else: an echo of our own write, already remembered
+
+
+def _deleted_on(side: str, view: _View) -> bool:
+    """The side's record was deleted (an event gone, a page in the trash) since it last agreed."""
+    if side == CALENDAR:
+        return view.remote["present"] is False and view.base.get("present") is not False
+    return bool(view.record.deleted) and view.base.get("status") != CANCELLED
+
+
+def _settle_status(link: Link, views: Mapping[str, _View], edited: Mapping[str, datetime | None],
+                   incoming: dict[str, dict[str, Any]], plan: Plan) -> None:
+    """A delete on one side is that side's status edit: against the other side's status edit the
+    newer wins (Notion wins ties); against its other edits it is a clash the studio hears of."""
+    for gone, other in ((CALENDAR, NOTION), (NOTION, CALENDAR)):
+        if gone not in views or other not in views or not _deleted_on(gone, views[gone]):
+            continue
+        theirs = incoming.get(other, {})
+        kept = "delete"
+        if other == NOTION and theirs.get("status") not in (None, CANCELLED):
+            parties = {gone: edited.get(gone), other: edited.get(other)}
+            winner = newest_edit(parties)
+            plan.conflicts.append(Conflict(link.booking_id, "status", {gone: CANCELLED, other: theirs["status"]},
+                                           parties, winner))
+            if winner == other:
+                incoming[gone].pop("present", None)
+                incoming[gone].pop("status", None)
+                kept = "edit"
+            else:
+                theirs.pop("status")
+        fields = sorted({"time" if name in TIME else name for name in theirs if name != "present"})
+        if fields or kept == "edit":
+            plan.clashes.append(DeleteClash(link.booking_id, gone, other, tuple(fields), kept))
 
 
 def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:
@@ -280,7 +343,7 @@ def unread_edits(side: str, link: Link, record: SideRecord) -> frozenset[str]:
     views = {side: _view(side, link, record)}
     edited = {side: record.edited_at, LOCAL: link.booking_edited_at}
     keep: set[str] = set()
-    for group in _groups(side):
+    for group in _groups(side, views):
         values = _changed_values(group, views)  # the planner's own reading of who changed what
         if side in values and (LOCAL not in values or newest_edit({p: edited[p] for p in values}) == side):
             keep.update(group)
@@ -293,7 +356,7 @@ def _changed_values(group: tuple[str, ...], views: Mapping[str, _View]) -> dict[
     values: dict[str, tuple] = {}
     local_changed = False
     carriers = [view for view in views.values() if all(name in view.remote for name in group)]
-    ours = tuple(carriers[0].local[name] for name in group) if carriers else ()
+    ours = tuple(carriers[0].local.get(name) for name in group) if carriers else ()
     for side in (NOTION, CALENDAR):
         view = views.get(side)
         if view is None or view not in carriers:
@@ -336,7 +399,19 @@ def _wanted(side: str, merged: Mapping[str, Any]) -> dict[str, Any]:
 def _same(side: str, wanted: Mapping[str, Any], remote: Mapping[str, Any]) -> bool:
     if side == CALENDAR and not wanted["present"] and not remote["present"]:
         return True  # gone is gone, whatever time it last had
+    if side == NOTION:
+        # An answer counts where the side has its column (the remote carries it); missing is None.
+        fixed = all(wanted.get(name) == remote.get(name) for name in SIDE_FIELDS[NOTION])
+        return fixed and all(wanted.get(name) == value for name, value in remote.items() if name.startswith(ANSWER))
     return dict(wanted) == dict(remote)
+
+
+def _agrees(side: str, base: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Whether an agreed state still equals what the booking would show (answers: missing is None)."""
+    if side != NOTION:
+        return dict(base) == dict(wanted)
+    names = {*SIDE_FIELDS[NOTION], *(n for n in (*base, *wanted) if n.startswith(ANSWER))}
+    return all(base.get(name) == wanted.get(name) for name in names)
 
 
 def _booking_changes(side: str, incoming: Mapping[str, Any]) -> dict[str, Any]:
@@ -414,6 +489,6 @@ def plan_local(links: Iterable[Link], sides: Iterable[str]) -> Plan:
             wanted = project(side, link.booking)
             if side == CALENDAR and not link.calendar_id and not wanted["present"]:
                 continue  # a cancelled booking that never had an event needs none
-            if not link.external_id(side) or dict(link.base(side) or {}) != wanted:
+            if not link.external_id(side) or not _agrees(side, link.base(side) or {}, wanted):
                 plan.actions.append(Push(side, link.booking_id))
     return plan

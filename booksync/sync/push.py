@@ -13,13 +13,15 @@ import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, payment_marker
 from booksync.bookings.models import Booking, BookingStatus
-from booksync.integrations.ports import KeepFields
+from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
+from booksync.outbox import claims
 from booksync.outbox.effects import ensure_push
 
-from .ledger import link_of, remember_written
+from . import deletes, sign_in
+from .ledger import remember_written
 from .models import BookingLink
-from .plan import CALENDAR, NOTION, unread_edits
+from .plan import CALENDAR, NOTION
 from .snapshot import fingerprint
 
 
@@ -38,18 +40,14 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
     return booking, link
 
 
-def _unread_edits(side: str, booking: Booking, link: BookingLink) -> KeepFields:
-    """What the push must leave on ``side`` as a person left it there (see ``plan.unread_edits``)."""
-    known = link_of(booking, link)
-    return lambda record: unread_edits(side, known, record)
-
-
-def _notion_hash(booking: Booking, link: BookingLink) -> str:
-    # The page also shows the calendar event id (the seed's column), so a new id is worth a write,
-    # and the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
+def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
+    # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
+    # the answers whose column it has, so a question column added later is written (ADR 0019); and
+    # the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
+    shown = ",".join(sorted(answers_shown))
     money = payment_marker(booking)
-    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}{f':{money}' if money else ''}"
-                          .encode()).hexdigest()
+    return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
+                          f"{':' + shown if shown else ''}{f':{money}' if money else ''}".encode()).hexdigest()
 
 
 def _calendar_hash(booking: Booking) -> str:
@@ -77,20 +75,28 @@ def push_to_notion(message) -> str | None:
         if found is None:
             return page_id
         booking, link = found
-        wanted = _notion_hash(booking, link)
+        # Asked only of a booking with answers: a push of one without stays free of Notion calls.
+        shown = notion_store().answer_keys_shown() if booking.answers else frozenset()
+        wanted = _notion_hash(booking, link, shown)
         if link.notion_page_id and link.notion_written_hash == wanted:
             # Notion already shows exactly this. The base is refreshed too: a process killed
             # between writing the hash and the base would otherwise leave the planner owing
             # a push that this early return never settles, on every sync.
-            remember_written(NOTION, booking)
+            remember_written(NOTION, booking, answers_shown=shown)
             return link.notion_page_id
         # The page also shows the calendar event id (the seed's column).
         view = booking_view(booking, calendar_event_id=link.calendar_event_id)
-        result = notion_store().upsert(view, notion_ref(link), keep=_unread_edits(NOTION, booking, link))
-        BookingLink.objects.filter(pk=link.pk).update(
-            notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
-        )
-        remember_written(NOTION, booking)
+        seen = deletes.Seen()
+        result = notion_store().upsert(view, notion_ref(link), keep=deletes.keep_fields(NOTION, booking, link, seen))
+        with claims.held(message):  # what Notion answered is recorded only under this worker's claim
+            if result.deleted:  # trashed since booksync last read it, and the delete stands
+                deletes.keep_the_delete(NOTION, booking, link, result)
+                return result.external_id
+            deletes.cancellation_met_edits(booking, link.notion_base, seen)
+            BookingLink.objects.filter(pk=link.pk).update(
+                notion_page_id=result.external_id, notion_written_hash=wanted, last_error=""
+            )
+            remember_written(NOTION, booking, answers_shown=shown)
         page_id = result.external_id
     return page_id
 
@@ -101,6 +107,21 @@ def _shows_time(booking: Booking) -> bool:
 
 
 def push_to_calendar(message) -> str | None:
+    """Make the calendar show the booking; a refused sign-in waits (and is told to the studio once)."""
+    try:
+        written = _push_to_calendar(message)
+    except SignInRefused as exc:
+        if message.booking_id is not None:
+            booking = Booking.objects.filter(pk=message.booking_id).first()
+            if booking is not None:
+                sign_in.refused(booking, str(exc))
+        raise
+    if sign_in.refused_since() is not None:
+        sign_in.answered()
+    return written
+
+
+def _push_to_calendar(message) -> str | None:
     found = _fresh(message)
     if found is None:
         return None
@@ -113,19 +134,35 @@ def push_to_calendar(message) -> str | None:
     view = booking_view(booking)
     if _shows_time(booking):
         previous_id = link.calendar_event_id
-        result = store.upsert(view, calendar_ref(link), keep=_unread_edits(CALENDAR, booking, link))
-        BookingLink.objects.filter(pk=link.pk).update(
-            calendar_event_id=result.external_id, calendar_etag=result.etag,
-            calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
-        )
-        remember_written(CALENDAR, booking)
-        if result.external_id != previous_id and notion_enabled():
-            ensure_push(NOTION, booking)  # the page shows the event id
+        result = store.upsert(view, calendar_ref(link), keep=deletes.keep_fields(CALENDAR, booking, link))
+        with claims.held(message):  # what the calendar answered is recorded only under this worker's claim
+            if result.deleted:  # deleted since booksync last read it, and the delete stands: not written again
+                deletes.keep_the_delete(CALENDAR, booking, link, result)
+                return previous_id or None
+            BookingLink.objects.filter(pk=link.pk).update(
+                calendar_event_id=result.external_id, calendar_etag=result.etag,
+                calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
+            )
+            remember_written(CALENDAR, booking)
+            if result.external_id != previous_id and notion_enabled():
+                ensure_push(NOTION, booking)  # the page shows the event id
         return result.external_id
+    return _remove_from_calendar(message, booking, link, store, view, wanted)
+
+
+def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: CalendarStore, view: BookingView,
+                          wanted: str) -> str | None:
+    """A cancelled booking's event is removed; a time a person gave it that no sync has read is taken first."""
+    moved = deletes.unread_calendar_time(booking, link, store)
+    if moved is not None:
+        with claims.held(message):
+            booking = deletes.take_calendar_time(booking, moved)
+        wanted, view = _calendar_hash(booking), booking_view(booking)
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).
     store.remove(view, calendar_ref(link))
-    BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
-    remember_written(CALENDAR, booking)
+    with claims.held(message):
+        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
+        remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

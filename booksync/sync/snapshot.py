@@ -7,7 +7,7 @@ The planner compares ``local_record`` with what a side reports; a push compares
 from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
-from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord
+from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord, answers_of
 
 from .plan import NOTION
 
@@ -27,6 +27,7 @@ def local_record(booking) -> SideRecord:
         service=_printable(booking.service_name),  # as booking_view writes it
         source=booking.source,
         deleted=False,
+        answers=answers_of(booking.answers or {}),
     )
 
 

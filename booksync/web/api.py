@@ -22,6 +22,7 @@ from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.models import Booking, BookingStatus, Service, Studio
 from booksync.bookings.payment_text import payment_of
+from booksync.bookings.questions import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
@@ -190,6 +191,7 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True, for_manage: 
         "name": booking.name,
         "manage_url": manage_url(booking) if with_manage_url else None,
         "payment": payment_json(booking, tz, for_manage=for_manage),
+        "answers": booking.answers or {},
     }
 
 
@@ -257,11 +259,14 @@ def availability_batch(request, payload: BatchIn):
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
+    """The studio's services in the request's language, each with the questions booking it asks."""
+    services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
              "price": {"amount": s.price_amount, "currency": s.price_currency} if s.price_amount is not None else None,
              "price_text": s.price, "payment_rule": s.payment_rule if takes_payment(s) else "none",
-             "amount_due_online": s.deposit_amount if takes_payment(s) else 0}
-            for s in Service.objects.filter(active=True)]
+             "amount_due_online": s.deposit_amount if takes_payment(s) else 0,
+             "questions": [question_json(q) for q in sorted(s.questions.all(), key=lambda q: (q.order, q.pk))
+                           if q.active]} for s in services_]
 
 
 @api.get("/ping", tags=["operations"])
@@ -302,6 +307,7 @@ def create_booking(request, payload: BookingIn):
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
             customer_timezone=payload.timezone or "", language=payload.language or api_locale(request),
+            answers=payload.answers,
         ),
         idempotency_key=key or None,
     )

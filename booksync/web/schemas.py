@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -73,6 +74,22 @@ class PriceOut(Schema):
     currency: str = Field(description="ISO 4217, upper case.")
 
 
+class ChoiceOut(Schema):
+    key: str
+    label: str
+
+
+class QuestionOut(Schema):
+    key: str = Field(description="Stable: the key of this question's answer in POST /api/bookings' answers.")
+    type: str = Field(description="short_text, long_text, number, one_choice, several_choices or yes_no.")
+    label: str
+    help_text: str = ""
+    required: bool
+    choices: list[ChoiceOut] = Field(default_factory=list, description="one_choice / several_choices: answer with the keys.")
+    min: float | None = Field(None, description="number: the smallest answer allowed.")
+    max: float | None = Field(None, description="number: the largest answer allowed.")
+
+
 class ServiceOut(Schema):
     slug: str
     name: str
@@ -83,6 +100,7 @@ class ServiceOut(Schema):
     payment_rule: str = Field(description="none (pay at the studio) | deposit_fixed | deposit_percent | full. "
                                           "Without Stripe configured, always none.")
     amount_due_online: int = Field(description="What booking asks for online, in minor units (0: nothing).")
+    questions: list[QuestionOut] = Field(default_factory=list, description="What booking this service asks (ADR 0019).")
 
 
 class BookingIn(Schema):
@@ -96,6 +114,12 @@ class BookingIn(Schema):
     phone: str | None = Field(default=None, max_length=DETAIL_LENGTHS["phone"])
     notes: str | None = Field(default=None, max_length=2 * DETAIL_LENGTHS["notes"])
     timezone: str | None = Field(default=None, max_length=64)
+    answers: dict[str, Any] | None = Field(
+        default=None,
+        description="Answers to the service's questions, keyed by question key (GET /api/services lists them): "
+                    "text → string, number → number, one_choice → a choice key, several_choices → a list of "
+                    "choice keys, yes_no → true/false. A missing required answer, a wrong type, a number out of "
+                    "range, an unknown choice or key is a 422 whose field is answers.<key>.")
     language: str | None = Field(
         default=None, max_length=35,
         description="The customer's language for every later email (BCP 47, e.g. de-DE); one the studio ships. "
@@ -194,6 +218,7 @@ class BookingOut(Schema):
     name: str
     manage_url: str | None = None
     payment: PaymentOut | None = None
+    answers: dict[str, Any] = Field(default_factory=dict, description="The answers to the service's questions.")
 
 
 class RescheduleIn(Schema):

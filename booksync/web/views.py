@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import services
+from booksync.bookings import questions, services
 from booksync.bookings.change_window import change_cutoff
 from booksync.bookings.errors import (
     BookingError,
@@ -142,11 +142,15 @@ def book(request: HttpRequest, service: str) -> HttpResponse:
 
 
 def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots, *, status: int = 200,
-                  problem: str = "", taken: bool = False, alternatives=None, selected: str = "") -> HttpResponse:
+                  problem: str = "", taken: bool = False, alternatives=None, selected: str = "",
+                  answer_errors: dict[str, str] | None = None) -> HttpResponse:
     zone_chosen = bool(request.GET.get("tz") or request.POST.get("timezone"))
     context = _picker_context(picker, zone_chosen=zone_chosen, selected=selected, alternatives=alternatives)
     context.update({"service": service, "form": form, "problem": problem, "taken": taken,
-                    "honeypot_field": HONEYPOT_FIELD, "payment": _payment_context(request, service)})
+                    "honeypot_field": HONEYPOT_FIELD,
+                    "questions": questions.form_rows(service, request.POST if request.method == "POST" else None,
+                                                     answer_errors),
+                    "payment": _payment_context(request, service)})
     page = render_page(request, "booksync/book.html", context, status=status, keep=_keep(picker, selected))
     if context["payment"]["online"]:
         # The form's answer redirects to Stripe Checkout: the page's form-action must allow it.
@@ -178,12 +182,15 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     options = _picker_options(request)
     picker = day_slots(service.duration, day=data.get("date"), zone=zone, **options)
     selected = slot_value(data["start"]) if data.get("start") else ""
-    if not valid:
+    answers = questions.answers_from_form(service, request.POST)  # the booking questions (ADR 0019)
+    answer_errors = questions.form_errors(service, answers)
+    if not valid or answer_errors:
         return _booking_page(request, service, form, picker, status=422, selected=selected,
-                             problem=_("Please check the highlighted fields."))
+                             problem=_("Please check the highlighted fields."), answer_errors=answer_errors)
     booking_request = services.BookingRequest(
         start=data["start"], name=data["name"], email=data["email"], service=service,
         phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone, language=options["locale"],
+        answers=answers,
     )
     try:
         check_booking_allowed(request, data["email"])  # the same limits as the API's
@@ -201,7 +208,8 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
         page["Retry-After"] = str(exc.retry_after)
         return page
     except BookingError as exc:
-        return _booking_page(request, service, form, picker, status=exc.status, problem=problem_text(exc))
+        return _booking_page(request, service, form, picker, status=exc.status, problem=problem_text(exc),
+                             selected=selected)
     if result.booking.status == BookingStatus.AWAITING_PAYMENT:
         return redirect(result.booking.payment.checkout_url)  # Stripe Checkout; it comes back to /pay/…
     return redirect("booking-confirmed", token=result.token)

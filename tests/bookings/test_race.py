@@ -26,7 +26,10 @@ ATTEMPTS = 50
 
 
 def _body(start, i, service="portrait"):
-    return {"service": service, "start": start.isoformat(), "name": f"Racer {i}", "email": f"racer{i}@example.com"}
+    body = {"service": service, "start": start.isoformat(), "name": f"Racer {i}", "email": f"racer{i}@example.com"}
+    if service == "family":
+        body["answers"] = {"people": 2}  # the demo's Family session asks how many (required; ADR 0019)
+    return body
 
 
 def test_threads_racing_for_one_slot(studio, monday, settings):

@@ -38,6 +38,7 @@ def _choose_and_book(page, monday, hour, width):
     page.locator(".slot", has=page.locator(f'input[name="start"][value="{slot_value(london(monday, hour))}"]')).click()
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("How many people?").fill("4")  # the demo's Family session asks (ADR 0019)
     assert "deposit of £54.00" in page.locator("#payment-step").inner_text()
     page.get_by_role("button", name="Book this time").click()
     page.get_by_role("button", name="Pay").wait_for()

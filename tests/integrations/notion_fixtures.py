@@ -28,6 +28,10 @@ SEED_SCHEMA = {
     "Booking ID": {"rich_text": {}},
     "Calendar Event ID": {"rich_text": {}},
     "Sync Error": {"rich_text": {}},
+    # The demo's Family session questions (ADR 0019), as `booksync notion init` adds them.
+    "How many people?": {"number": {"format": "number"}},
+    "What is the occasion?": {"select": {"options": [{"name": n} for n in
+                                                     ("Birthday", "New baby", "Wedding anniversary", "Just because")]}},
 }
 
 

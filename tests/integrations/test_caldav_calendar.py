@@ -158,10 +158,12 @@ def test_a_calendar_move_newer_than_a_pushed_change_is_not_undone(studio, monday
     assert Booking.objects.get(pk=booking.pk).start == london(monday, 15)  # the newer edit won
 
 
-def test_a_guarded_write_to_an_event_deleted_over_there_writes_it_afresh(studio, monday, dav_calendar):
-    """The If-Match guard fails on a deleted event too; the store then writes it anew, as before the guard."""
+def test_a_guarded_write_to_an_event_deleted_over_there_lets_the_delete_stand(studio, monday, dav_calendar):
+    """The If-Match guard fails on a deleted event too. A delete no sync has read is a cancellation
+    (ADR 0016): nothing is written and the booking is cancelled at its new time. Confirmed again
+    afterwards (a status set after the delete), the event is written afresh, once."""
     from booksync.bookings import services
-    from booksync.bookings.models import Booking, Service
+    from booksync.bookings.models import Booking, BookingStatus, Service
     from booksync.sync.models import BookingLink
 
     booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ann", email="ann@example.com",
@@ -170,6 +172,11 @@ def test_a_guarded_write_to_an_event_deleted_over_there_writes_it_afresh(studio,
     name = BookingLink.objects.get(booking=booking).calendar_event_id
     dav_calendar.event_by_url(dav_calendar.url.join(name)).delete()
     services.reschedule(Booking.objects.get(pk=booking.pk), london(monday, 12), actor="admin")
+    assert deliver_due(force=True)["failed"] == 0
+    assert stored_events(dav_calendar) == []
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.start == london(monday, 12)
+    services.apply_change(booking.pk, {"status": BookingStatus.CONFIRMED}, actor="admin")
     assert deliver_due(force=True)["failed"] == 0
     [event] = stored_events(dav_calendar)
     assert event["DTSTART"].dt == london(monday, 12)

@@ -100,8 +100,11 @@ def test_other_client_errors_are_permanent(gcal, google_settings, studio, monday
     assert isinstance(caught.value.__cause__, PermanentError) and not caught.value.retryable
 
 
-def test_a_revoked_refresh_token_is_permanent_and_says_what_to_do(gcal, studio, monday):
+def test_a_revoked_refresh_token_waits_and_says_what_to_do(gcal, studio, monday):
+    from booksync.integrations.ports import SignInRefused
+
     gcal.revoke_refresh_token(gcal.refresh_token)
     with pytest.raises(IntegrationError, match="booksync google auth") as caught:
         google_calendar().busy(window(monday), live=True)
-    assert isinstance(caught.value.__cause__, PermanentError) and not caught.value.retryable
+    # Retryable since issue 24 (ADR 0016): the studio signs in again, then what waited goes out.
+    assert isinstance(caught.value.__cause__, SignInRefused) and caught.value.retryable

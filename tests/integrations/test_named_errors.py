@@ -43,11 +43,12 @@ def test_google_rate_limits_and_outages_have_their_names(google_settings, gcal, 
     assert down.value.retryable and not isinstance(down.value, RateLimited)
 
 
-def test_google_refusing_the_credentials_is_not_authorised(google_settings, gcal, studio):
+def test_google_refusing_the_sign_in_is_not_authorised_and_waits(google_settings, gcal, studio):
     gcal.revoke_refresh_token(gcal.refresh_token)
     with pytest.raises(NotAuthorised) as refused:
         execute(google_calendar().service.calendars().get(calendarId="primary"), "read calendar")
-    assert not refused.value.retryable and "booksync google auth" in str(refused.value)
+    # Retryable since issue 24, like CalDAV's refused password: a person signs in again, then it goes out.
+    assert refused.value.retryable and "booksync google auth" in str(refused.value)
 
 
 def test_google_answers_about_one_event_have_their_names(google_settings, gcal, studio, monday):

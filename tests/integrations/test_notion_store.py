@@ -16,7 +16,7 @@ from booksync.bookings.services import BookingRequest, book, cancel, reschedule
 from booksync.integrations.notion import notion_bookings
 from booksync.integrations.ports import NOTION_FIELDS
 from booksync.outbox.delivery import deliver_due
-from booksync.outbox.models import OutboxMessage, OutboxState
+from booksync.outbox.models import OutboxMessage
 from booksync.sync.models import BookingLink
 from booksync.sync.plan import NOTION
 from booksync.sync.snapshot import fingerprint
@@ -143,14 +143,28 @@ def test_a_page_lost_from_the_ledger_is_found_by_booking_id(studio, monday, emu,
     assert emu.page_ids(notion_db.data_source_id) == [page_id]
 
 
-def test_a_trashed_page_of_an_active_booking_needs_a_human(studio, monday, emu):
+def test_a_page_trashed_before_a_push_lets_the_trash_stand_and_a_restore_takes_it_out(studio, monday, emu):
+    """A page moved to the trash since booksync last read it is a cancellation (ADR 0016): the push
+    writes nothing and cancels the booking at its new time. Once that is read, a booking confirmed
+    again in booksync (the dashboard's restore) is the newer status: the page comes out of the trash."""
+    from booksync.bookings.models import BookingStatus
+    from booksync.bookings.services import apply_change
+
     booking = make_booking(monday)
     deliver_notion()
     emu.human_trash(page_of(booking))
     booking = reschedule(booking, london(monday, 13), actor="admin")
-    assert deliver_notion() == {"delivered": 0, "failed": 1}
-    message = OutboxMessage.objects.get(topic="notion", booking=booking, state=OutboxState.FAILED)
-    assert "trash" in message.last_error
+    writes = len(emu.calls("PATCH"))
+    assert deliver_notion() == {"delivered": 1, "failed": 0}
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED and booking.start == london(monday, 13)
+    assert len(emu.calls("PATCH")) == writes  # the trashed page was not written
+    apply_change(booking.pk, {"status": BookingStatus.CONFIRMED}, actor="admin")
+    assert deliver_notion() == {"delivered": 1, "failed": 0}
+    page = emu.page(page_of(booking))
+    assert page["in_trash"] is False
+    assert emu.plain(page_of(booking))["Status"] == "Confirmed"
+    assert emu.plain(page_of(booking))["Date"]["start"].startswith(london(monday, 13).isoformat()[:16])
 
 
 def test_the_calendar_event_id_of_the_link_goes_to_the_page(studio, monday, emu):

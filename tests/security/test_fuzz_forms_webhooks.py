@@ -98,6 +98,8 @@ def form(draw_fields: dict) -> dict:
 booking_form = st.fixed_dictionaries({}, optional={
     "start": times, "date": days, "timezone": zones, "name": nasty_text, "email": emails, "phone": nasty_text,
     "notes": nasty_text, "idempotency_key": nasty_text, "website": st.sampled_from(["", "x"]),
+    # The Family session's questions (ADR 0019): a number and one choice, typed by anyone.
+    "answer-people": nasty_text, "answer-occasion": nasty_text,
 })
 
 

@@ -27,6 +27,7 @@ from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.models import Studio
 from booksync.bookings.money import format_money
 from booksync.bookings.payment_text import payment_of, payment_text
+from booksync.bookings.questions import answer_line, answer_lines, default_name
 from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 from booksync.integrations import mail
@@ -124,6 +125,10 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "price": (paid := payment_text(booking, locale)).price_text or (booking.service.price if booking.service else ""),
         "payment": paid,
         "refund_text": refund_sentence(booking, kind, paid, locale),
+        # The service as the customer's language names it (ADR 0020), and the answers they gave (ADR 0019).
+        "service_label": service_label(booking),
+        "answers": answer_lines(booking),
+        "answers_text": [answer_line(label, value) for label, value in answer_lines(booking)],
         "same_zone": str(zone) == studio.timezone,
         "manage_url": manage_url(booking),
         "ics_url": f"{manage_url(booking)}invite.ics",
@@ -159,7 +164,16 @@ def subject_for(booking, studio, kind: str) -> str:
     locale = email_locale(booking, studio)
     start = booking.start.astimezone(zone)
     moment = f"{formats.short_date(start, locale)}, {formats.time_label(start, locale)} {formats.zone_label(str(zone), locale, start)}"
-    return one_line(_subjects()[kind] % {"service": booking.service_name, "when": moment})
+    return one_line(_subjects()[kind] % {"service": service_label(booking), "when": moment})
+
+
+def service_label(booking) -> str:
+    """The booked service's name in the active language (ADR 0020) while it is still the name it
+    was booked under; else that name, as booked."""
+    service = booking.service if booking.service_id else None
+    if service is not None and booking.service_name == default_name(service):
+        return service.name or booking.service_name
+    return booking.service_name
 
 
 def message_id(booking, kind: str, sequence: int) -> str:

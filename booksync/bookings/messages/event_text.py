@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from booksync.bookings.questions import answer_line
+
 DEFAULT_SERVICE = "Session"
 
 
@@ -21,11 +23,13 @@ def studio_event_title(service: str, name: str) -> str:
     return f"{service or DEFAULT_SERVICE} – {name}"
 
 
-def studio_event_lines(service: str, studio_name: str, name: str, email: str, phone: str, notes: str) -> list[str]:
-    """The event text before its last line (the link)."""
+def studio_event_lines(service: str, studio_name: str, name: str, email: str, phone: str, notes: str,
+                       answers: list[tuple[str, str]] | None = None) -> list[str]:
+    """The event text before its last line (the link); ``answers``: (question, answer) pairs."""
     lines = [f"{service or DEFAULT_SERVICE} at {studio_name}", "", f"Customer: {name}"]
     lines += [f"Email: {email}"] if email else []
     lines += [f"Phone: {phone}"] if phone else []
+    lines += ["", *(answer_line(label, value) for label, value in answers)] if answers else []
     lines += ["", notes] if notes else []
     return lines
 

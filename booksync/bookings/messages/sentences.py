@@ -26,6 +26,8 @@ PARTICIPLES = {
     "refunded": "refunded",
     "refund_requested": "refund requested",
     "balance_paid": "balance marked paid at the studio",
+    "delete_clash": "deleted on one side while edited on the other (see Needs attention)",
+    "restored_after_delete": "back after a delete",
 }
 # Changes the studio hears about by email.
 NOTIFIED = ("created", "rescheduled", "cancelled")

@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from booksync.bookings.models import BookingStatus, Studio
 from booksync.bookings.money import format_money
 from booksync.bookings.payment_text import payment_of, payment_text
+from booksync.bookings.questions import answer_lines
 from booksync.integrations import mail
 from booksync.outbox import effects
 
@@ -69,6 +70,7 @@ def details(booking) -> list[tuple[str, str]]:
     # What other capabilities add to the studio's notice goes here, one row each: the person and
     # room (resources, ADR 0017), the payment due or made (payments, ADR 0018), the answers the
     # customer gave (questions, ADR 0019).
+    rows += answer_lines(booking)
     rows.append(("Payment", payment_row(booking)))
     return [(label, value) for label, value in rows if value]
 

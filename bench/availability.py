@@ -6,6 +6,10 @@ take the /api/ping floor again: one day with 500 busy intervals, warm and cold (
 before each request, what any booking does), and the month the booking page loads
 (``availability-batch``, 31 dates, the page's service) with 500 busy intervals spread over it,
 warm and cold. Usage: .venv/bin/python bench/availability.py [--rounds 3] [--requests 300]
+
+``--team``: a studio of 5 people and 2 rooms instead (ADR 0017), each resource with its own 500
+busy intervals over the day and 500 over the month; the service needs one of the people and one
+of the rooms. The same four figures for "anyone", and again for one named person.
 """
 
 from __future__ import annotations
@@ -75,13 +79,56 @@ def month_days(day: date) -> list[date]:
     return [day + timedelta(days=3 + n) for n in range(MONTH_DAYS)]
 
 
+TEAM_PEOPLE, TEAM_ROOMS = 5, 2
+
+
+def prepare_team(day: date) -> None:
+    """5 people and 2 rooms, one service that takes any of the people and any of the rooms; each
+    resource has 500 short busy intervals over the day (13:00-17:00 free) and 500 over the month."""
+    from booksync.bookings.demo import load_demo
+    from booksync.bookings.models import Block, Resource, ResourceKind, Service
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    load_demo(team=False)
+    Block.objects.all().delete()
+    Resource.objects.all().delete()
+    service = Service.objects.get(slug="portrait")
+    service.needs_room = True
+    service.save()
+    resources = [Resource.objects.create(name=f"Person {n}", slug=f"person-{n}", kind=ResourceKind.PERSON, order=n)
+                 for n in range(TEAM_PEOPLE)]
+    resources += [Resource.objects.create(name=f"Room {n}", slug=f"room-{n}", kind=ResourceKind.ROOM, order=n)
+                  for n in range(TEAM_ROOMS)]
+    for resource in resources:
+        resource.services.set([service])
+    zone = ZONE
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    day_minutes = [m for m in range(24 * 60) if not 13 * 60 <= m < 17 * 60]
+    month_minutes = [m for m in range(24 * 60) if not 12 * 60 <= m < 16 * 60]
+    days = month_days(day)
+    step = len(day_minutes) / BUSY_INTERVALS
+    blocks = []
+    for offset, resource in enumerate(resources):
+        blocks += [Block(start=start + timedelta(minutes=day_minutes[(int(i * step) + offset) % len(day_minutes)]),
+                         end=start + timedelta(minutes=day_minutes[(int(i * step) + offset) % len(day_minutes)] + 1),
+                         reason="bench", resource=resource) for i in range(BUSY_INTERVALS)]
+        blocks += [Block(start=(begin := datetime.combine(days[(i + offset) % MONTH_DAYS], datetime.min.time(), zone)
+                                + timedelta(minutes=month_minutes[(i * 397 + 53 * offset) % len(month_minutes)])),
+                         end=begin + timedelta(minutes=10 + (i * 7 + offset) % 31), reason="bench month",
+                         resource=resource) for i in range(BUSY_INTERVALS)]
+    Block.objects.bulk_create(blocks, batch_size=1000)
+    far = start + timedelta(days=200)
+    Block.objects.create(start=far, end=far + timedelta(hours=1), reason="bench change")
+
+
 def prepare(day: date) -> None:
     from booksync.bookings.demo import load_demo
     from booksync.bookings.models import Block
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-    load_demo()
+    load_demo(team=False)  # one person: the studio-wide figures as before people and rooms
     Block.objects.all().delete()
     zone = ZONE
     start = datetime(day.year, day.month, day.day, tzinfo=zone)
@@ -167,9 +214,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="each figure is measured once per round")
     parser.add_argument("--requests", type=int, default=REQUESTS, help="requests per figure per round")
+    parser.add_argument("--team", action="store_true", help="5 people and 2 rooms, 500 busy intervals each")
     args = parser.parse_args()
     day = next_monday()
-    prepare(day)
+    (prepare_team if args.team else prepare)(day)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The 50-racer check comes from one address: lift the abuse limits (bench/abuse.py measures them).
@@ -183,6 +231,9 @@ def main() -> None:
         day_url = f"{base}/api/calendar/availability?date={day}&duration=60"
         month_url = f"{base}/api/calendar/availability-batch"
         month_body = json.dumps({"dates": [d.isoformat() for d in month_days(day)], "service": "portrait"}).encode()
+        if args.team:
+            team_figures(base, day, args)
+            return
         names = ("ping", "day warm", "day cold", "month warm", "month cold")
         figures: dict[str, list[float]] = {name: [] for name in names}
         ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
@@ -227,6 +278,40 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def team_figures(base: str, day: date, args) -> None:
+    """The four figures for "anyone" and for one named person, each round with its own ping floor."""
+    month_url = f"{base}/api/calendar/availability-batch"
+    dates = [d.isoformat() for d in month_days(day)]
+    cases = {}
+    for who, extra in (("anyone", ""), ("person-2", "&resource=person-2")):
+        body = {"dates": dates, "service": "portrait", **({"resource": "person-2"} if extra else {})}
+        cases[f"{who} day warm"] = (f"{base}/api/calendar/availability?date={day}&service=portrait{extra}", None, None)
+        cases[f"{who} day cold"] = (cases[f"{who} day warm"][0], None, change_a_block)
+        cases[f"{who} month warm"] = (month_url, json.dumps(body).encode(), None)
+        cases[f"{who} month cold"] = (month_url, json.dumps(body).encode(), change_a_block)
+    figures: dict[str, list[float]] = {name: [] for name in ("ping", *cases)}
+    ratios: dict[str, list[float]] = {name: [] for name in cases}
+    n = args.requests
+    for _ in range(args.rounds):
+        floor = median_ms(base + "/api/ping", requests=n)
+        figures["ping"].append(floor)
+        for name, (url, body, before) in cases.items():
+            value = median_ms(url, body, before_each=before, requests=n)
+            figures[name].append(value)
+            ratios[name].append(value / floor)
+    day_any = json.loads(urllib.request.urlopen(cases["anyone day warm"][0]).read())["slots"]
+    day_one = json.loads(urllib.request.urlopen(cases["person-2 day warm"][0]).read())["slots"]
+    print(f"team: {TEAM_PEOPLE} people, {TEAM_ROOMS} rooms, {BUSY_INTERVALS} busy intervals each on the day and "
+          f"{BUSY_INTERVALS} each over {MONTH_DAYS} days; {args.rounds} rounds of {n} requests per figure")
+    print(f"day: {len(day_any)} free slots for anyone, {len(day_one)} for person-2")
+    print(f"{'GET /api/ping (the floor)':<40} {spread(figures['ping'])} ms")
+    goals = {"day warm": 1.5, "day cold": 2.5, "month warm": 2.0, "month cold": 4.0}
+    for name in cases:
+        goal = next(g for k, g in goals.items() if name.endswith(k))
+        verdict = "ok" if statistics.median(ratios[name]) <= goal else "MISSED"
+        print(f"{name:<40} {spread(figures[name])} ms = {spread(ratios[name])}x the floor [goal <= {goal}x {verdict}]")
 
 
 if __name__ == "__main__":

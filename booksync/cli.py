@@ -169,8 +169,15 @@ def cmd_notion_init(args: argparse.Namespace) -> int:
             return 1
         print(f"Added the columns {', '.join(added)}." if added else "The bookings database has every column.")
         return 0
+    services = list(Service.objects.filter(active=True).values_list("name", flat=True))
+    from booksync.bookings.models import Resource, ResourceKind
+
+    active = Resource.objects.filter(active=True).order_by("order", "name")
     try:
-        database_id, _ = create_bookings_database(args.parent_page, services, title=args.title)
+        database_id, _ = create_bookings_database(
+            args.parent_page, services, title=args.title,
+            people=[r.name for r in active if r.kind == ResourceKind.PERSON],
+            rooms=[r.name for r in active if r.kind == ResourceKind.ROOM])
     except IntegrationError as exc:
         print(f"Could not create the database: {exc}", file=sys.stderr)
         return 1

@@ -163,11 +163,20 @@ def run_doctor(echo: Callable[[str], None] = print) -> int:
     return 1 if problems else 0
 
 
+def _team_names() -> tuple[list[str], list[str]]:
+    """The active people's and rooms' names, for the Notion Photographer and Room columns (ADR 0017)."""
+    from booksync.bookings.models import Resource, ResourceKind
+
+    active = Resource.objects.filter(active=True).order_by("order", "name")
+    return ([r.name for r in active if r.kind == ResourceKind.PERSON],
+            [r.name for r in active if r.kind == ResourceKind.ROOM])
+
+
 def integration_checks() -> list[tuple[str, Check]]:
     """The adapters' checks (plain functions in integrations/*_doctor.py, which sit below this module)."""
 
     return [
-        ("notion", notion_problems),
+        ("notion", lambda: notion_problems(*_team_names())),
         ("google calendar", lambda: google_problems(once_connected=no_channel_problem)),
         ("caldav", caldav_problems),
         ("email", email_problems),

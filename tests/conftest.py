@@ -37,10 +37,26 @@ def studio_emails(settings, monkeypatch):
 
 @pytest.fixture
 def studio(db):
-    """The demo studio (Europe/London, Mon–Sat hours, three services), no buffers by default."""
+    """The demo studio (Europe/London, Mon–Sat hours, three services), no buffers by default, with one
+    person (as every studio was before people and rooms; ``team_studio`` has Alex, Sam and the Big room)."""
     from booksync.bookings.demo import load_demo
 
-    studio = load_demo()
+    studio = load_demo(team=False)
+    studio.buffer_before_minutes = 0
+    studio.buffer_after_minutes = 0
+    studio.minimum_notice_minutes = 120
+    studio.change_notice_hours = 24
+    studio.save()
+    return studio
+
+
+@pytest.fixture
+def team_studio(db):
+    """The demo studio as ``make run`` loads it: Alex and Sam (both Portrait and Mini, only Alex Family),
+    Family needs the one Big room. No buffers."""
+    from booksync.bookings.demo import load_demo
+
+    studio = load_demo(team=True)
     studio.buffer_before_minutes = 0
     studio.buffer_after_minutes = 0
     studio.minimum_notice_minutes = 120

@@ -13,6 +13,9 @@ from booksync.bookings.models import (
     Booking,
     DateOverride,
     Question,
+    Resource,
+    ResourceHours,
+    ResourceOverride,
     Service,
     Studio,
     WeeklyHours,
@@ -98,6 +101,31 @@ class ServiceAdmin(TranslationAdmin):  # name and description per language (ADR 
     inlines = [QuestionInline]
 
 
+class ResourceHoursInline(admin.TabularInline):
+    model = ResourceHours
+    extra = 0
+    verbose_name_plural = "Own weekly hours (none: the studio's)"
+
+
+class ResourceOverrideInline(admin.TabularInline):
+    model = ResourceOverride
+    extra = 0
+    verbose_name_plural = "Own date overrides (over the studio's)"
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """People and rooms (ADR 0017): who takes which service, their own hours and calendar."""
+
+    list_display = ["name", "kind", "slug", "order", "active", "calendar"]
+    list_editable = ["order", "active"]
+    list_filter = ["kind", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["services"]
+    readonly_fields = ["feed_token"]
+    inlines = [ResourceHoursInline, ResourceOverrideInline]
+
+
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):
     form = BlockAdminForm
@@ -138,7 +166,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The answers column reads each booking's questions: one query for the page, not one per row.
-        return super().get_queryset(request).select_related("service").prefetch_related("service__questions")
+        # And who and where (ADR 0017): the claims with their resources, one query too.
+        return super().get_queryset(request).select_related("service").prefetch_related("service__questions",
+                                                                                          "claims__resource")
 
     @admin.display(description="Answers to the service's questions")
     def answers_shown(self, booking: Booking) -> str:
@@ -169,6 +199,17 @@ class BookingAdmin(admin.ModelAdmin):
                 super().__init__(*args, by=by, **kw)
 
         return StaffForm
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if Resource.objects.filter(active=True).count() > 1:  # a studio of several: who and where
+            shown.insert(shown.index("service_name") + 1, "who")
+        return shown
+
+    @admin.display(description="Photographer · room")
+    def who(self, booking: Booking) -> str:
+        held = sorted((c.resource for c in booking.claims.all()), key=lambda r: (r.kind != "person", r.order))
+        return " · ".join(r.name for r in held)
 
     @admin.display(description="Start (studio time)", ordering="start")
     def when(self, booking: Booking) -> str:

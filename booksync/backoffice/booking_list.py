@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils import timezone
 
-from booksync.bookings.models import BookingStatus, Question
+from booksync.bookings.models import BookingStatus, Question, Resource
 from booksync.bookings.money import to_major
 from booksync.bookings.payment_text import payment_text
 
@@ -71,20 +71,28 @@ CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service",
 
 def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
     """The bookings as CSV (Django's csv writer, one row each), times in the current (studio) zone;
-    then one column per booking question, headed by its key (ADR 0019)."""
+    then one column per booking question, headed by its key (ADR 0019). A studio of several people
+    (ADR 0017) gets two more columns: photographer and room."""
     zone = timezone.get_current_timezone()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
+    several = Resource.objects.filter(active=True).count() > 1
+    if several:
+        bookings = bookings.prefetch_related("claims__resource")
     bookings = list(bookings)
     keys = answer_keys(bookings)
-    writer.writerow([*CSV_COLUMNS, *keys])
+    writer.writerow([*CSV_COLUMNS, *keys, *(["photographer", "room"] if several else [])])
     for b in bookings:
         answers = answer_cells(b)
-        writer.writerow([f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
-                         str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
-                         b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk),
-                         *_money_cells(b), *(_safe_cell(answers.get(key, "")) for key in keys)])
+        row = [f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
+               str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
+               b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk),
+               *_money_cells(b), *(_safe_cell(answers.get(key, "")) for key in keys)]
+        if several:
+            held = sorted((c.resource for c in b.claims.all()), key=lambda r: (r.order, r.name))
+            row += [_safe_cell(", ".join(r.name for r in held if r.kind == kind)) for kind in ("person", "room")]
+        writer.writerow(row)
     return response
 
 

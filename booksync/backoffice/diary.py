@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +21,15 @@ from django.utils import timezone
 from booksync.bookings import studio_edits
 from booksync.bookings.errors import BookingError
 from booksync.bookings.messages.sentences import change_sentence
-from booksync.bookings.models import ACTIVE_STATUSES, Block, Booking, BookingStatus, Studio
+from booksync.bookings.models import (
+    ACTIVE_STATUSES,
+    Block,
+    Booking,
+    BookingResource,
+    BookingStatus,
+    Resource,
+    Studio,
+)
 from booksync.bookings.public_holidays import holidays_between
 from booksync.bookings.rules import studio_rules
 
@@ -43,25 +52,52 @@ def payment_cell(booking) -> str:
     return cell(booking)
 
 
-def diary_url(day: date, view: str = "week", anchor: str = "") -> str:
-    url = f"{reverse('diary:week')}?{urlencode({'date': day.isoformat(), 'view': view})}"
+def diary_url(day: date, view: str = "week", anchor: str = "", **extra: str) -> str:
+    url = f"{reverse('diary:week')}?{urlencode({'date': day.isoformat(), 'view': view, **extra})}"
     return f"{url}#{anchor}" if anchor else url
 
 
-def _entries(start: datetime, end: datetime, zone) -> list[Entry]:
+def _entries(start: datetime, end: datetime, zone, resource: Resource | None = None) -> list[Entry]:
+    """The bookings and blocks over [start, end); with ``resource``, only what holds or blocks it."""
+    bookings = Booking.objects.filter(status__in=SHOWN_STATUSES, start__lt=end, end__gt=start)
+    blocks = Block.objects.filter(start__lt=end, end__gt=start)
+    if resource is not None:
+        bookings = bookings.filter(claims__resource=resource)
+        blocks = blocks.filter(Q(resource__isnull=True) | Q(resource=resource))
+    who: dict = {}
+    for claim in BookingResource.objects.filter(booking__in=bookings).select_related("resource"):
+        who.setdefault(claim.booking_id, []).append(claim.resource.name)
+    several = Resource.objects.filter(active=True).count() > 1
     entries = [
         Entry(kind="booking", pk=str(b.pk), title=b.name,
-              detail=" · ".join(part for part in (b.service_name, payment_cell(b)) if part), status=b.status,
-              start=b.start.astimezone(zone), end=b.end.astimezone(zone))
-        for b in Booking.objects.filter(status__in=SHOWN_STATUSES, start__lt=end, end__gt=start)
-        .select_related("service", "payment")
+              detail=" · ".join(part for part in (
+                  b.service_name + (f" · {', '.join(sorted(who.get(b.pk, [])))}" if several and resource is None
+                                    and who.get(b.pk) else ""), payment_cell(b)) if part),
+              status=b.status, start=b.start.astimezone(zone), end=b.end.astimezone(zone))
+        for b in bookings
     ]
     entries += [
-        Entry(kind="block", pk=str(b.pk), title="Blocked", detail=b.reason, start=b.start.astimezone(zone),
-              end=b.end.astimezone(zone))
-        for b in Block.objects.filter(start__lt=end, end__gt=start)
+        Entry(kind="block", pk=str(b.pk), title="Blocked",
+              detail=b.reason + (f" ({b.resource.name} only)" if b.resource_id and resource is None else ""),
+              start=b.start.astimezone(zone), end=b.end.astimezone(zone))
+        for b in blocks.select_related("resource")
     ]
     return entries
+
+
+def _columns(day: date, rules, zone, step: int, holidays: dict) -> list:
+    """The day view of a studio of several: one column per active person, then per room."""
+    from booksync.bookings.staffing import team
+
+    start, end = window(rules, [day])
+    crew = team(studio_rules=rules)
+    rows = {r.pk: r for r in Resource.objects.filter(active=True)}
+    columns = []
+    for member in (*crew.people, *crew.rooms):
+        laid = lay_out([day], _entries(start, end, zone, rows[member.id]), member.rules, zone, step, holidays)[0]
+        laid.label, laid.slug, laid.kind = member.name, member.slug, "person" if member.kind == "person" else "room"
+        columns.append(laid)
+    return columns
 
 
 def week(request):
@@ -73,19 +109,30 @@ def week(request):
     days = [anchor] if view == "day" else week_of(anchor)
     start, end = window(rules, days)
     step = min(studio.slot_step_minutes or 30, 60)
-    laid = lay_out(days, _entries(start, end, zone), rules, zone, step, holidays_between(studio, days[0], days[-1]))
+    holidays = holidays_between(studio, days[0], days[-1])
+    resources = list(Resource.objects.filter(active=True))
+    chosen = next((r for r in resources if r.slug == request.GET.get("resource")), None) if view == "week" else None
+    if view == "day" and len(resources) > 1:
+        laid = _columns(anchor, rules, zone, step, holidays)
+    else:
+        laid = lay_out(days, _entries(start, end, zone, chosen), rules, zone, step, holidays)
     jump = timedelta(days=1 if view == "day" else 7)
+    keep = {"resource": chosen.slug} if chosen else {}
     context = {
         **admin.site.each_context(request),
         "title": "Diary",
         "subtitle": f"{days[0]:%a %d %b %Y}" + ("" if view == "day" else f" – {days[-1]:%a %d %b %Y}"),
         "days": laid,
         "view": view,
+        "columns": view == "day" and len(laid) > 1,
+        "resources": resources if view == "week" and len(resources) > 1 else [],
+        "chosen": chosen.slug if chosen else "",
+        "anchor": anchor,
         "zone": zone.key,
         "today": timezone.localdate(),
-        "previous_url": diary_url(anchor - jump, view),
-        "next_url": diary_url(anchor + jump, view),
-        "today_url": diary_url(timezone.localdate(), view),
+        "previous_url": diary_url(anchor - jump, view, **keep),
+        "next_url": diary_url(anchor + jump, view, **keep),
+        "today_url": diary_url(timezone.localdate(), view, **keep),
         "switch_url": diary_url(anchor, "week" if view == "day" else "day"),
         "add_url": reverse("diary:add"),
         "block_url": reverse("diary:block"),
@@ -99,7 +146,11 @@ def _initial_from_query(request) -> dict:
         start = datetime.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         return {}
-    return {"date": start.date(), "start": start.time()}
+    initial = {"date": start.date(), "start": start.time()}
+    for name in ("person", "room"):  # a free row of a person's or room's column in the day view
+        if request.GET.get(name):
+            initial[name] = Resource.objects.filter(slug=request.GET[name], active=True).first()
+    return initial
 
 
 def add(request):
@@ -109,6 +160,7 @@ def add(request):
         service = form.cleaned_data.get("service")
         entry = studio_edits.StudioBooking(
             start=form.start_at(), end=form.end_at(service.duration if service else None), service=service,
+            person=form.chosen("person"), room=form.chosen("room"),
             **{name: form.cleaned_data.get(name) or "" for name in ("name", "email", "phone", "notes")})
         try:
             booking = studio_edits.add_booking(entry, by=request.user.get_username())
@@ -154,7 +206,8 @@ def booking(request, pk):
         if move_form.is_valid():
             try:
                 moved = studio_edits.move_booking(current.pk, move_form.start_at(), move_form.end_at(current.duration),
-                                                  by=by)
+                                                  by=by, person=move_form.chosen("person"),
+                                                  room=move_form.chosen("room"))
             except BookingError as error:
                 move_form.add_error(error.field if error.field in move_form.fields else None, error.message)
             else:

@@ -7,8 +7,22 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
-from booksync.bookings.models import DETAIL_LENGTHS, Service
+from booksync.bookings.models import DETAIL_LENGTHS, Resource, ResourceKind, Service
 from booksync.bookings.text import UnsafeText, checked
+
+
+def people_field(label: str = "Photographer") -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(Resource.objects.filter(active=True, kind=ResourceKind.PERSON), required=False,
+                                  to_field_name="slug", empty_label="— anyone who takes the service —", label=label)
+
+
+def room_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(Resource.objects.filter(active=True, kind=ResourceKind.ROOM), required=False,
+                                  to_field_name="slug", empty_label="— the first free one —", label="Room")
+
+
+def several_resources() -> bool:
+    return Resource.objects.filter(active=True).count() > 1
 
 
 def text_door(field: str, *, multiline: bool = False):
@@ -69,6 +83,16 @@ class AddBookingForm(WhenForm):
     notes = forms.CharField(max_length=DETAIL_LENGTHS["notes"], required=False, widget=forms.Textarea(attrs={"rows": 2}))
     clean_name, clean_phone, clean_notes = text_door("name"), text_door("phone"), text_door("notes", multiline=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if several_resources():  # a studio of several: who and where (ADR 0017)
+            self.fields["person"] = people_field()
+            self.fields["room"] = room_field()
+
+    def chosen(self, name: str) -> str:
+        value = self.cleaned_data.get(name)
+        return value.slug if value else ""
+
     def clean(self):
         data = super().clean()
         if not self.errors and data.get("end") is None and not data.get("service"):
@@ -82,6 +106,14 @@ class MoveForm(WhenForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["end"].help_text = "Leave empty to keep the booking's length."
+        if several_resources():
+            self.fields["person"] = people_field("Photographer (empty: keep)")
+            self.fields["room"] = room_field()
+            self.fields["room"].empty_label = "— keep —"
+
+    def chosen(self, name: str) -> str:
+        value = self.cleaned_data.get(name)
+        return value.slug if value else ""
 
 
 class BlockForm(WhenForm):

@@ -45,6 +45,9 @@ class Day:
     holiday: str
     is_open: bool
     rows: list[Row]
+    label: str = ""  # the day view of a studio of several: one column per person or room (ADR 0017)
+    slug: str = ""  # … that column's resource, and its kind ("person" or "room"): its free rows book it
+    kind: str = ""
 
     @property
     def count(self) -> int:

@@ -13,10 +13,11 @@ from booksync.scheduling import (
     StudioRules,
     check_slot,
     day_bounds,
-    free_slot_starts,
     merge_epochs,
 )
+from booksync.scheduling.resources import ResourceStarts
 
+from . import staffing
 from .busy_cache import PickerCache
 from .calendar_outage import remote_busy
 from .epochs import interval_span, local_busy_spans
@@ -74,35 +75,55 @@ def _search_window(rules: StudioRules, days: list[date]) -> Interval:
 
 def slot_starts_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
-    picker_cache: PickerCache | None = None, exclude_booking_id=None,
+    picker_cache: PickerCache | None = None, exclude_booking_id=None, *, service=None, resource: str | None = None,
 ) -> dict[date, list[int]]:
     """Free slot starts (epoch seconds) per day, from one read of busy time for the whole range.
 
     With a ``picker_cache`` (the slot picker) busy time and results are kept per
     process until anything changes; "now" counts to the minute there.
     ``exclude_booking_id`` leaves one booking's own time free (rescheduling it).
+    ``service`` decides who may take the slot (its people, its room); ``resource`` narrows
+    the people to one (a person's slug). See :func:`team_starts_for_days`.
+    """
+    by_day = team_starts_for_days(rules, days, duration, now, picker_cache, exclude_booking_id,
+                                  service=service, resource=resource)
+    return {day: [start for start, _people in starts] for day, starts in by_day.items()}
+
+
+def team_starts_for_days(
+    rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
+    picker_cache: PickerCache | None = None, exclude_booking_id=None, *, service=None, resource: str | None = None,
+) -> ResourceStarts:
+    """Free starts per day, each with the slugs of the people free for it (ADR 0017).
+
+    Without a service every active person is a candidate and no room is needed. A one-person
+    studio gets exactly the slots it got before people existed.
     """
     now = now or timezone.now()
     if not days:
         return {}
+    crew = staffing.team(picker_cache, rules)
+    people, rooms = crew.needs(service, resource)
 
-    def compute() -> dict[date, list[int]]:
-        busy = busy_spans(_search_window(rules, days), picker_cache=picker_cache, exclude_booking_id=exclude_booking_id)
-        return free_slot_starts(rules, days, duration, busy, now)
+    def compute() -> ResourceStarts:
+        # During a calendar outage: its last known busy time (labelled stale in the answers).
+        return staffing.starts_for_days(people, rooms, days, duration, _search_window(rules, days), now,
+                                        exclude_booking_id=exclude_booking_id)
 
     if picker_cache is None or not picker_cacheable() or exclude_booking_id is not None:
         return compute()
     minute = now.replace(second=0, microsecond=0)
-    return picker_cache.memo(("slots", rules, tuple(days), duration, minute), compute)
+    key = ("team-slots", rules, tuple(days), duration, service.pk if service else None, resource, minute)
+    return picker_cache.memo(key, compute)
 
 
 def slots_for_days(
     rules: StudioRules, days: list[date], duration: timedelta, now: datetime | None = None,
-    picker_cache: PickerCache | None = None, exclude_booking_id=None,
+    picker_cache: PickerCache | None = None, exclude_booking_id=None, *, service=None, resource: str | None = None,
 ) -> dict[date, list[Interval]]:
     """Free slots per day as intervals in the studio's zone (see :func:`slot_starts_for_days`)."""
     by_day = slot_starts_for_days(rules, days, duration, now, picker_cache=picker_cache,
-                                  exclude_booking_id=exclude_booking_id)
+                                  exclude_booking_id=exclude_booking_id, service=service, resource=resource)
     tz, length = rules.tz, duration
     return {day: [Interval.from_duration(datetime.fromtimestamp(start, tz), length) for start in starts]
             for day, starts in by_day.items()}

@@ -12,6 +12,7 @@ from django.urls import reverse
 from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
+from .messages.who import with_whom
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .money import to_major
 from .payment_text import payment_text
@@ -48,6 +49,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     if money.line:
         lines += ["", money.line]
     link = manage_url(booking)
+    people, rooms = with_whom(booking)
     return BookingView(
         booking_id=str(booking.pk),
         start=booking.start,
@@ -69,6 +71,8 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
         calendar_event_id=calendar_event_id,
+        people=people,
+        rooms=rooms,
         answers=view_answers(booking, printable),
         payment=money.label if money.currency else "",
         paid=float(to_major(money.paid, money.currency)) if money.currency else None,

@@ -21,12 +21,23 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from booksync.scheduling import EpochBusy, Interval, StudioRules
 
 from . import prepared_sql
-from .models import Block, Booking, DateOverride, PickerVersion, Service, Studio, WeeklyHours
+from .models import (
+    Block,
+    Booking,
+    DateOverride,
+    PickerVersion,
+    Resource,
+    ResourceHours,
+    ResourceOverride,
+    Service,
+    Studio,
+    WeeklyHours,
+)
 
 BUSY, RULES = "busy", "rules"  # busy time (bookings, blocks); studio, hours, overrides, services
 _MAX_ENTRIES = 512
@@ -119,7 +130,6 @@ class PickerCache:
 def connect_signals() -> None:
     """Bump the versions whenever anything availability depends on changes (AppConfig.ready)."""
 
-
     def _busy_changed(**kwargs) -> None:
         bump_busy()
 
@@ -128,6 +138,9 @@ def connect_signals() -> None:
 
     for model, changed in ((Booking, _busy_changed), (Block, _busy_changed), (Studio, _rules_changed),
                            (WeeklyHours, _rules_changed), (DateOverride, _rules_changed),
-                           (Service, _rules_changed)):
+                           (Service, _rules_changed), (Resource, _rules_changed),
+                           (ResourceHours, _rules_changed), (ResourceOverride, _rules_changed)):
         post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"busy-cache-save-{model.__name__}")
         post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"busy-cache-delete-{model.__name__}")
+    m2m_changed.connect(_rules_changed, sender=Resource.services.through, weak=False,
+                        dispatch_uid="busy-cache-resource-services")

@@ -91,6 +91,25 @@ def remote_busy(window: Interval, *, live: bool) -> list[Interval]:
         return exc.last_known
 
 
+def resource_busy(window: Interval, calendars: list[str], *, live: bool) -> dict[str, list[Interval]]:
+    """Busy time of the studio's calendar (key ``""``) and of each resource calendar in ``calendars``
+    (ADR 0017), read together; an outage as in :func:`remote_busy` (a resource calendar's busy
+    time is then unknown and counts as free: its last known picture is kept for the studio's only)."""
+    try:
+        source = busy_source()
+        if not calendars:  # nobody has a calendar of their own: the studio's, read as before people existed
+            return {"": source.busy(window, live=live)}
+        return source.busy_by_calendar(window, calendars, live=live)
+    except CalendarUnreachable as exc:
+        log.warning("calendar unreachable, using its last known busy time: %s", exc)
+        reading = _reading.get()
+        if reading is not None:
+            reading.note(exc)
+        if live and policy() == REFUSE:
+            raise CalendarUnavailable() from exc
+        return {"": exc.last_known}
+
+
 def owe_recheck(booking) -> None:
     """A booking accepted without the live calendar: check it against the calendar once it answers.
 

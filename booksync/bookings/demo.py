@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from .demo_texts import load_demo_texts
-from .models import Service, Studio, WeeklyHours
+from .models import Resource, ResourceKind, Service, Studio, WeeklyHours
 
 DEMO_SERVICES = [
     ("Portrait session", "portrait", 60, "An hour in the studio: individual portraits, several looks.", "£120"),
@@ -19,10 +19,18 @@ DEMO_PAYMENTS = {
     "family": (18000, "GBP", "deposit_percent", 30),
     "mini": (6000, "GBP", "full", None),
 }
+# Alex and Sam both take Portrait and Mini, only Alex takes Family, which also needs the Big room.
+DEMO_PEOPLE = [
+    ("Alex", "alex", "Portraits and families; fifteen years behind the camera.", ("portrait", "mini", "family")),
+    ("Sam", "sam", "Bright, quick portraits and profile pictures.", ("portrait", "mini")),
+]
+DEMO_ROOMS = [("Big room", "big-room", ("family",))]
 DEMO_HOURS = {0: [(9, 17)], 1: [(9, 17)], 2: [(9, 12), (13, 19)], 3: [(9, 17)], 4: [(9, 17)], 5: [(10, 16)]}
 
 
-def load_demo() -> Studio:
+def load_demo(*, team: bool = True) -> Studio:
+    """The demo studio. ``team``: with Alex, Sam and the Big room (what ``make run`` loads); without, a
+    one-person studio, as every install was before people and rooms (the test suite's ``studio``)."""
     studio = Studio.load()
     if studio.name == "Studio":  # untouched default: give it the demo identity
         studio.name = "Memories Studio"
@@ -40,9 +48,26 @@ def load_demo() -> Studio:
                       "price": price, "position": position, "price_amount": amount, "price_currency": currency,
                       "payment_rule": rule, "deposit_value": deposit},
         )
+    if not Resource.objects.exists():
+        if team:
+            _load_team()
+        else:
+            from .staffing import default_person
+
+            default_person()
     if not studio.weekly_hours.exists():
         for weekday, ranges in DEMO_HOURS.items():
             for start, end in ranges:
                 WeeklyHours.objects.create(studio=studio, weekday=weekday, start=time(start), end=time(end))
     load_demo_texts(studio)  # translations and the Family session's questions (ADR 0019, 0020)
     return studio
+
+
+def _load_team() -> None:
+    Service.objects.filter(slug__in={s for _n, _s, services in DEMO_ROOMS for s in services}).update(needs_room=True)
+    for order, (name, slug, bio, services) in enumerate(DEMO_PEOPLE):
+        person = Resource.objects.create(name=name, slug=slug, kind=ResourceKind.PERSON, bio=bio, order=order)
+        person.services.set(Service.objects.filter(slug__in=services))
+    for order, (name, slug, services) in enumerate(DEMO_ROOMS):
+        room = Resource.objects.create(name=name, slug=slug, kind=ResourceKind.ROOM, order=order)
+        room.services.set(Service.objects.filter(slug__in=services))

@@ -14,13 +14,13 @@ from typing import Any
 from django.db import transaction
 
 from booksync.integrations.ports import SideRecord
-from booksync.scheduling import Interval, to_utc
+from booksync.scheduling import to_utc
 
-from . import services, text, tokens
+from . import services, staffing, text, tokens
 from .changes import record_change
 from .models import BLOCKED_TIME, Booking, BookingSource, BookingStatus, Studio
 from .questions import ANSWER, default_name, long_text_keys, with_answers
-from .services import ensure_free, save_exclusively
+from .services import save_exclusively, studio_pairs
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}
 DEFAULT_LENGTH = timedelta(hours=1)
@@ -81,10 +81,14 @@ def import_record(record: SideRecord, side: str, *, as_block: bool = False) -> B
             # defused like its other text.
             answers=text.defused_answers(with_answers({}, dict(record.answers)), long_text=long_text_keys(service)),
         )
-        if booking.is_active:
-            ensure_free(Interval(booking.blocked_start, booking.blocked_end))
         tokens.assign(booking)
-        save_exclusively(booking)
+        if as_block:  # blocked time on the studio's calendar blocks every person and room
+            crew = staffing.team()
+            pairs: list = [(*crew.people, *crew.rooms)]
+        else:
+            pairs = studio_pairs(booking, person=getattr(record, "person", "") or None,
+                                 room=getattr(record, "room", "") or None)
+        staffing.hold(booking, pairs, save=save_exclusively)
         record_change(booking, "created", actor=ACTOR[side], notify=booking.is_active,
                       skip_sides=() if side == "notion" else (side,))
     return booking

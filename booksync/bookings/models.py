@@ -181,6 +181,7 @@ class Service(models.Model):
         null=True, blank=True, help_text="A fixed deposit in minor units, or a percentage (1–100) of the price.")
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    needs_room = models.BooleanField(default=False, help_text="Besides a person, the session takes one of its rooms.")
 
     class Meta:
         ordering = ["position", "name"]
@@ -231,9 +232,13 @@ class Block(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.ADMIN)
     external_id = models.CharField(max_length=1024, blank=True, db_index=True)
+    # Empty: the whole studio is blocked; else only that person or room.
+    resource = models.ForeignKey("bookings.Resource", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="blocks")
 
     class Meta:
         ordering = ["start"]
+        indexes = [models.Index(fields=["resource", "start"], name="block_resource_start")]
 
     def __str__(self) -> str:
         return f"{self.reason or 'Blocked'} {self.start:%Y-%m-%d %H:%M}"
@@ -316,6 +321,8 @@ class Booking(models.Model):
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Rises with every change the customer must hear about (the .ics SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
+    # "" = the customer asked for anyone; else the slug of the person they chose (a reschedule keeps them).
+    resource_choice = models.CharField(max_length=50, blank=True)
     # Rises with every change at all; outbox idempotency keys include it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -336,6 +343,14 @@ class Booking(models.Model):
     def __str__(self) -> str:
         # In the current time zone: the studio's wherever the admin shows it.
         return f"{self.name} · {self.service_name} · {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Its claims on people and rooms carry copies of the blocked range and activeness, which the
+        # per-resource overlap constraint compares: every save keeps them equal (ADR 0017).
+        BookingResource.objects.filter(booking=self).exclude(
+            blocked_start=self.blocked_start, blocked_end=self.blocked_end, active=self.is_active,
+        ).update(blocked_start=self.blocked_start, blocked_end=self.blocked_end, active=self.is_active)
 
     @property
     def is_active(self) -> bool:
@@ -379,3 +394,8 @@ class PickerVersion(models.Model):
 
 
 from .question_models import Question, QuestionType  # noqa: E402,F401  (booking questions, ADR 0019)
+from .resources import BookingResource, Resource, ResourceHours, ResourceKind, ResourceOverride  # noqa: E402
+
+__all__ = ["ACTIVE_STATUSES", "Block", "Booking", "BookingResource", "BookingSource", "BookingStatus",
+           "DateOverride", "IdempotencyKey", "PickerVersion", "Question", "QuestionType", "Resource", "ResourceHours", "ResourceKind",
+           "ResourceOverride", "Service", "Studio", "TimeLeads", "WeeklyHours"]

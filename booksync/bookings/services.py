@@ -20,25 +20,27 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from booksync.outbox import effects
-from booksync.scheduling import Interval, to_utc
+from booksync.scheduling import UNAVAILABLE, Interval, assign, to_utc
 
-from . import calendar_outage, text, tokens
-from .availability import slot_problem
+from . import calendar_outage, staffing, text, tokens
 from .change_window import online_changes_open
 from .changes import record_change
 from .clashes import explain
-from .errors import ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
+from .errors import BookingError, ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
 from .models import (
     DETAIL_LENGTHS,
     HOLD_RELEASED,
     Block,
     Booking,
+    BookingResource,
     BookingSource,
     BookingStatus,
     IdempotencyKey,
+    Resource,
     Service,
     Studio,
 )
@@ -58,6 +60,7 @@ class BookingRequest:
     customer_timezone: str = ""
     language: str = ""  # BCP 47 locale of the customer ("de-DE"); empty: the studio's default
     source: str = BookingSource.WEBSITE
+    resource: str = ""  # the slug of the person asked for; empty: anyone who takes the service
     answers: Mapping[str, Any] | None = None  # {question key: answer}, checked by questions.clean_answers
 
     @property
@@ -69,6 +72,8 @@ class BookingRequest:
                 str(self.duration or ""), self.phone, self.notes]
         if self.answers:
             data.append(dict(self.answers))
+        if self.resource:  # keys stored before people existed keep their hash
+            data.append(self.resource)
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -112,12 +117,23 @@ def _blocked(booking: Booking) -> Interval:
     return Interval(booking.blocked_start, booking.blocked_end)
 
 
-def ensure_free(blocked: Interval, *, exclude_booking_id=None) -> None:
-    """The authoritative overlap check, inside the booking's transaction."""
-    clash = Booking.objects.active().overlapping(blocked.start, blocked.end)
-    if exclude_booking_id is not None:
-        clash = clash.exclude(pk=exclude_booking_id)
-    if clash.exists() or Block.objects.filter(start__lt=blocked.end, end__gt=blocked.start).exists():
+def ensure_free(blocked: Interval, *, exclude_booking_id=None, resource_ids: list[int] | None = None) -> None:
+    """The authoritative overlap check, inside the booking's transaction: on the booking's people and rooms.
+
+    ``resource_ids`` default to those the booking ``exclude_booking_id`` holds; with none at all,
+    every resource is checked (nothing may overlap).
+    """
+    if resource_ids is None and exclude_booking_id is not None:
+        resource_ids = list(BookingResource.objects.filter(booking_id=exclude_booking_id)
+                            .values_list("resource_id", flat=True))
+    if resource_ids:
+        free = staffing.resources_free(blocked, resource_ids, exclude_booking_id=exclude_booking_id)
+    else:
+        clash = Booking.objects.active().overlapping(blocked.start, blocked.end)
+        if exclude_booking_id is not None:
+            clash = clash.exclude(pk=exclude_booking_id)
+        free = not clash.exists() and not Block.objects.filter(start__lt=blocked.end, end__gt=blocked.start).exists()
+    if not free:
         raise SlotUnavailable("That time was just taken.", field="start")
 
 
@@ -126,10 +142,48 @@ def save_exclusively(booking: Booking) -> None:
         with transaction.atomic():
             booking.save()
     except IntegrityError as exc:
-        # PostgreSQL's exclusion constraint caught a concurrent booking.
-        if "booking_no_overlap" in str(exc):
+        # PostgreSQL's exclusion constraint caught a concurrent booking (its claims follow the booking's save).
+        if "no_overlap" in str(exc):
             raise SlotUnavailable("That time was just taken.", field="start") from exc
         raise
+
+
+def _reason(problems: list[str | None]) -> str:
+    """The one reason to give when no person (or room) can take a slot."""
+    reasons = [p for p in problems if p is not None]
+    if not reasons or UNAVAILABLE in reasons:
+        return UNAVAILABLE
+    return reasons[0]
+
+
+def candidates(people: list[staffing.Member], rooms: list[staffing.Member] | None, start: datetime,
+               length: timedelta, now: datetime, *, exclude_booking_id=None, live: bool = True,
+               ) -> tuple[list[staffing.Member], list[staffing.Member] | None]:
+    """The people and rooms free at ``start`` by the rules and the calendar (outside the lock), or the
+    error to give. Asks the live calendar: call it before the transaction."""
+    window = Interval(start - timedelta(days=1), start + length + timedelta(days=1))
+    problems = staffing.check_members([*people, *(rooms or [])], start, length, window, now,
+                                      exclude_booking_id=exclude_booking_id, live=live)
+    free_people = [p for p in people if problems[p.id] is None]
+    if not free_people:
+        raise slot_error(_reason([problems[p.id] for p in people]))
+    if rooms is None:
+        return free_people, None
+    free_rooms = [r for r in rooms if problems[r.id] is None]
+    if not free_rooms:
+        raise slot_error(_reason([problems[r.id] for r in rooms]))
+    return free_people, free_rooms
+
+
+def pairs_to_try(people: list[staffing.Member], rooms: list[staffing.Member] | None, start: datetime, zone: str, *,
+                 keep_person: str | None = None, keep_room: str | None = None,
+                 ) -> list[tuple[staffing.Member, staffing.Member | None]]:
+    """The (person, room) pairs in the order the assignment rule tries them (inside the transaction)."""
+    counts = staffing.week_counts(people, start, zone)
+    room_order = None if rooms is None else [(r.slug, -1 if r.slug == keep_room else r.order) for r in rooms]
+    by_slug = {m.slug: m for m in [*people, *(rooms or [])]}
+    return [(by_slug[person], by_slug[room] if room else None)
+            for person, room in assign([p.ordered for p in people], room_order, counts, keep=keep_person)]
 
 
 def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None,
@@ -152,11 +206,11 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
             return replay
     # The answers are checked before anything else is asked: a refused one stores nothing (ADR 0019).
     answers = clean_answers(request.service, request.answers)
+    crew = staffing.team(studio_rules=studio_rules(studio))
+    people, rooms = crew.needs(request.service, request.resource or None)
     # The live calendar is asked before the transaction: a network call must not hold the write lock.
     with calendar_outage.watching() as calendar:
-        problem = slot_problem(studio_rules(studio), request.start, request.length, now=now, live=True)
-    if problem:
-        raise slot_error(problem)
+        people, rooms = candidates(people, rooms, request.start, request.length, now)
     booking = new_booking(
         studio, start=request.start, end=request.start + request.length, service=request.service,
         service_name=default_name(request.service) if request.service else f"{int(request.length.total_seconds() // 60)} min session",
@@ -165,14 +219,14 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
     )
     booking.hold_expires_at = hold_until
+    booking.resource_choice = request.resource or ""
     with transaction.atomic():
         if idempotency_key:
             replay = _replay(idempotency_key, request)
             if replay:
                 return replay
-        ensure_free(_blocked(booking))
         token = tokens.assign(booking)
-        save_exclusively(booking)
+        staffing.hold(booking, pairs_to_try(people, rooms, request.start, studio.timezone), save=save_exclusively)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.request_hash(), booking=booking)
         if hold_until:
@@ -281,11 +335,9 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
     if actor == "customer":
         _check_customer_may_change(booking, studio, now)
     duration = booking.duration
+    people, rooms = _reschedule_needs(booking)
     with calendar_outage.watching() as calendar:
-        problem = slot_problem(studio_rules(studio), new_start, duration, now=now, live=True,
-                               exclude_booking_id=booking.pk)
-    if problem:
-        raise slot_error(problem)
+        people, rooms = candidates(people, rooms, new_start, duration, now, exclude_booking_id=booking.pk)
     blocked = blocked_interval(studio, new_start, new_start + duration)
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)  # fresh, inside the lock
@@ -294,11 +346,78 @@ def reschedule(booking: Booking, new_start: datetime, *, actor: str = "customer"
         was_active, previous = booking.is_active, (booking.start, booking.end)
         booking.start, booking.end = new_start, new_start + duration
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
+        held = {r.kind: r.slug for r in staffing.claimed(booking)}
+        pairs = pairs_to_try(people, rooms, new_start, studio.timezone, keep_room=held.get("room"),
+                             keep_person=booking.resource_choice or None)
+        staffing.hold(booking, pairs, save=save_exclusively)  # its people and room at the new time, or 409
         settle_change(booking, was_active=was_active, previous=previous, service_changed=False, actor=actor,
                       detail={})
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return booking
+
+
+def studio_pairs(booking: Booking, *, person: str | None = None, room: str | None = None,
+                 ) -> list[tuple[staffing.Member, staffing.Member | None]]:
+    """The pairs a studio-side booking may take (a phone booking, an event or page a person made):
+    the named person and room, else anyone who takes the service by the assignment rule. The
+    customer's rules (hours, notice) do not bind the studio; the overlap check in ``hold`` does."""
+    crew = staffing.team()
+    people, rooms = crew.needs(booking.service, person)
+    if room is not None and rooms is not None:
+        named = [r for r in rooms if r.slug == room or r.name == room]
+        if not named:
+            raise BookingError(f"room {room!r} is not one this service may use.", code="unknown_resource",
+                               field="room")
+        rooms = named
+    if not people or (rooms is not None and not rooms):
+        raise SlotUnavailable("Nobody can take this service.", field="resource")
+    return pairs_to_try(people, rooms, booking.start, Studio.load().timezone)
+
+
+def take_resources(booking: Booking, *, person: str | None = None, room: str | None = None,
+                   explain_clash: bool = False) -> bool:
+    """Give a locked booking (its new times already set) the named person and/or room, keeping the
+    other; True when its people or rooms changed. Refused, nothing moves: ``SlotUnavailable`` (with
+    ``explain_clash``, naming who is in the way), or a 422 for a person or room the service cannot use."""
+    claimed = staffing.claimed(booking)
+    held = {r.kind: r.slug for r in claimed}
+    if room is not None and any(r.kind == "room" and room in (r.slug, r.name) for r in claimed):
+        room = None  # the room it holds, named by its name
+    want_person, want_room = person or held.get("person"), room or held.get("room")
+    if (want_person, want_room) == (held.get("person"), held.get("room")):
+        return False
+    crew = staffing.team()
+    people, rooms = crew.needs(booking.service, want_person)
+    chosen_room = None
+    if rooms is not None:
+        named = [r for r in rooms if r.slug == want_room or r.name == want_room]
+        if not named:
+            raise BookingError(f"room {want_room!r} is not one this service may use.", code="unknown_resource",
+                               field="room")
+        chosen_room = named[0]
+    pair = (people[0], chosen_room)
+    try:
+        staffing.hold(booking, [pair], save=save_exclusively)
+    except SlotUnavailable:
+        if not explain_clash:
+            raise
+        ids = [pair[0].id] + ([pair[1].id] if pair[1] else [])
+        raise explain(booking.start, booking.end, Interval(booking.blocked_start, booking.blocked_end),
+                      exclude_booking_id=booking.pk, resource_ids=ids) from None
+    return True
+
+
+def _reschedule_needs(booking: Booking) -> tuple[list[staffing.Member], list[staffing.Member] | None]:
+    """Who may take a booking at its new time: the person the customer chose (while they still take the
+    service), else anyone who takes it (ADR 0017)."""
+    crew = staffing.team()
+    if booking.resource_choice:
+        try:
+            return crew.needs(booking.service, booking.resource_choice)
+        except BookingError:
+            pass
+    return crew.needs(booking.service)
 
 
 def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: datetime | None = None) -> Booking:
@@ -361,9 +480,27 @@ def apply_change(booking_id, changes: Mapping[str, Any], *, actor: str, skip_sid
             booking.status = status
             if status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now
-        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed, actor=actor,
-                      detail={"fields": sorted(changes), **(detail or {})}, skip_sides=skip_sides)
+        reassigned = False
+        if booking.is_active and (changes.get("person") or changes.get("room")):
+            # A side named another photographer or room (Notion's columns, by name): a clash
+            # refuses the whole change and says who is in the way.
+            reassigned = take_resources(booking, person=_slug_named(changes.get("person")),
+                                        room=changes.get("room") or None, explain_clash=True)
+        settle_change(booking, was_active=was_active, previous=previous,
+                      service_changed=service_changed or reassigned, actor=actor,
+                      detail={"fields": sorted(changes), **(detail or {})}, skip_sides=skip_sides,
+                      explain_clash=reassigned)
     return booking
+
+
+def _slug_named(name: str | None) -> str | None:
+    """The slug of the active person called ``name`` (as a side shows them); a slug passes as it is."""
+    if not name:
+        return None
+    person = Resource.objects.filter(active=True, kind="person").filter(Q(name__iexact=name.strip()) | Q(slug=name)).first()
+    if person is None:
+        raise BookingError(f"{name!r} is not one of the studio's people.", code="unknown_resource", field="resource")
+    return person.slug
 
 
 def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetime, datetime], service_changed: bool,

@@ -21,10 +21,10 @@ from django.utils import timezone
 
 from booksync.scheduling import Interval, to_utc
 
-from . import text, tokens
+from . import staffing, text, tokens
 from .changes import record_change
 from .clashes import explain
-from .errors import BookingError
+from .errors import BookingError, SlotUnavailable
 from .models import (
     ACTIVE_STATUSES,
     DETAIL_LENGTHS,
@@ -38,12 +38,13 @@ from .models import (
 from .questions import default_name
 from .services import (
     blocked_interval,
-    check_free,
     clip_detail,
     customer_text,
     new_booking,
-    save_checked,
+    save_exclusively,
     settle_change,
+    studio_pairs,
+    take_resources,
 )
 
 
@@ -59,6 +60,8 @@ class StudioBooking:
     notes: str = ""
     service: Service | None = None
     status: str = BookingStatus.CONFIRMED
+    person: str = ""  # a person's slug; empty: anyone who takes the service
+    room: str = ""  # a room's slug; empty: the first free one the service may use
 
     @property
     def service_name(self) -> str:
@@ -88,10 +91,14 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             status=entry.status, source=BookingSource.ADMIN, name=entry.name, email=entry.email,
             phone=entry.phone, notes=entry.notes,
         )
-        if booking.is_active:
-            check_free(booking, explain_clash=True)
         tokens.assign(booking)
-        save_checked(booking, explain_clash=True)
+        pairs = studio_pairs(booking, person=entry.person or None, room=entry.room or None)
+        try:
+            staffing.hold(booking, pairs, save=save_exclusively)
+        except SlotUnavailable:
+            ids = sorted({m.id for pair in pairs for m in pair if m is not None})
+            raise explain(start, end, Interval(booking.blocked_start, booking.blocked_end),
+                          exclude_booking_id=booking.pk, resource_ids=ids) from None
         record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
     return booking
 
@@ -121,16 +128,23 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
             if entry.status == BookingStatus.CANCELLED:
                 booking.cancelled_at = now or timezone.now()
                 booking.cancel_reason = cancel_reason
-        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed,
-                      actor="admin", detail={"by": by}, explain_clash=True)
+        detail: dict = {"by": by}
+        reassigned = booking.is_active and take_resources(booking, person=entry.person or None,
+                                                          room=entry.room or None, explain_clash=True)
+        if reassigned:
+            detail["resources"] = [r.slug for r in staffing.claimed(booking)]
+        settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed or reassigned,
+                      actor="admin", detail=detail, explain_clash=True)
     return booking
 
 
-def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str) -> Booking:
-    """Move a booking to ``start`` (keeping its length unless ``end`` is given)."""
+def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str, person: str = "",
+                 room: str = "") -> Booking:
+    """Move a booking to ``start`` (keeping its length unless ``end`` is given), and to another
+    ``person`` or ``room`` when named: clash-checked, the blocker named."""
     booking = Booking.objects.get(pk=booking_id)
     end = end or start + booking.duration
-    return change_booking(booking_id, _entry_like(booking, start=start, end=end), by=by)
+    return change_booking(booking_id, _entry_like(booking, start=start, end=end, person=person, room=room), by=by)
 
 
 def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio") -> Booking:

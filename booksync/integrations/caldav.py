@@ -151,10 +151,12 @@ class CalDAVCalendar:
 
     name = "caldav"
 
-    def __init__(self) -> None:
+    def __init__(self, wanted: str | None = None) -> None:
         if not settings.CALDAV_URL:
             raise NotConfigured("CalDAV is not configured: set CALDAV_URL.")
         self._calendar: Any = None
+        # A name or URL on the same server: CALDAV_CALENDAR, or a person's or room's own (ADR 0017).
+        self.wanted = settings.CALDAV_CALENDAR if wanted is None else wanted
 
     @property
     def calendar(self) -> Any:
@@ -163,7 +165,7 @@ class CalDAVCalendar:
         return self._calendar
 
     def _calendar_url(self) -> str:
-        wanted = settings.CALDAV_CALENDAR
+        wanted = self.wanted
         if wanted.startswith(("http://", "https://")):
             return wanted
         key = (settings.CALDAV_URL, settings.CALDAV_USERNAME, wanted)
@@ -195,13 +197,21 @@ class CalDAVCalendar:
     @property
     def cache_namespace(self) -> str:
         # Hashed: URLs and calendar names hold characters cache backends refuse in keys.
-        where = f"{settings.CALDAV_URL}|{settings.CALDAV_CALENDAR}".encode()
+        where = f"{settings.CALDAV_URL}|{self.wanted}".encode()
         return f"caldav:{hashlib.sha256(where).hexdigest()[:16]}"
 
     # -- busy time -------------------------------------------------------------------------
     def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         zone = _studio_zone()
         return busy_days.busy(self.cache_namespace, window, zone, lambda span: self._search(span, zone), live=live)
+
+    def busy_by_calendar(self, window: Interval, calendars: list[str], /, *,
+                         live: bool = False) -> dict[str, list[Interval]]:
+        """The studio's calendar (key ``""``) and each resource's calendar on the same server, one REPORT each."""
+        found = {"": self.busy(window, live=live)}
+        for wanted in dict.fromkeys(c for c in calendars if c):
+            found[wanted] = found[""] if wanted == self.wanted else CalDAVCalendar(wanted).busy(window, live=live)
+        return found
 
     def _search(self, span: Interval, zone: ZoneInfo) -> list[Interval]:
         found = _on_the_calendar("search", lambda: self.calendar.search(start=span.start, end=span.end, event=True,

@@ -90,16 +90,44 @@ class GoogleCalendar:
         return busy_days.busy(self.cache_namespace, window, zone, self._free_busy, live=live)
 
     def _free_busy(self, span: Interval) -> list[Interval]:
+        return self._free_busy_many(span, [self.calendar_id])[self.calendar_id]
+
+    def _free_busy_many(self, span: Interval, ids: list[str]) -> dict[str, list[Interval]]:
+        """One freeBusy request for every calendar in ``ids`` (its ``items`` take many)."""
         body = {"timeMin": _rfc3339(span.start), "timeMax": _rfc3339(span.end), "timeZone": "UTC",
-                "items": [{"id": self.calendar_id}]}
+                "items": [{"id": cid} for cid in ids]}
         answer = execute(self.service.freebusy().query(body=body), "freeBusy")
-        found = (answer.get("calendars") or {}).get(self.calendar_id) or {}
-        if found.get("errors"):
-            reason = found["errors"][0].get("reason", "unknown")
-            if reason == "notFound":
-                raise NotFound(f"Google Calendar {self.calendar_id!r} was not found (GOOGLE_CALENDAR_ID).")
-            raise TransientError(f"Google freeBusy for {self.calendar_id!r} failed: {reason}")
-        return [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
+        out: dict[str, list[Interval]] = {}
+        for cid in ids:
+            found = (answer.get("calendars") or {}).get(cid) or {}
+            if found.get("errors"):
+                reason = found["errors"][0].get("reason", "unknown")
+                setting = "GOOGLE_CALENDAR_ID" if cid == self.calendar_id else "a resource's calendar"
+                if reason == "notFound":
+                    raise NotFound(f"Google Calendar {cid!r} was not found ({setting}).")
+                raise TransientError(f"Google freeBusy for {cid!r} failed: {reason}")
+            out[cid] = [Interval(_parse(b["start"]), _parse(b["end"])) for b in found.get("busy", [])]
+        return out
+
+    def busy_by_calendar(self, window: Interval, calendars: list[str], /, *,
+                         live: bool = False) -> dict[str, list[Interval]]:
+        """The studio's calendar (key ``""``) and each resource calendar, cached per calendar and day;
+        the days no calendar has cached are read for all of them in one freeBusy request."""
+        zone = ZoneInfo(studio.current().zone)
+        ids = [self.calendar_id, *dict.fromkeys(c for c in calendars if c and c != self.calendar_id)]
+        answers: dict[tuple[datetime, datetime], dict[str, list[Interval]]] = {}
+
+        def reader(cid: str):
+            def read(span: Interval) -> list[Interval]:
+                key = (span.start, span.end)
+                if key not in answers:
+                    answers[key] = self._free_busy_many(span, ids)
+                return answers[key][cid]
+            return read
+
+        found = {cid: busy_days.busy(f"google:{cid}", window, zone, reader(cid), live=live) for cid in ids}
+        return {"": found[self.calendar_id], **{c: found.get(c, found[self.calendar_id] if c == self.calendar_id
+                                                                  else []) for c in calendars}}
 
     def foreign_events(self, window: Interval, /) -> list[SideRecord]:
         """Opaque, live events overlapping ``window`` that booksync did not write (a person's, another app's)."""

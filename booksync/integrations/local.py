@@ -14,3 +14,8 @@ class LocalCalendar:
 
     def busy(self, window: Interval, /, *, live: bool = False) -> list[Interval]:
         return []
+
+    def busy_by_calendar(self, window: Interval, calendars: list[str], /, *,
+                         live: bool = False) -> dict[str, list[Interval]]:
+        # A resource's own local calendar is its .ics feed of what booksync holds: nothing foreign.
+        return {"": [], **{calendar: [] for calendar in calendars}}

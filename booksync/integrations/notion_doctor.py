@@ -15,7 +15,8 @@ from .notion_schema import PropertyNamesError, Schema, property_names, schema_pr
 from .ports import IntegrationError, NotAuthorised, NotFound, PermanentError, answer_columns
 
 
-def notion_problems() -> list[str]:
+def notion_problems(people: list[str] | None = None, rooms: list[str] | None = None) -> list[str]:
+    """``people``/``rooms``: the studio's active people's and rooms' names (the Photographer and Room columns)."""
     if not settings.NOTION_API_KEY and not settings.NOTION_BOOKINGS_DATABASE_ID:
         return []  # Notion is off; nothing to check
     if not settings.NOTION_API_KEY:
@@ -54,7 +55,7 @@ def notion_problems() -> list[str]:
                 "the integration) and check NOTION_BOOKINGS_DATABASE_ID."]
     except IntegrationError as exc:
         return [_sentence(exc)]
-    problems = schema_problems(Schema.from_data_source(data_source, names), names)
+    problems = schema_problems(Schema.from_data_source(data_source, names), names, people=people, rooms=rooms)
     # One typed column per booking question (ADR 0019): missing or of a type its answers cannot use.
     return problems + answer_problems(data_source.get("properties") or {}, with_renames(answer_columns()))
 

@@ -24,7 +24,9 @@ _SOURCE_BY_NAME = {name.casefold(): value for value, name in SOURCE_NAMES.items(
 
 # Fields a booking write may touch, in the order they are compared.
 WRITTEN_FIELDS = ("name", "email", "phone", "service", "date", "status", "notes", "source", "booking_id",
-                  "calendar_event_id", "payment", "paid", "price")
+                  "calendar_event_id", "person", "room", "payment", "paid", "price")
+# Shown on the page, carried in ``extra`` (not the planner's fields): who and where (ADR 0017).
+SHOWN_FIELDS = ("calendar_event_id", "person", "room")
 # booksync's own columns (ADR 0018): written from the booking, never read back as a person's change.
 MONEY_FIELDS = ("payment", "paid", "price")
 
@@ -124,6 +126,8 @@ def page_record(page: dict[str, Any], schema: Schema, questions: tuple[AnswerCol
         extra={
             "sync_error": text("sync_error"),
             "calendar_event_id": text("calendar_event_id"),
+            "person": text("person") if schema.column("person") else None,
+            "room": text("room") if schema.column("room") else None,
             **{field_name: read_value(props.get(schema.column(field_name) or "")) for field_name in MONEY_FIELDS
                if schema.column(field_name)},
             "status_name": status_name,
@@ -140,8 +144,9 @@ def _minute(moment: datetime | None) -> float | None:
 def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
     if field_name == "date":
         return _minute(current.start) == _minute(desired.start) and _minute(current.end) == _minute(desired.end)
-    if field_name == "calendar_event_id":
-        # Only ours to fill once the calendar has an event; an empty one never clears the column.
+    if field_name in SHOWN_FIELDS:
+        # Only ours to fill once there is a value (an event id; who and where in a studio of several):
+        # an empty one never clears the column.
         ours = desired.extra.get(field_name, "")
         return not ours or ours == current.extra.get(field_name, "")
     if field_name in MONEY_FIELDS:
@@ -160,7 +165,7 @@ def changed_fields(current: SideRecord | None, desired: SideRecord,
     """The fields a write must send: all of them for a new page, else only those that differ."""
     by_key = {q.key: q for q in questions}
     if current is None:
-        return [f for f in WRITTEN_FIELDS if (f != "calendar_event_id" and f not in MONEY_FIELDS)
+        return [f for f in WRITTEN_FIELDS if (f not in SHOWN_FIELDS and f not in MONEY_FIELDS)
                 or desired.extra.get(f) not in (None, "")] + [
             ANSWER + key for key, value in desired.answers if key in by_key and value not in (None, "", ())]
     shown = dict(current.answers)
@@ -186,6 +191,8 @@ def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, z
         "source": SOURCE_NAMES.get(desired.source, ""),
         "booking_id": desired.booking_id or "",
         "calendar_event_id": desired.extra.get("calendar_event_id", ""),
+        "person": desired.extra.get("person", ""),
+        "room": desired.extra.get("room", ""),
         **{field_name: desired.extra[field_name] for field_name in MONEY_FIELDS if field_name in desired.extra},
     }
     if desired.start and desired.end:

@@ -9,6 +9,7 @@ values into property payloads and back lives in ``notion_pages``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,10 +29,14 @@ DEFAULT_NAMES: dict[str, str] = {
     "booking_id": "Booking ID",
     "calendar_event_id": "Calendar Event ID",
     "sync_error": "Sync Error",
+    "person": "Photographer",
+    "room": "Room",
     "payment": "Payment",
     "paid": "Paid",
     "price": "Price",
 }
+# Columns a one-person studio need not have (ADR 0017): the doctor asks for them once there are several people.
+TEAM_FIELDS = ("person", "room")
 # Columns a database made before payments may lack: missing, they are skipped, and the doctor asks
 # for them only once Stripe is configured (ADR 0018).
 PAYMENT_FIELDS = ("payment", "paid", "price")
@@ -51,6 +56,8 @@ USABLE_TYPES: dict[str, tuple[str, ...]] = {
     "booking_id": ("rich_text",),
     "calendar_event_id": ("rich_text", "url"),
     "sync_error": ("rich_text",),
+    "person": ("select", "rich_text"),
+    "room": ("select", "rich_text"),
     "payment": ("select", "rich_text"),
     "paid": ("number",),
     "price": ("number",),
@@ -111,6 +118,7 @@ class Schema:
     status_options: tuple[str, ...] = ()
     # Every column's type by name (the question columns are looked up here: notion_answers).
     property_types: dict[str, str] = field(default_factory=dict)
+    options: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # select columns' option names
 
     @classmethod
     def from_data_source(cls, data_source: dict[str, Any], names: dict[str, str]) -> Schema:
@@ -122,8 +130,10 @@ class Schema:
                 columns[field_name] = (column, prop["type"])
         status = props.get(names["status"]) or {}
         options = tuple(o["name"] for o in (status.get(status.get("type", ""), None) or {}).get("options", []))
+        selects = {field_name: tuple(o["name"] for o in (props[column].get("select") or {}).get("options", []))
+                   for field_name, (column, kind) in columns.items() if kind == "select"}
         return cls(data_source["id"], columns, options,
-                   {name: prop.get("type", "") for name, prop in props.items()})
+                   {name: prop.get("type", "") for name, prop in props.items()}, selects)
 
     def column(self, field_name: str) -> str | None:
         found = self.columns.get(field_name)
@@ -134,12 +144,25 @@ class Schema:
         return found[1] if found else None
 
 
-def schema_problems(schema: Schema, names: dict[str, str]) -> list[str]:
-    """One sentence per mapped column that is missing or has a type booksync cannot use."""
+def schema_problems(schema: Schema, names: dict[str, str], *, people: list[str] | None = None,
+                    rooms: list[str] | None = None) -> list[str]:
+    """One sentence per mapped column that is missing or has a type booksync cannot use.
+
+    ``people`` and ``rooms``: the studio's names when it has several people (ADR 0017); then the
+    Photographer and Room columns are needed, and an option that names nobody is reported."""
     problems = []
+    team = {"person": people or [], "room": rooms or []}
     for field_name, column in names.items():
         usable = USABLE_TYPES[field_name]
         kind = schema.type_of(field_name)
+        if kind is None and field_name in TEAM_FIELDS and not (people and len(people) > 1 and team[field_name]):
+            continue  # a one-person studio (or one without rooms) needs no such column
+        if field_name in TEAM_FIELDS and kind == "select":
+            unknown = [o for o in schema.options.get(field_name, ()) if o not in team[field_name]]
+            if unknown and people and len(people) > 1:
+                problems.append(f"property {column!r} has the option(s) {', '.join(map(repr, unknown))}, which match "
+                                f"no {'person' if field_name == 'person' else 'room'} of the studio "
+                                f"({', '.join(team[field_name]) or 'none'}). Fix: rename or remove them in Notion.")
         if kind is None and field_name in PAYMENT_FIELDS and not settings.STRIPE_SECRET_KEY:
             continue
         if kind is None:
@@ -163,8 +186,10 @@ def schema_problems(schema: Schema, names: dict[str, str]) -> list[str]:
     return problems
 
 
-def database_properties(names: dict[str, str], services: list[str]) -> dict[str, Any]:
-    """The schema `booksync notion init` creates (Status as a select: the API cannot set up status options)."""
+def database_properties(names: dict[str, str], services: list[str], people: list[str] | None = None,
+                        rooms: list[str] | None = None) -> dict[str, Any]:
+    """The schema `booksync notion init` creates (Status as a select: the API cannot set up status options);
+    Photographer and Room selects with the studio's people and rooms as options (ADR 0017)."""
 
     def options(values: Any) -> dict[str, Any]:
         return {"options": [{"name": v} for v in values]}
@@ -173,6 +198,8 @@ def database_properties(names: dict[str, str], services: list[str]) -> dict[str,
         "service": options(services),
         "status": options(STATUS_NAMES.values()),
         "source": options(SOURCE_NAMES.values()),
+        "person": options(people or []),
+        "room": options(rooms or []),
         "payment": options(PAYMENT_NAMES),
         "paid": {"format": "number"},
         "price": {"format": "number"},

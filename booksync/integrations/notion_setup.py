@@ -10,12 +10,14 @@ from .notion_schema import database_properties, property_names
 from .ports import answer_columns
 
 
-def create_bookings_database(parent_page_id: str, services: list[str], title: str = "Bookings") -> tuple[str, str]:
+def create_bookings_database(parent_page_id: str, services: list[str], title: str = "Bookings", *,
+                             people: list[str] | None = None, rooms: list[str] | None = None) -> tuple[str, str]:
     """Create the database under ``parent_page_id`` (shared with the integration) → (database id, data source id).
 
     Column names follow ``NOTION_PROPERTY_NAMES``; ``services`` become the Service column's options.
     """
-    properties = database_properties(property_names(), [s for s in services if "," not in s])
+    properties = database_properties(property_names(), [s for s in services if "," not in s],
+                                     [p for p in people or [] if "," not in p], [r for r in rooms or [] if "," not in r])
     # One typed column per booking question (ADR 0019).
     properties.update({c.column: property_config(c) for c in with_renames(answer_columns())
                        if c.column not in properties})

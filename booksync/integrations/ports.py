@@ -102,6 +102,8 @@ class BookingView:
     shared_description: str
     language: str = ""  # the customer's language when known
     calendar_event_id: str = ""  # shown on the Notion page (the seed's column); from the ledger
+    people: str = ""  # a studio of several (ADR 0017): the booking's people's names ("" in a one-person studio)
+    rooms: str = ""  # … and its rooms'
     # Answers to the booking's questions (ADR 0019): every question of its service, None where unanswered.
     answers: Answers = ()
     # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
@@ -219,6 +221,12 @@ class BusySource(Protocol):
         ``live=True`` asks the provider itself (used when a booking is made);
         otherwise a cache may answer (the slot picker).
         """
+        ...
+
+    def busy_by_calendar(self, window: Interval, calendars: list[str], /, *,
+                         live: bool = False) -> dict[str, list[Interval]]:
+        """Busy intervals of the studio's calendar (key ``""``) and of each of ``calendars`` (a person's
+        or room's own calendar, ADR 0017), in as few requests as the provider allows (Google: one freeBusy)."""
         ...
 
 

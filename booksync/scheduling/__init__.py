@@ -18,6 +18,7 @@ from .availability import (
 )
 from .intervals import Interval, any_overlap, clip, merge, subtract, to_utc
 from .month import EpochBusy, free_slot_starts, merge_epochs, whole_seconds
+from .resources import ResourceTime, assign, free_resource_starts, order_people
 from .rules import OpeningRange, StudioRules
 
 __all__ = [
@@ -31,16 +32,20 @@ __all__ = [
     "EpochBusy",
     "Interval",
     "OpeningRange",
+    "ResourceTime",
     "StudioRules",
     "any_overlap",
+    "assign",
     "check_slot",
     "clip",
     "day_bounds",
+    "free_resource_starts",
     "free_slot_starts",
     "free_slots",
     "merge",
     "merge_epochs",
     "opening_intervals",
+    "order_people",
     "subtract",
     "to_utc",
     "whole_seconds",

@@ -39,7 +39,7 @@ CANCELLED = "cancelled"
 # The fields each side carries, in the planner's own terms. The calendar knows a
 # booking's time and whether it still takes time ("present"), nothing more.
 SIDE_FIELDS: dict[str, tuple[str, ...]] = {
-    NOTION: ("start", "end", "status", "name", "email", "phone", "notes", "service"),
+    NOTION: ("start", "end", "status", "name", "email", "phone", "notes", "service", "person", "room"),
     CALENDAR: ("start", "end", "present"),
 }
 # Notion also carries one field per booking question (ADR 0019): "answer:<key>". A record carries
@@ -48,10 +48,19 @@ SIDE_FIELDS: dict[str, tuple[str, ...]] = {
 ANSWER = "answer:"
 
 
+WHO = ("person", "room")
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
 def project(side: str, record: SideRecord) -> dict[str, Any]:
     """The values of ``record`` that ``side`` carries, normalised for comparison."""
     if side == NOTION:
-        values = {name: getattr(record, name) for name in SIDE_FIELDS[NOTION]}
+        values = {name: getattr(record, name) for name in SIDE_FIELDS[NOTION] if name not in WHO}
+        # Who and where (ADR 0017) ride in ``extra``: None when the page has no such column.
+        values.update({name: _stripped(record.extra.get(name)) for name in WHO})
         if record.deleted:  # a page in the trash is a cancelled booking, never a deleted one
             values["status"] = CANCELLED
         values["email"] = (values["email"] or "").strip().lower()
@@ -257,6 +266,11 @@ def _view(side: str, link: Link, record: SideRecord) -> _View:
     local = project(side, link.booking)
     remote = project(side, record)
     base = dict(link.base(side) or local)  # no agreed state yet: count the side's differences as its edits
+    if side == NOTION:
+        for name in WHO:
+            if remote.get(name) is None or (remote[name] == "" and local[name] != ""):
+                # No such column, or nobody chosen there yet: the page has no say (the push fills it).
+                remote[name] = local[name]
     if side == CALENDAR and not remote["present"]:
         # A deleted event may carry no times at all; only its absence means anything.
         remote["start"], remote["end"] = local["start"], local["end"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, payment_marker
+from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
@@ -42,12 +43,15 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
 
 def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
-    # the answers whose column it has, so a question column added later is written (ADR 0019); and
+    # and the answers whose column it has, so a question column added later is written (ADR 0019);
+    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write; and
     # the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
     shown = ",".join(sorted(answers_shown))
+    people, rooms = with_whom(booking)
+    who = f":{people}:{rooms}" if people else ""
     money = payment_marker(booking)
     return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
-                          f"{':' + shown if shown else ''}{f':{money}' if money else ''}".encode()).hexdigest()
+                          f"{':' + shown if shown else ''}{who}{f':{money}' if money else ''}".encode()).hexdigest()
 
 
 def _calendar_hash(booking: Booking) -> str:

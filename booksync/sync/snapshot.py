@@ -7,6 +7,7 @@ The planner compares ``local_record`` with what a side reports; a push compares
 from __future__ import annotations
 
 from booksync.bookings.booking_view import printable as _printable
+from booksync.bookings.messages.who import with_whom
 from booksync.integrations.ports import CALENDAR_FIELDS, NOTION_FIELDS, SideRecord, answers_of
 
 from .plan import NOTION
@@ -28,6 +29,7 @@ def local_record(booking) -> SideRecord:
         source=booking.source,
         deleted=False,
         answers=answers_of(booking.answers or {}),
+        extra=dict(zip(("person", "room"), with_whom(booking), strict=True)),
     )
 
 

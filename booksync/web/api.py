@@ -15,8 +15,8 @@ from ninja.security import HttpBearer
 from pydantic_core import to_json
 
 from booksync.bearer import bearer_matches
-from booksync.bookings import services
-from booksync.bookings.availability import picker_cacheable, picker_rules, slot_starts_for_days
+from booksync.bookings import services, staffing
+from booksync.bookings.availability import picker_cacheable, picker_rules, team_starts_for_days
 from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
@@ -46,6 +46,7 @@ from .schemas import (
     CancelIn,
     Problem,
     RescheduleIn,
+    ResourceOut,
     ServiceOut,
     SyncOut,
     clean_text,
@@ -154,6 +155,30 @@ def _picker_length(picker_cache: PickerCache, service_slug: str | None, duration
     return found
 
 
+def _picker_service(picker_cache: PickerCache, service_slug: str | None) -> Service | None:
+    """The service the slots are for (kept with the studio's rules): it decides who may take them."""
+    if not service_slug:
+        return None
+    return picker_cache.studio_memo(("service", service_slug),
+                                    lambda: Service.objects.filter(slug=service_slug, active=True).first() or False) or None
+
+
+def _checked_resource(picker_cache: PickerCache, service: Service | None, resource: str | None) -> str | None:
+    """``resource`` when it names a person who takes ``service``, else a 422 naming the field."""
+    if resource:
+        staffing.team(picker_cache).needs(service, resource)
+    return resource or None
+
+
+def _team_slots(rules: StudioRules, starts: list[tuple[int, tuple[str, ...]]], length: timedelta,
+                with_people: bool) -> list[dict]:
+    slots = _slots_json(rules, [start for start, _people in starts], length)
+    if with_people:
+        for slot, (_start, people) in zip(slots, starts, strict=True):
+            slot["people"] = list(people)
+    return slots
+
+
 def _service_length(slug: str) -> timedelta | bool:
     service = Service.objects.filter(slug=slug, active=True).only("duration_minutes").first()
     return service.duration if service else False
@@ -191,6 +216,7 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True, for_manage: 
         "name": booking.name,
         "manage_url": manage_url(booking) if with_manage_url else None,
         "payment": payment_json(booking, tz, for_manage=for_manage),
+        "resources": staffing.claims_json(booking),
         "answers": booking.answers or {},
     }
 
@@ -214,20 +240,27 @@ def payment_json(booking: Booking, tz: ZoneInfo, *, for_manage: bool = False) ->
 
 # --- availability -------------------------------------------------------------------------
 @api.get("/calendar/availability", response={200: AvailabilityOut, 422: Problem}, tags=["availability"])
-def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None):
-    """Free slots for one date (studio time zone), for a duration in minutes or a service slug."""
+def availability(request, date: date, duration: int | None = Query(None, ge=5, le=720), service: str | None = None,
+                 resource: str | None = Query(None, max_length=50)):
+    """Free slots for one date (studio time zone), for a duration in minutes or a service slug.
+
+    With ``service`` each slot lists in ``people`` the people free for it; ``resource`` (a person's
+    slug) keeps only that person's slots."""
     picker_cache = PickerCache()
     length = _picker_length(picker_cache, service, duration)
     _check_dates([date], "date")
     rules = picker_rules(picker_cache)
+    booked = _picker_service(picker_cache, service)
+    person = _checked_resource(picker_cache, booked, resource)
 
     def render() -> bytes:
         with watching() as reading:
-            starts = slot_starts_for_days(rules, [date], length, picker_cache=picker_cache)[date]
+            starts = team_starts_for_days(rules, [date], length, picker_cache=picker_cache, service=booked,
+                                          resource=person)[date]
         return to_json({"date": date, "timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
-                        "slots": _slots_json(rules, starts, length), **_freshness(reading)})
+                        "slots": _team_slots(rules, starts, length, booked is not None), **_freshness(reading)})
 
-    payload = _cached_json(picker_cache, ("availability-json", date, length), render)
+    payload = _cached_json(picker_cache, ("availability-json", date, length, service, person), render)
     return HttpResponse(payload, content_type="application/json; charset=utf-8")
 
 
@@ -241,32 +274,58 @@ def availability_batch(request, payload: BatchIn):
     rules = picker_rules(picker_cache)
     days = sorted(set(payload.dates))
     moving = _managed(payload.manage_token) if payload.manage_token else None
+    booked = _picker_service(picker_cache, payload.service)
+    person = _checked_resource(picker_cache, booked, payload.resource)
+    if moving is not None and person is None and moving.resource_choice:
+        person = moving.resource_choice  # a reschedule keeps the person the customer chose
 
     def render() -> bytes:
         with watching() as reading:
-            by_day = slot_starts_for_days(rules, days, length, picker_cache=picker_cache,
-                                          exclude_booking_id=moving.pk if moving else None)
+            by_day = team_starts_for_days(rules, days, length, picker_cache=picker_cache, service=booked,
+                                          resource=person, exclude_booking_id=moving.pk if moving else None)
         return to_json({"timezone": rules.timezone, "duration": int(length.total_seconds() // 60),
-                        "days": [{"date": d, "slots": _slots_json(rules, by_day[d], length)} for d in payload.dates],
+                        "days": [{"date": d, "slots": _team_slots(rules, by_day[d], length, booked is not None)}
+                                 for d in payload.dates],
                         **_freshness(reading)})
 
     if moving is not None:  # the answer depends on that booking: not shared
         payload_json = render()
     else:
-        payload_json = _cached_json(picker_cache, ("availability-batch-json", tuple(payload.dates), length), render)
+        payload_json = _cached_json(picker_cache, ("availability-batch-json", tuple(payload.dates), length,
+                                                   payload.service, person), render)
     return HttpResponse(payload_json, content_type="application/json; charset=utf-8")
 
 
 @api.get("/services", response=list[ServiceOut], tags=["studio"])
 def list_services(request):
-    """The studio's services in the request's language, each with the questions booking it asks."""
+    """The studio's services in the request's language, each with the questions booking it asks and
+    the people who take it."""
+    crew = staffing.team()
     services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
              "price": {"amount": s.price_amount, "currency": s.price_currency} if s.price_amount is not None else None,
              "price_text": s.price, "payment_rule": s.payment_rule if takes_payment(s) else "none",
              "amount_due_online": s.deposit_amount if takes_payment(s) else 0,
+             "people": [p.slug for p in crew.takers(s)],
              "questions": [question_json(q) for q in sorted(s.questions.all(), key=lambda q: (q.order, q.pk))
                            if q.active]} for s in services_]
+
+
+@api.get("/resources", response=list[ResourceOut], tags=["studio"])
+def list_resources(request):
+    """The studio's active people and rooms, people first, each in the studio's order."""
+    from booksync.bookings.models import Resource
+
+    crew = staffing.team()
+    offered = list(Service.objects.filter(active=True))
+    rows = {r.slug: r for r in Resource.objects.filter(active=True)}
+    out = []
+    for member in (*crew.people, *crew.rooms):
+        taken = [s.slug for s in offered
+                 if member in (crew.takers(s) if member.kind == "person" else crew.rooms_for(s) or [])]
+        out.append({"slug": member.slug, "name": member.name, "kind": member.kind, "bio": rows[member.slug].bio,
+                    "photo_url": rows[member.slug].photo_url, "services": taken})
+    return out
 
 
 @api.get("/ping", tags=["operations"])
@@ -307,6 +366,7 @@ def create_booking(request, payload: BookingIn):
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
             customer_timezone=payload.timezone or "", language=payload.language or api_locale(request),
+            resource=payload.resource or "",
             answers=payload.answers,
         ),
         idempotency_key=key or None,

@@ -101,7 +101,7 @@ class DaySlots:
 
 
 def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_booking_id=None,
-              locale: str = "en", leads: str = TimeLeads.STUDIO) -> DaySlots:
+              locale: str = "en", leads: str = TimeLeads.STUDIO, service=None, resource: str | None = None) -> DaySlots:
     """The slots of ``day`` (default: the first open day) labelled in ``zone`` for ``locale``."""
     # The page's first paint shares the picker's per-process cache (kept until anything changes).
     picker_cache = PickerCache()
@@ -111,18 +111,21 @@ def day_slots(length: timedelta, *, day: date | None, zone: str | None, exclude_
     if day is None or not today <= day <= last_day:
         day = first_open_day(rules, length, today, picker_cache)
     customer_zone = valid_zone(zone, rules.timezone)
-    slots = slots_for_days(rules, [day], length, picker_cache=picker_cache, exclude_booking_id=exclude_booking_id)[day]
+    slots = slots_for_days(rules, [day], length, picker_cache=picker_cache, exclude_booking_id=exclude_booking_id,
+                           service=service, resource=resource)[day]
     choices = [slot_choice(slot.start, customer_zone, rules.timezone, locale=locale, leads=leads) for slot in slots]
     return DaySlots(day, customer_zone, rules.timezone, choices, today, last_day, locale, leads)
 
 
 def nearest_slots(length: timedelta, wanted: datetime, zone: str | None, exclude_booking_id=None,
-                  locale: str = "en", leads: str = TimeLeads.STUDIO) -> list[SlotChoice]:
+                  locale: str = "en", leads: str = TimeLeads.STUDIO, service=None,
+                  resource: str | None = None) -> list[SlotChoice]:
     """Free slots near ``wanted``: the closest ones that day, then the first ones of the next open days."""
     rules = studio_rules()
     first = max(wanted.astimezone(rules.tz).date(), studio_today(rules))
     days = [first + timedelta(days=n) for n in range(ALTERNATIVE_SEARCH_DAYS)]
-    by_day = slots_for_days(rules, days, length, exclude_booking_id=exclude_booking_id)
+    by_day = slots_for_days(rules, days, length, exclude_booking_id=exclude_booking_id, service=service,
+                            resource=resource)
     same_day = sorted(by_day[first], key=lambda slot: abs(slot.start - wanted))[:SAME_DAY_ALTERNATIVES]
     later = [slot for day in days[1:] for slot in by_day[day][:1]]
     chosen: list[Interval] = sorted(same_day) + later[:ALTERNATIVES_SHOWN - len(same_day)]

@@ -35,6 +35,7 @@ class Problem(Schema):
 class SlotOut(Schema):
     start: datetime
     end: datetime
+    people: list[str] | None = Field(None, description="With ?service=: the slugs of the people free for this slot.")
 
 
 class AvailabilityOut(Schema):
@@ -51,6 +52,7 @@ class BatchIn(Schema):
     dates: list[date] = Field(min_length=1, max_length=MAX_BATCH_DATES)
     duration: int | None = Field(default=None, ge=5, le=720)
     service: str | None = None
+    resource: str | None = Field(default=None, max_length=50, description="A person's slug: only their slots.")
     manage_token: str | None = Field(default=None, max_length=100,
                                      description="When rescheduling: that booking's own time counts as free.")
 
@@ -101,10 +103,28 @@ class ServiceOut(Schema):
                                           "Without Stripe configured, always none.")
     amount_due_online: int = Field(description="What booking asks for online, in minor units (0: nothing).")
     questions: list[QuestionOut] = Field(default_factory=list, description="What booking this service asks (ADR 0019).")
+    people: list[str] = Field(default_factory=list, description="The slugs of the people who take it.")
+
+
+class ResourceOut(Schema):
+    slug: str
+    name: str
+    kind: str = Field(description="person | room")
+    bio: str
+    photo_url: str
+    services: list[str] = Field(description="The slugs of the services this person takes or room serves.")
+
+
+class ResourceRef(Schema):
+    slug: str
+    name: str
+    kind: str
 
 
 class BookingIn(Schema):
     service: str | None = Field(default=None, max_length=100)
+    resource: str | None = Field(default=None, max_length=50,
+                                 description="The slug of the person asked for; absent: anyone who takes the service.")
     duration: int | None = Field(default=None, ge=5, le=720)
     start: datetime
     # name and notes: the raw input may be twice the kept length (clean_text folds it); the cleaned
@@ -218,6 +238,7 @@ class BookingOut(Schema):
     name: str
     manage_url: str | None = None
     payment: PaymentOut | None = None
+    resources: list[ResourceRef] = Field(default_factory=list, description="Who and where: people, then rooms.")
     answers: dict[str, Any] = Field(default_factory=dict, description="The answers to the service's questions.")
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.messages import formats
 from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
+from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, Studio, TimeLeads
 from booksync.bookings.payment_text import PaymentText, payment_text
 from booksync.bookings.tokens import token_for
@@ -49,6 +50,8 @@ class BookingSummary:
     first: When  # the leading zone's time (the studio's by default)
     second: When | None  # the other zone's, when they differ
     second_is_studio: bool
+    photographer: str = ""  # a studio of several: who the session is with (ADR 0017)
+    room: str = ""
     late: bool = False  # active and inside the change window: no online changes, call the studio
 
     @property
@@ -91,6 +94,7 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
     else:
         first, second = customer_when, studio_when
     token = token_for(booking)
+    photographer, room = with_whom(booking)
     return BookingSummary(
         booking=booking,
         token=token,
@@ -109,5 +113,7 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
         first=first,
         second=second,
         second_is_studio=not studio_leads,
+        photographer=photographer,
+        room=room,
         late=booking.is_active and not online_changes_open(booking.start, studio),
     )

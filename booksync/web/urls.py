@@ -12,5 +12,6 @@ urlpatterns = [
     path("pay/done/<uuid:booking_id>/", payment_pages.payment_done, name="payment-done"),
     path("pay/again/<uuid:booking_id>/", payment_pages.payment_again, name="payment-again"),
     path("calendar/<str:feed_token>.ics", feeds.studio_feed, name="studio-feed"),
+    path("calendar/resource/<str:feed_token>.ics", feeds.resource_feed, name="resource-feed"),
     path("manage/<str:token>/invite.ics", feeds.booking_invite, name="booking-invite"),
 ]

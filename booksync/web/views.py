@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from functools import wraps
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import questions, services
+from booksync.bookings import questions, services, staffing
 from booksync.bookings.change_window import change_cutoff
 from booksync.bookings.errors import (
     BookingError,
@@ -31,7 +32,7 @@ from booksync.bookings.errors import (
     SlotUnavailable,
 )
 from booksync.bookings.messages import formats
-from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Resource, Service, Studio
 from booksync.bookings.money import format_money
 from booksync.bookings.payment_text import payment_of
 from booksync.bookings.tokens import find as find_booking
@@ -133,25 +134,53 @@ def book(request: HttpRequest, service: str) -> HttpResponse:
     service_obj = get_object_or_404(Service, slug=service, active=True)
     if request.method == "POST":
         return _submit_booking(request, service_obj)
+    person = _chosen_person(service_obj, request.GET.get("person"))
     picker = day_slots(service_obj.duration, day=parse_day(request.GET.get("date")), zone=request.GET.get("tz"),
-                       **_picker_options(request))
+                       service=service_obj, resource=person or None, **_picker_options(request))
     # A slot carried over from the same page in another language stays chosen.
     wanted = request.GET.get("slot", "")
     selected = wanted if any(choice.value == wanted for choice in picker.choices) else ""
-    return _booking_page(request, service_obj, BookingForm(), picker, selected=selected)
+    return _booking_page(request, service_obj, BookingForm(), picker, selected=selected, person=person)
+
+
+def _chosen_person(service: Service, wanted: str | None) -> str:
+    """The person asked for in the page's address when they take ``service``; else "" (anyone)."""
+    if not wanted:
+        return ""
+    return wanted if any(p.slug == wanted for p in staffing.team().takers(service)) else ""
+
+
+def _people_context(request, service: Service, person: str, picker: DaySlots) -> dict:
+    """The photographer choice (ADR 0017): shown when more than one person takes the service; a service
+    only one person of several takes names them instead. A one-person studio shows nothing new."""
+    crew = staffing.team()
+    if not crew.several:
+        return {"person": ""}
+    takers = crew.takers(service)
+    if len(takers) < 2:
+        return {"person": "", "only_person": takers[0].name if takers else ""}
+    rows = {r.slug: r for r in Resource.objects.filter(slug__in=[p.slug for p in takers])}
+    keep = urlencode({"date": picker.day.isoformat(), **({"tz": request.GET["tz"]} if request.GET.get("tz") else {})})
+    return {"person": person, "people_keep": keep,
+            "people": [{"slug": p.slug, "name": p.name, "bio": rows[p.slug].bio, "photo_url": rows[p.slug].photo_url}
+                       for p in takers]}
 
 
 def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots, *, status: int = 200,
                   problem: str = "", taken: bool = False, alternatives=None, selected: str = "",
-                  answer_errors: dict[str, str] | None = None) -> HttpResponse:
+                  person: str = "", answer_errors: dict[str, str] | None = None) -> HttpResponse:
     zone_chosen = bool(request.GET.get("tz") or request.POST.get("timezone"))
     context = _picker_context(picker, zone_chosen=zone_chosen, selected=selected, alternatives=alternatives)
     context.update({"service": service, "form": form, "problem": problem, "taken": taken,
                     "honeypot_field": HONEYPOT_FIELD,
                     "questions": questions.form_rows(service, request.POST if request.method == "POST" else None,
                                                      answer_errors),
+                    **_people_context(request, service, person, picker),
                     "payment": _payment_context(request, service)})
-    page = render_page(request, "booksync/book.html", context, status=status, keep=_keep(picker, selected))
+    keep = _keep(picker, selected)
+    if person:
+        keep["person"] = person
+    page = render_page(request, "booksync/book.html", context, status=status, keep=keep)
     if context["payment"]["online"]:
         # The form's answer redirects to Stripe Checkout: the page's form-action must allow it.
         page._csp_update = {"form-action": checkout_origins()}  # type: ignore[attr-defined]
@@ -171,6 +200,7 @@ def _payment_context(request: HttpRequest, service: Service) -> dict:
             "hold_minutes": settings.PAYMENT_HOLD_MINUTES}
 
 
+
 def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     form = BookingForm(request.POST)
     if form.is_bot:
@@ -180,24 +210,28 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     data = form.cleaned_data
     zone = data.get("timezone")
     options = _picker_options(request)
-    picker = day_slots(service.duration, day=data.get("date"), zone=zone, **options)
+    person = _chosen_person(service, request.POST.get("person"))
+    picker = day_slots(service.duration, day=data.get("date"), zone=zone, service=service, resource=person or None,
+                       **options)
     selected = slot_value(data["start"]) if data.get("start") else ""
     answers = questions.answers_from_form(service, request.POST)  # the booking questions (ADR 0019)
     answer_errors = questions.form_errors(service, answers)
     if not valid or answer_errors:
-        return _booking_page(request, service, form, picker, status=422, selected=selected,
+        return _booking_page(request, service, form, picker, status=422, selected=selected, person=person,
                              problem=_("Please check the highlighted fields."), answer_errors=answer_errors)
     booking_request = services.BookingRequest(
         start=data["start"], name=data["name"], email=data["email"], service=service,
         phone=data["phone"], notes=data["notes"], customer_timezone=picker.zone, language=options["locale"],
-        answers=answers,
+        answers=answers, resource=person,
     )
     try:
         check_booking_allowed(request, data["email"])  # the same limits as the API's
         result = checkout.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
-        alternatives = nearest_slots(service.duration, data["start"], picker.zone, **options)
-        return _booking_page(request, service, form, picker, status=409, taken=True, alternatives=alternatives)
+        alternatives = nearest_slots(service.duration, data["start"], picker.zone, service=service,
+                                     resource=person or None, **options)
+        return _booking_page(request, service, form, picker, status=409, taken=True, alternatives=alternatives,
+                             person=person)
     except IdempotencyConflict:
         return _booking_page(request, service, form, picker, status=409, selected=selected,
                              problem=_("This form was already sent with other details. Check them and book again."))

@@ -96,8 +96,13 @@ def test_database_refuses_overlap_even_without_the_service(studio, monday):
                                                   service=Service.objects.get(slug="portrait"))).booking
     clone = Booking(start=first.start, end=first.end, blocked_start=first.blocked_start, blocked_end=first.blocked_end,
                     name="B", email="b@example.com", manage_salt="x", manage_token_hash="y" * 64)
-    with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
-        clone.save()
+    clone.save()
+    # Since ADR 0017 the constraint is per person or room: the studio's one person cannot be held twice.
+    from booksync.bookings.models import BookingResource
+
+    with pytest.raises(IntegrityError, match="booking_resource_no_overlap"), transaction.atomic():
+        BookingResource.objects.create(booking=clone, resource=first.claims.get().resource,
+                                       blocked_start=clone.blocked_start, blocked_end=clone.blocked_end)
 
 
 def test_picker_cache_follows_changes_made_by_another_process(studio, monday):

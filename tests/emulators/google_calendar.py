@@ -482,6 +482,7 @@ class GoogleCalendarEmulator(Emulator):
         self.sync_generation = 0
         self.max_page_size: int | None = None  # force short pages
         self.freebusy_max_days = 90
+        self.freebusy_items: list[list[str]] = []  # the calendar ids each freeBusy request asked for
         self.invitations: list[Invitation] = []
         self.send_updates_log: list[SendUpdatesCall] = []
         # push
@@ -1473,6 +1474,8 @@ class GoogleCalendarEmulator(Emulator):
                 400, "timeRangeTooLong", "The requested time range is too long.", domain="calendar"
             )
         limit = min(int(body.get("calendarExpansionMax") or 50), 50)
+        with self.lock:
+            self.freebusy_items.append([item.get("id", "") for item in body.get("items") or []])
         calendars: dict[str, Any] = {}
         for index, item in enumerate(body.get("items") or []):
             cid = item.get("id", "")

@@ -46,6 +46,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXPECTED_OPERATIONS = {
     "GET /api/calendar/availability", "POST /api/calendar/availability-batch", "GET /api/services",
     "GET /api/ping", "GET /api/health", "POST /api/bookings", "GET /api/bookings/manage/{token}",
+    "GET /api/resources",
     "POST /api/bookings/manage/{token}/reschedule", "POST /api/bookings/manage/{token}/cancel",
     "POST /api/admin/sync", "POST /api/webhooks/notion", "POST /api/webhooks/google",
 }

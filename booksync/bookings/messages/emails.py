@@ -38,6 +38,7 @@ from .calendar_links import google_calendar_url, outlook_calendar_url
 from .catalogue import CUSTOMER, CUSTOMER_EVENTS, template
 from .ics import booking_ics
 from .mail_limits import check_recipient
+from .who import with_whom
 
 KINDS = CUSTOMER_EVENTS
 
@@ -108,8 +109,11 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
     locale = email_locale(booking, studio)
     start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
     studio_start, studio_end = booking.start.astimezone(studio_zone), booking.end.astimezone(studio_zone)
+    photographer, room = with_whom(booking)
     return {
         "kind": kind,
+        "photographer": photographer,
+        "room": room,
         "booking": booking,
         "studio": studio,
         "start": start,

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 
 from .event_text import customer_invite
+from .who import with_whom
 
 PRODID = "-//booksync//bookings//EN"
 
@@ -51,6 +53,9 @@ def booking_event(booking, studio, *, method: str = "REQUEST", now: datetime | N
     event.add("dtend", booking.end.astimezone(tz))
     # In the active language: emails render their invite inside the booking's language.
     summary, description = customer_invite(booking.service_name, studio.name, booking.name, manage_url(booking))
+    photographer, room = with_whom(booking)
+    if photographer:  # a studio of several: the invite says with whom (and where)
+        description = f"{_('With %(name)s') % {'name': photographer}}{f' · {room}' if room else ''}\n{description}"
     # Every text by ``text.defused``'s rule: a line break other than LF would end the content line.
     event.add("summary", defused(summary))
     event.add("description", defused(description, multiline=True))
@@ -78,14 +83,14 @@ def booking_ics(booking, studio, method: str = "REQUEST") -> bytes:
     return cal.to_ical()
 
 
-def feed_ics(studio, bookings, blocks, *, with_names: bool = False) -> bytes:
+def feed_ics(studio, bookings, blocks, *, with_names: bool = False, name: str = "") -> bytes:
     """The studio's busy time as a subscribable feed.
 
     Each booking reads only "Booked" unless ``with_names`` (CALENDAR_FEED_DETAILS=names):
     whoever holds the feed's address must not learn customers' names by default.
     """
     cal = _calendar("PUBLISH")
-    cal.add("x-wr-calname", defused(studio.name))
+    cal.add("x-wr-calname", defused(name or studio.name))
     cal.add("x-wr-timezone", studio.timezone)
     tz = ZoneInfo(studio.timezone)
     stamp = timezone.now()

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
+from .who import with_whom
+
 PARTICIPLES = {
     "created": "booked",
     "rescheduled": "moved",
@@ -66,7 +68,10 @@ def change_sentence(booking, action: str, actor: str, detail: dict, zone: ZoneIn
         at = f"to {when(booking.start, zone)}"
     else:
         at = f"for {when(detail.get('start') or booking.start, zone)}"
-    return f"{booking.name}: {booking.service_name or 'session'} {verb} {at} {by_whom(actor, detail)}."
+    people, rooms = with_whom(booking)
+    who = f" with {people}" if people else ""
+    who += f" in the {rooms}" if rooms else ""
+    return f"{booking.name}: {booking.service_name or 'session'}{who} {verb} {at} {by_whom(actor, detail)}."
 
 
 def admin_link(booking) -> str:

@@ -306,6 +306,7 @@
     var body = { dates: dates };
     if (settings.service) body.service = settings.service;
     else body.duration = Number(settings.duration);
+    if (settings.resource) body.resource = settings.resource;
     if (settings.manageToken) body.manage_token = settings.manageToken;
     monthData[month] = fetch(settings.batchUrl, {
       method: "POST",

@@ -123,7 +123,8 @@ WSGI_APPLICATION = "booksync.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Django's admin/base_site.html with the back office's CSS on every admin page (ADR 0021).
+        "DIRS": [BASE_DIR / "booksync" / "backoffice" / "templates" / "overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

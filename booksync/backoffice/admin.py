@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import path
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
@@ -11,53 +13,71 @@ from booksync.bookings import studio_edits
 from booksync.bookings.models import (
     Block,
     Booking,
-    DateOverride,
+    BookingStatus,
     Question,
     Resource,
     ResourceHours,
     ResourceOverride,
     Service,
     Studio,
-    WeeklyHours,
 )
 from booksync.bookings.questions import answer_lines
 
-from . import outbox_admin, sync_admin  # noqa: F401  (registers the outbox's and sync's model admins)
+from . import outbox_admin, sync_admin, users_admin  # noqa: F401  (registers the outbox's, sync's, users' admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm
-from .booking_list import StatusFilter, WhenFilter, csv_response
+from .booking_list import StatusFilter, WhenFilter, csv_response, shown
+from .diary_forms import CancelForm
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
 from .payment_admin import booking_panel, payment_cell
 from .payment_admin import urls as payment_urls
-
-
-class WeeklyHoursInline(admin.TabularInline):
-    model = WeeklyHours
-    extra = 0
-
-
-class DateOverrideInline(admin.TabularInline):
-    model = DateOverride
-    extra = 0
+from .studio_settings import OpeningHoursInline, SpecialDatesInline, StudioSettingsForm
 
 
 @admin.register(Studio)
 class StudioAdmin(TranslationAdmin):  # tagline and about per language (ADR 0020)
-    inlines = [WeeklyHoursInline, DateOverrideInline]
-    readonly_fields = ["feed_url", "upcoming_holidays"]
+    """The studio settings screen (studio_settings.py, ADR 0021); one studio, never deleted here."""
+
+    form = StudioSettingsForm
+    inlines = [OpeningHoursInline, SpecialDatesInline]
+    readonly_fields = ["feed_url", "upcoming_holidays", "studio_emails_go_to"]
+    # The change form (admin/bookings/studio/change_form.html) puts "Opening hours" after the first
+    # group and "Special dates" after the public holidays.
     fieldsets = [
-        (None, {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("The studio", {"fields": ["name", "timezone", "tagline", "about"]}),
+        ("Booking rules", {"fields": ["slot_step_minutes", "minimum_notice_hours", "horizon_days",
+                                      "change_notice_hours", "buffer_before_minutes", "buffer_after_minutes"]}),
+        ("Payments", {"fields": ["refund_window_hours"]}),
+        ("Branding", {"fields": ["primary_color", "accent_color", "logo_url"]}),
+        ("Contact", {"fields": ["contact_email", "contact_phone", "address"]}),
         ("Public holidays", {"fields": ["holiday_country", "holiday_region", "upcoming_holidays"],
                              "description": "The studio is closed on these days unless you open one again "
-                                            "(that adds a date override with the day's usual hours)."}),
-        ("The studio's emails", {"fields": ["notify_studio"]}),
-        ("Booking rules", {"fields": ["slot_step_minutes", "buffer_before_minutes", "buffer_after_minutes",
-                                      "minimum_notice_minutes", "horizon_days", "change_notice_hours"]}),
-        ("Branding and contact", {"fields": ["primary_color", "accent_color", "logo_url", "contact_email",
-                                             "contact_phone", "address"]}),
+                                            "(that adds a special date with the day's usual hours)."}),
+        ("Emails", {"fields": ["notify_studio", "studio_emails_go_to"]}),
         ("Customers", {"fields": ["default_language", "time_leads"]}),
         ("Calendar feed", {"fields": ["feed_url"]}),
     ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the studio is the whole site: there is nothing to delete it for
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {"title": "Studio settings", **(extra_context or {})})
+
+    def changelist_view(self, request, extra_context=None):
+        """One studio: its list is its settings."""
+        if Studio.objects.exists() and not request.GET:
+            return redirect("admin:bookings_studio_change", Studio.load().pk)
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="The studio's emails go to")
+    def studio_emails_go_to(self, obj: Studio) -> str:
+        from booksync.bookings.messages.studio_contact import studio_address
+
+        address = studio_address() or "nowhere yet: give the studio an email under Contact"
+        return format_html('{} · <a href="{}">See what customers receive</a>. Changes you make in the back office '
+                           'are not emailed to you unless you tick "Also email me" on that form.',
+                           address, reverse("email-preview"))
 
     @admin.display(description="Subscribe to this .ics feed")
     def feed_url(self, obj: Studio) -> str:
@@ -99,6 +119,21 @@ class ServiceAdmin(TranslationAdmin):  # name and description per language (ADR 
     list_editable = ["active", "position"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [QuestionInline]
+
+    def get_changelist_form(self, request, **kwargs):
+        form = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRow(form):
+            """Each row's inputs say which service they are for (axe: "label", critical)."""
+
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                for name in ("active", "position"):
+                    if name in self.fields:
+                        self.fields[name].widget.attrs["aria-label"] = (
+                            f"{self.fields[name].label or name.capitalize()}: {self.instance.name}")
+
+        return LabelledRow
 
 
 class ResourceHoursInline(admin.TabularInline):
@@ -150,15 +185,16 @@ class BookingAdmin(admin.ModelAdmin):
     actions = ["cancel_bookings"]
     save_as = False
 
-    def get_fieldsets(self, request, obj=None):
+    def _fieldsets(self, obj) -> list:
         booking = [None, {"fields": ["start", "end", "service", "status"]}]
         customer = ["Customer", {"fields": ["name", "email", "phone", "notes"]}]
+        notice = ["The studio's notice", {"fields": ["notify_me"]}]
         if obj is None:
-            return [booking, customer]
+            return [booking, customer, notice]
         answers = ["Answers", {"fields": ["answers_shown"]}]
         record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
         money = ["Payment", {"fields": self.payment_fields}]
-        return [booking, customer, answers, money, record]
+        return [booking, customer, answers, money, notice, record]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "answers_shown", *self.payment_fields] if obj is not None \
@@ -228,7 +264,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         zone = timezone.get_current_timezone_name()
-        extra_context = {"subtitle": f"Times are studio time ({zone}).", **(extra_context or {})}
+        extra_context = {"subtitle": f"Times are studio time ({zone}).", "shown": shown(request.GET),
+                         **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
@@ -237,12 +274,37 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a booking is cancelled (the customer and the other sides hear of it), never deleted
 
-    @admin.action(description="Cancel the selected bookings (emails the customers)")
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self._fieldsets(obj)
+        if obj is not None and obj.is_active and request.method == "POST" \
+                and request.POST.get("status") == BookingStatus.CANCELLED:
+            fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], "confirm_cancel"]  # asked before it emails
+        return fieldsets
+
+    @admin.action(description="Cancel the selected bookings…")
     def cancel_bookings(self, request, queryset):
-        by = request.user.get_username()
-        count = 0
-        for booking in queryset:
-            if booking.is_active:
-                studio_edits.cancel_booking(booking.pk, by=by)
-                count += 1
-        self.message_user(request, f"Cancelled {count} booking(s).", messages.SUCCESS)
+        """Asks first (a page listing who will be emailed); only its "Yes, cancel" cancels (ADR 0021)."""
+        chosen = list(queryset.order_by("start"))
+        active = [b for b in chosen if b.is_active]
+        form = CancelForm(request.POST if request.POST.get("confirm") == "yes" else None, prefix="cancel")
+        if request.POST.get("confirm") == "yes" and form.is_valid():
+            by = request.user.get_username()
+            for booking in active:
+                studio_edits.cancel_booking(booking.pk, by=by, reason=form.cleaned_data["reason"],
+                                            notify_studio=form.cleaned_data["notify_me"])
+            emailed = sum(1 for b in active if b.email)
+            self.message_user(request, f"Cancelled {len(active)} booking(s); {emailed} customer(s) emailed.",
+                              messages.SUCCESS)
+            return None
+        zone = timezone.get_current_timezone()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Cancel these bookings?",
+            "opts": self.model._meta,
+            "bookings": [(b, b.start.astimezone(zone)) for b in active],
+            "skipped": len(chosen) - len(active),
+            "emailed": sum(1 for b in active if b.email),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/bookings/booking/cancel_selected.html", context)

@@ -21,7 +21,7 @@ from booksync.bookings.models import Block, Booking, BookingStatus, Service
 from booksync.bookings.studio_edits import StudioBooking, add_booking, change_booking
 from booksync.scheduling import Interval
 
-from .diary_forms import text_door
+from .diary_forms import also_email_me, text_door
 from .studio_time import studio_zone
 
 CUSTOMER_FIELDS = ["name", "email", "phone", "notes"]
@@ -34,6 +34,8 @@ class BookingAdminForm(forms.ModelForm):
         help_text="Leave empty to use the service's length. The studio may book any length.")
     service = forms.ModelChoiceField(Service.objects.all(), required=False,
                                      help_text="Empty: a session of the length given by start and end.")
+    confirm_cancel = forms.BooleanField(required=False, label="Yes, cancel it and email the customer")
+    notify_me = also_email_me()
 
     class Meta:
         model = Booking
@@ -51,6 +53,11 @@ class BookingAdminForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
+        if self._cancels() and not data.get("confirm_cancel"):
+            who = f"{self.instance.name} at {self.instance.email}" if self.instance.email else "nobody (no email)"
+            self.add_error("status", f"Cancelling emails {who}. Tick \"Yes, cancel it and email the customer\" "
+                                     "and save again to cancel.")
+            return data
         start: datetime = data["start"]
         end = data.get("end")
         if end is None:
@@ -63,13 +70,19 @@ class BookingAdminForm(forms.ModelForm):
                               status=data.get("status") or BookingStatus.CONFIRMED,
                               **{name: data.get(name) or "" for name in CUSTOMER_FIELDS})
         try:
+            notify = bool(data.get("notify_me"))
             if self.instance._state.adding:
-                self.instance = add_booking(entry, by=self.by)
+                self.instance = add_booking(entry, by=self.by, notify_studio=notify)
             else:
-                self.instance = change_booking(self.instance.pk, entry, by=self.by)
+                self.instance = change_booking(self.instance.pk, entry, by=self.by, notify_studio=notify)
         except BookingError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
         return data
+
+    def _cancels(self) -> bool:
+        """This save would cancel an active booking (and email its customer)."""
+        return (not self.instance._state.adding and self.instance.is_active
+                and self.cleaned_data.get("status") == BookingStatus.CANCELLED)
 
     def _post_clean(self):
         """The service validated and saved the booking; the model form has nothing to add."""

@@ -1,11 +1,17 @@
-"""The bookings list as the studio uses it: upcoming, confirmed, in studio time, exportable as CSV."""
+"""The bookings list as the studio uses it: upcoming, confirmed, in studio time, exportable as CSV.
+
+A search looks through every booking (any date, any status) unless the studio picks a filter,
+and the list says above its results what it shows (``shown``; ADR 0021).
+"""
 
 from __future__ import annotations
 
 import csv
 import re
+from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -19,8 +25,12 @@ class DefaultingFilter(admin.SimpleListFilter):
 
     default = ""
 
+    def __init__(self, request, params, model, model_admin):
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+        super().__init__(request, params, model, model_admin)
+
     def value(self):
-        return super().value() or self.default
+        return super().value() or ("all" if self.searching else self.default)
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:
@@ -63,6 +73,31 @@ class StatusFilter(DefaultingFilter):
         if self.value() in BookingStatus.values:
             return queryset.filter(status=self.value())
         return queryset
+
+
+WHEN_WORDS = {"upcoming": "upcoming", "today": "today's", "past": "past", "all": ""}
+
+
+def shown(params) -> dict:
+    """What the list shows, in a sentence, and a link to every booking when it shows fewer."""
+    query = params.get(SEARCH_VAR, "").strip()
+    when = params.get(WhenFilter.parameter_name) or ("all" if query else WhenFilter.default)
+    status = params.get(StatusFilter.parameter_name) or ("all" if query else StatusFilter.default)
+    words = [WHEN_WORDS.get(when, when)]
+    if status in BookingStatus.values:
+        words.append(BookingStatus(status).label.lower())
+    described = " ".join(w for w in words if w)
+    others = sorted(k for k in params if k not in (SEARCH_VAR, WhenFilter.parameter_name, StatusFilter.parameter_name,
+                                                  "o", "p", "_changelist_filters"))
+    sentence = f"Showing {described} bookings" if described else "Showing every booking (any date, any status)"
+    if others:
+        sentence += " within the other filters chosen"
+    if query:
+        sentence = sentence.replace("Showing", "Searching", 1) + f" for “{query}”"
+    narrowed = when != "all" or status != "all" or bool(others)
+    everything = "?" + urlencode({SEARCH_VAR: query, "when": "all", "status": "all"} if query else
+                                 {"when": "all", "status": "all"})
+    return {"sentence": sentence + ".", "everything_url": everything if narrowed else ""}
 
 
 CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service", "status", "source", "notes",

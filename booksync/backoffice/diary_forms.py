@@ -50,6 +50,12 @@ def at(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
 
 
+def also_email_me() -> forms.BooleanField:
+    """The studio's own notice of a change made here is not sent unless asked for (ADR 0021)."""
+    return forms.BooleanField(required=False, label="Also email me",
+                              help_text="Send the studio's notice of this change to the studio's address too.")
+
+
 class WhenForm(forms.Form):
     """A date, a start and an optional end, in studio time."""
 
@@ -82,6 +88,7 @@ class AddBookingForm(WhenForm):
     phone = forms.CharField(max_length=DETAIL_LENGTHS["phone"], required=False)
     notes = forms.CharField(max_length=DETAIL_LENGTHS["notes"], required=False, widget=forms.Textarea(attrs={"rows": 2}))
     clean_name, clean_phone, clean_notes = text_door("name"), text_door("phone"), text_door("notes", multiline=True)
+    notify_me = also_email_me()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,6 +109,8 @@ class AddBookingForm(WhenForm):
 
 class MoveForm(WhenForm):
     """Move a booking: the end defaults to the same length."""
+
+    notify_me = also_email_me()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,5 +136,6 @@ class BlockForm(WhenForm):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, initial="Cancelled by the studio",
-                             help_text="The customer's cancellation email quotes this.")
+                             label="Reason", help_text="The customer's cancellation email quotes this.")
     clean_reason = text_door("reason")
+    notify_me = also_email_me()

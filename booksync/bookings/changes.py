@@ -27,13 +27,14 @@ EMAIL_FOR_CHANGE = {
 
 
 def record_change(booking, change: str, *, actor: str, detail: dict | None = None, notify: bool = True,
-                  skip_sides: tuple[str, ...] = ()) -> None:
+                  notify_studio: bool = True, skip_sides: tuple[str, ...] = ()) -> None:
     """Record ``change`` to ``booking`` and everything it owes.
 
     ``skip_sides`` names the sides the change came from (a change read from
     Notion need not be pushed back to Notion). ``notify=False``: no one is
     emailed, neither the customer nor the studio (e.g. an imported record that
-    is not active).
+    is not active). ``notify_studio=False``: the studio's notice is not owed (a change
+    made in the back office, whose person knows of it; ADR 0021); the customer still hears.
     """
     # The time as it was at this change, so the audit log still reads right after a later move.
     detail = {"start": booking.start.isoformat(), **(detail or {})}
@@ -51,7 +52,7 @@ def record_change(booking, change: str, *, actor: str, detail: dict | None = Non
     owed += [effects.push(topic, booking) for topic in enabled_sides() if topic not in skip_sides]
     if change == "cancelled":  # before the studio's notice, which names the refund
         owed.append(_refund_on_cancel(booking, actor))
-    if notify and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
+    if notify and notify_studio and change in NOTIFIED and booking.service_name != BLOCKED_TIME:
         owed.append(_studio_notice(booking, change, actor, detail))
     effects.owe(booking, *[effect for effect in owed if effect is not None])
 

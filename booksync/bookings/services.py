@@ -504,7 +504,8 @@ def _slug_named(name: str | None) -> str | None:
 
 
 def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetime, datetime], service_changed: bool,
-                  actor: str, detail: dict, skip_sides: tuple[str, ...] = (), explain_clash: bool = False) -> None:
+                  actor: str, detail: dict, skip_sides: tuple[str, ...] = (), explain_clash: bool = False,
+                  notify_studio: bool = True) -> None:
     """The second half of every change to a locked booking, whichever door it came through.
 
     The booking already holds its new values (and blocked range); ``previous`` is its
@@ -512,7 +513,8 @@ def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetim
     the customer would notice) and version, saves, and records the change: its audit entry,
     the customer's email and the pushes to the other sides (``skip_sides``: where the change
     came from). ``explain_clash``: a clash names what is in the way and the free times that
-    day (the studio's door) instead of "that time was just taken".
+    day (the studio's door) instead of "that time was just taken". ``notify_studio``: as for
+    ``record_change``.
     """
     time_changed = (booking.start, booking.end) != previous
     if booking.is_active and (time_changed or not was_active):
@@ -537,7 +539,7 @@ def settle_change(booking: Booking, *, was_active: bool, previous: tuple[datetim
         change = "updated"
     else:
         change = "edited"  # details or a closing status: no email, but the other sides still hear of it
-    record_change(booking, change, actor=actor, detail=detail, skip_sides=skip_sides)
+    record_change(booking, change, actor=actor, detail=detail, skip_sides=skip_sides, notify_studio=notify_studio)
 
 
 def check_free(booking: Booking, *, explain_clash: bool = False) -> None:

@@ -9,6 +9,10 @@ pushes (``changes.record_change``). Unlike the customer's path, the studio's
 own rules for customers (opening hours, notice, slot grid, the fixed service
 length) do not bind the studio; overlaps always do, and a clash is reported
 naming what is in the way and the free times instead.
+
+The studio is not sent its own notice of a change one of its people made here
+(they made it), unless that person asks for it: ``notify_studio=True`` ("Also
+email me" on the form; ADR 0021). The customer is emailed either way.
 """
 
 from __future__ import annotations
@@ -81,7 +85,7 @@ def _checked(entry: StudioBooking) -> StudioBooking:
     return replace(entry, **customer_text(name=entry.name, phone=entry.phone, notes=entry.notes))
 
 
-def add_booking(entry: StudioBooking, *, by: str) -> Booking:
+def add_booking(entry: StudioBooking, *, by: str, notify_studio: bool = False) -> Booking:
     """A booking the studio takes itself (phone, walk-in). ``by`` names the person."""
     entry = _checked(entry)
     start, end = _check_times(entry.start, entry.end)
@@ -99,12 +103,13 @@ def add_booking(entry: StudioBooking, *, by: str) -> Booking:
             ids = sorted({m.id for pair in pairs for m in pair if m is not None})
             raise explain(start, end, Interval(booking.blocked_start, booking.blocked_end),
                           exclude_booking_id=booking.pk, resource_ids=ids) from None
-        record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active)
+        record_change(booking, "created", actor="admin", detail={"by": by}, notify=booking.is_active,
+                      notify_studio=notify_studio)
     return booking
 
 
 def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: str = "Cancelled by the studio",
-                   now: datetime | None = None) -> Booking:
+                   now: datetime | None = None, notify_studio: bool = False) -> Booking:
     """Make a booking look like ``entry``; emails and pushes follow as for any change."""
     entry, cancel_reason = _checked(entry), text.checked("reason", cancel_reason)
     start, end = _check_times(entry.start, entry.end)
@@ -134,25 +139,27 @@ def change_booking(booking_id, entry: StudioBooking, *, by: str, cancel_reason: 
         if reassigned:
             detail["resources"] = [r.slug for r in staffing.claimed(booking)]
         settle_change(booking, was_active=was_active, previous=previous, service_changed=service_changed or reassigned,
-                      actor="admin", detail=detail, explain_clash=True)
+                      actor="admin", detail=detail, explain_clash=True, notify_studio=notify_studio)
     return booking
 
 
 def move_booking(booking_id, start: datetime, end: datetime | None = None, *, by: str, person: str = "",
-                 room: str = "") -> Booking:
+                 room: str = "", notify_studio: bool = False) -> Booking:
     """Move a booking to ``start`` (keeping its length unless ``end`` is given), and to another
     ``person`` or ``room`` when named: clash-checked, the blocker named."""
     booking = Booking.objects.get(pk=booking_id)
     end = end or start + booking.duration
-    return change_booking(booking_id, _entry_like(booking, start=start, end=end, person=person, room=room), by=by)
+    return change_booking(booking_id, _entry_like(booking, start=start, end=end, person=person, room=room), by=by,
+                          notify_studio=notify_studio)
 
 
-def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio") -> Booking:
+def cancel_booking(booking_id, *, by: str, reason: str = "Cancelled by the studio",
+                   notify_studio: bool = False) -> Booking:
     booking = Booking.objects.get(pk=booking_id)
     if booking.status not in ACTIVE_STATUSES:
         return booking
     return change_booking(booking_id, _entry_like(booking, status=BookingStatus.CANCELLED), by=by,
-                          cancel_reason=reason)
+                          cancel_reason=reason, notify_studio=notify_studio)
 
 
 def _entry_like(booking: Booking, **changes) -> StudioBooking:

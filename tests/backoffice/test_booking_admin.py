@@ -3,7 +3,7 @@
 Django test client as a logged-in staff user: add a phone booking; move it onto a
 taken slot (form error, nothing saved); move it to a free slot (the customer's
 update email, Notion and the calendar follow, the old slot is free); the list and
-the form show studio time; the bulk cancel still works.
+the form show studio time; the bulk cancel still works (after its confirmation).
 """
 
 from __future__ import annotations
@@ -142,8 +142,11 @@ def test_bulk_cancel_emails_each_customer(studio, monday, staff_client, settings
     first, second = website_booking(monday, 10, "Ann"), website_booking(monday, 12, "Bob")
     deliver_due()
     mail.outbox.clear()
-    response = staff_client.post("/admin/bookings/booking/", {
-        "action": "cancel_bookings", "_selected_action": [str(first.pk), str(second.pk)], "index": 0})
+    chosen = {"action": "cancel_bookings", "_selected_action": [str(first.pk), str(second.pk)], "index": 0}
+    asked = staff_client.post("/admin/bookings/booking/", chosen)  # asks first (ADR 0021)
+    assert asked.status_code == 200 and "2 customers will be emailed" in asked.content.decode()
+    response = staff_client.post("/admin/bookings/booking/", {**chosen, "confirm": "yes",
+                                                              "cancel-reason": "Cancelled by the studio"})
     assert response.status_code == 302
     assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
     deliver_due()

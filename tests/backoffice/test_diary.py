@@ -53,7 +53,11 @@ def test_move_and_cancel_from_the_diary(studio, monday, staff_client):
     booking.refresh_from_db()
     assert booking.start == london(monday, 16) and booking.end == london(monday, 17)
     assert OutboxMessage.objects.filter(key=f"email:{booking.pk}:update:1").exists()
-    staff_client.post(url, {"cancel-reason": "Studio flooded", "cancel": "1"})
+    asked = staff_client.post(url, {"cancel-reason": "Studio flooded", "cancel": "1"})  # asks first (ADR 0021)
+    assert asked.status_code == 200 and 'value="Studio flooded"' in asked.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    staff_client.post(f"{url}cancel/", {"cancel-reason": "Studio flooded", "confirm": "yes"})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Studio flooded"
 

@@ -1,4 +1,5 @@
-"""Issue 11 in Chromium: the studio's admin takes a phone booking, hits a clash, moves it, bulk-cancels it."""
+"""Issue 11 in Chromium: the studio's admin takes a phone booking, hits a clash, moves it, bulk-cancels it
+(after the confirmation page, issue 23)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,11 @@ def test_phone_booking_clash_move_and_bulk_cancel(site, studio, monday, owner, o
     row.locator("input.action-select").check()
     page.select_option("select[name=action]", "cancel_bookings")
     page.get_by_role("button", name="Go").click()
-    page.get_by_text("Cancelled 1 booking(s).").wait_for()
+    page.get_by_text("1 customer will be emailed").wait_for()  # asks first (ADR 0021)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    page.get_by_role("button", name="Yes, cancel 1 booking").click()
+    page.get_by_text("Cancelled 1 booking(s)").wait_for()
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert "is cancelled" in outbox.deliver()[-1]["Subject"]

@@ -289,7 +289,9 @@ def test_the_diary_refuses_encoded_words_and_normalises_line_breaks(studio, mond
     refused = staff_client.post(url, {"cancel-reason": f"Flooded {ENCODED}", "cancel": "1"})
     assert "encoded word" in refused.content.decode()
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
-    staff_client.post(url, {"cancel-reason": BROKEN_REASON, "cancel": "1"})
+    asked = staff_client.post(url, {"cancel-reason": BROKEN_REASON, "cancel": "1"})  # asks first (ADR 0021)
+    assert "will be emailed" in asked.content.decode() and Booking.objects.get().status == BookingStatus.CONFIRMED
+    staff_client.post(f"{url}cancel/", {"cancel-reason": BROKEN_REASON, "confirm": "yes"})
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED and booking.cancel_reason == "Ill STATUS:CONFIRMED sorry bye"
     subjects = to_customer(delivered(outbox_folder))

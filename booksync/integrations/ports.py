@@ -106,6 +106,11 @@ class BookingView:
     rooms: str = ""  # … and its rooms'
     # Answers to the booking's questions (ADR 0019): every question of its service, None where unanswered.
     answers: Answers = ()
+    # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
+    # (None: no price). Written by booksync only; a person's edit there is not read back.
+    payment: str = ""
+    paid: float | None = None
+    price: float | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
+from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, payment_marker
 from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
@@ -44,12 +44,21 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
 def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
     # and the answers whose column it has, so a question column added later is written (ADR 0019);
-    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
+    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write; and
+    # the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
     shown = ",".join(sorted(answers_shown))
     people, rooms = with_whom(booking)
     who = f":{people}:{rooms}" if people else ""
+    money = payment_marker(booking)
     return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
-                          f"{':' + shown if shown else ''}{who}".encode()).hexdigest()
+                          f"{':' + shown if shown else ''}{who}{f':{money}' if money else ''}".encode()).hexdigest()
+
+
+def _calendar_hash(booking: Booking) -> str:
+    """The event shows the booking's time, and its description the money (ADR 0018)."""
+    wanted = fingerprint(CALENDAR, booking)
+    money = payment_marker(booking)
+    return hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest() if money and _shows_time(booking) else wanted
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -121,7 +130,7 @@ def _push_to_calendar(message) -> str | None:
     if found is None:
         return None
     booking, link = found
-    wanted = fingerprint(CALENDAR, booking)
+    wanted = _calendar_hash(booking)
     if link.calendar_written_hash == wanted and link.calendar_event_id:
         remember_written(CALENDAR, booking)  # see push_to_notion: settles a base a crash left behind
         return link.calendar_event_id
@@ -152,7 +161,7 @@ def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: C
     if moved is not None:
         with claims.held(message):
             booking = deletes.take_calendar_time(booking, moved)
-        wanted, view = fingerprint(CALENDAR, booking), booking_view(booking)
+        wanted, view = _calendar_hash(booking), booking_view(booking)
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import booksync.bookings.question_models
+import booksync.bookings.questions.models
 
 
 def default_language_columns(apps, schema_editor):

@@ -153,7 +153,7 @@ def cmd_notion_init(args: argparse.Namespace) -> int:
     ``--parent-page``, add the columns the configured database lacks (a new booking question's, say)."""
     _django()
     from booksync.bookings.models import Service  # app loading
-    from booksync.bookings.questions import default_name  # app loading
+    from booksync.bookings.questions.answers import default_name  # app loading
 
     # The Service options are the studio's active services (Notion adds new options on first use anyway).
     services = [default_name(service) for service in Service.objects.filter(active=True)]
@@ -204,7 +204,7 @@ def cmd_notion_expect_verification(args: argparse.Namespace) -> int:
 def cmd_feed_rotate(args: argparse.Namespace) -> int:
     """Give the studio's .ics feed a new secret address (the old one stops working)."""
     _django()
-    from booksync.bookings.feed_token import rotate_feed_token  # app loading
+    from booksync.bookings.tokens import rotate_feed_token  # app loading
 
     rotate_feed_token()
     print("The calendar feed has a new address; find it on the sync dashboard.")

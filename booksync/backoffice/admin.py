@@ -21,7 +21,7 @@ from booksync.bookings.models import (
     Service,
     Studio,
 )
-from booksync.bookings.questions import answer_lines
+from booksync.bookings.questions.answers import answer_lines
 
 from . import outbox_admin, sync_admin, users_admin  # noqa: F401  (registers the outbox's, sync's, users' admins)
 from .admin_forms import BlockAdminForm, BookingAdminForm

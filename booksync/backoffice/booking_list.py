@@ -15,9 +15,9 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpResponse
 from django.utils import timezone
 
+from booksync.bookings.messages.payment_text import payment_text
 from booksync.bookings.models import BookingStatus, Question, Resource
 from booksync.bookings.money import to_major
-from booksync.bookings.payment_text import payment_text
 
 
 class DefaultingFilter(admin.SimpleListFilter):

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from booksync.backoffice.studio_time import studio_zone
 from booksync.bookings.calendar_outage import open_clashes
 from booksync.bookings.errors import BookingError
-from booksync.bookings.feed_token import feed_url, rotate_feed_token
 from booksync.bookings.messages.mail_limits import held_back_emails
 from booksync.bookings.messages.sentences import change_sentence
 from booksync.bookings.models import Studio
+from booksync.bookings.tokens import feed_url, rotate_feed_token
 from booksync.integrations.registry import notion_enabled
 from booksync.outbox import delivery
 from booksync.outbox.liveness import last_successes

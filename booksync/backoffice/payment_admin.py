@@ -12,9 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from booksync.bookings.messages.payment_text import payment_of, payment_text
 from booksync.bookings.models import Booking
 from booksync.bookings.money import format_money, to_major, to_minor
-from booksync.bookings.payment_text import payment_of, payment_text
 from booksync.outbox.models import AuditEntry, OutboxMessage, OutboxState
 from booksync.payments import studio as studio_payments
 from booksync.payments.gateway import enabled

@@ -13,9 +13,9 @@ class BookingsConfig(AppConfig):
         # app loading: these modules import the models, which exist only once the registry is
         # ready, i.e. here; importing them at the top would import the models while apps load.
         from .booking_view import studio_view  # app loading
-        from .busy_cache import connect_signals  # app loading
+        from .busy.cache import connect_signals  # app loading
         from .messages import delivery_status  # app loading
-        from .questions import answer_columns  # app loading
+        from .questions.answers import answer_columns  # app loading
 
         connect_signals()
         delivery_status.connect()

@@ -18,9 +18,9 @@ from booksync.scheduling import (
 from booksync.scheduling.resources import ResourceStarts
 
 from . import staffing
-from .busy_cache import PickerCache
+from .busy.cache import PickerCache
+from .busy.epochs import interval_span, local_busy_spans
 from .calendar_outage import remote_busy
-from .epochs import interval_span, local_busy_spans
 from .models import Block, Booking
 from .rules import studio_rules
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
+from .messages.payment_text import payment_text
 from .messages.who import with_whom
 from .models import ACTIVE_STATUSES, Booking, Studio
 from .money import to_major
-from .payment_text import payment_text
-from .questions import answer_lines, view_answers
+from .questions.answers import answer_lines, view_answers
 from .text import defused
 from .tokens import manage_url
 

@@ -13,9 +13,9 @@ from booksync.integrations.registry import enabled_sides
 from booksync.outbox import effects
 
 from .messages import studio_mail
+from .messages.payment_text import cancel_refund, payment_of
 from .messages.sentences import NOTIFIED, admin_link, change_sentence, notice_subject
 from .models import BLOCKED_TIME, Studio
-from .payment_text import cancel_refund, payment_of
 
 # Which email a change sends the customer (None: the customer need not hear of it).
 EMAIL_FOR_CHANGE = {

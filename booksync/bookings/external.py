@@ -19,7 +19,7 @@ from booksync.scheduling import to_utc
 from . import services, staffing, text, tokens
 from .changes import record_change
 from .models import BLOCKED_TIME, Booking, BookingSource, BookingStatus, Studio
-from .questions import ANSWER, default_name, long_text_keys, with_answers
+from .questions.answers import ANSWER, default_name, long_text_keys, with_answers
 from .services import save_exclusively, studio_pairs
 
 ACTOR = {"notion": "notion", "calendar": "calendar"}

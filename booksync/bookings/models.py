@@ -393,7 +393,7 @@ class PickerVersion(models.Model):
         return f"{self.name}={self.value}"
 
 
-from .question_models import Question, QuestionType  # noqa: E402,F401  (booking questions, ADR 0019)
+from .questions.models import Question, QuestionType  # noqa: E402,F401  (booking questions, ADR 0019)
 from .resources import BookingResource, Resource, ResourceHours, ResourceKind, ResourceOverride  # noqa: E402
 
 __all__ = ["ACTIVE_STATUSES", "Block", "Booking", "BookingResource", "BookingSource", "BookingStatus",

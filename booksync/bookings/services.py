@@ -44,7 +44,7 @@ from .models import (
     Service,
     Studio,
 )
-from .questions import ANSWER, clean_answers, default_name, with_answers
+from .questions.answers import ANSWER, clean_answers, default_name, with_answers
 from .rules import studio_rules
 
 

@@ -28,8 +28,8 @@ from booksync.scheduling import (
     subtract,
 )
 
+from .busy.epochs import claim_spans, interval_span
 from .calendar_outage import resource_busy
-from .epochs import claim_spans, interval_span
 from .errors import BookingError, SlotUnavailable
 from .models import Block, Booking, BookingResource, Resource, ResourceKind, Service, Studio
 from .rules import studio_rules as load_rules

@@ -39,7 +39,7 @@ from .models import (
     Service,
     Studio,
 )
-from .questions import default_name
+from .questions.answers import default_name
 from .services import (
     blocked_interval,
     clip_detail,

@@ -1,4 +1,6 @@
-"""Manage-link tokens.
+"""The secret addresses: manage-link tokens, and the studio feed's secret address (at the end).
+
+Manage-link tokens.
 
 A token is HMAC-SHA256(SECRET_KEY, booking id + a 128-bit random salt), so it
 is unguessable, can be derived again for later emails without being stored,
@@ -11,11 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 
 from django.conf import settings
 
-from .models import Booking
+from .models import Booking, Studio, _feed_token
 
 
 def new_salt() -> str:
@@ -56,3 +59,21 @@ def find(token: str):
 
 def manage_url(booking) -> str:
     return f"{settings.SITE_URL}/manage/{token_for(booking)}/"
+
+
+# --- the studio feed's secret address: shown to the admin, replaced on demand ---------------------
+feed_log = logging.getLogger("booksync.feed")
+
+
+
+def feed_url(studio: Studio) -> str:
+    return f"{settings.SITE_URL}/calendar/{studio.feed_token}.ics"
+
+
+def rotate_feed_token() -> Studio:
+    """A new token: subscribers of the old address see nothing more (it answers 404)."""
+    studio = Studio.load()
+    studio.feed_token = _feed_token()
+    studio.save(update_fields=["feed_token"])
+    feed_log.info("rotated the studio calendar feed's address")
+    return studio

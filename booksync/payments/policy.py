@@ -6,8 +6,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from booksync.bookings.messages.payment_text import cancel_refund, payment_of
 from booksync.bookings.models import Studio
-from booksync.bookings.payment_text import cancel_refund, payment_of
 
 
 def refund_if_cancelled(booking, *, now: datetime | None = None) -> int:

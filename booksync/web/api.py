@@ -17,12 +17,12 @@ from pydantic_core import to_json
 from booksync.bearer import bearer_matches
 from booksync.bookings import services, staffing
 from booksync.bookings.availability import picker_cacheable, picker_rules, team_starts_for_days
-from booksync.bookings.busy_cache import PickerCache
+from booksync.bookings.busy.cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
+from booksync.bookings.messages.payment_text import payment_of
 from booksync.bookings.models import Booking, BookingStatus, Service, Studio
-from booksync.bookings.payment_text import payment_of
-from booksync.bookings.questions import question_json
+from booksync.bookings.questions.answers import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booksync.bookings.availability import picker_rules, slots_for_days
-from booksync.bookings.busy_cache import PickerCache
+from booksync.bookings.busy.cache import PickerCache
 from booksync.bookings.messages import formats
 from booksync.bookings.models import TimeLeads
 from booksync.bookings.rules import studio_rules

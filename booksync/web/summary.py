@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.messages import formats
 from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
+from booksync.bookings.messages.payment_text import PaymentText, payment_text
 from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, Studio, TimeLeads
-from booksync.bookings.payment_text import PaymentText, payment_text
 from booksync.bookings.tokens import token_for
 
 from .picker import valid_zone

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from booksync.bookings import questions, services, staffing
+from booksync.bookings import services, staffing
 from booksync.bookings.change_window import change_cutoff
 from booksync.bookings.errors import (
     BookingError,
@@ -32,9 +32,10 @@ from booksync.bookings.errors import (
     SlotUnavailable,
 )
 from booksync.bookings.messages import formats
+from booksync.bookings.messages.payment_text import payment_of
 from booksync.bookings.models import Booking, BookingStatus, Resource, Service, Studio
 from booksync.bookings.money import format_money
-from booksync.bookings.payment_text import payment_of
+from booksync.bookings.questions import answers as questions
 from booksync.bookings.tokens import find as find_booking
 from booksync.payments import checkout
 from booksync.payments.gateway import checkout_origins

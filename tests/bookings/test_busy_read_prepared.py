@@ -11,8 +11,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from booksync.bookings import prepared_sql
-from booksync.bookings.epochs import local_busy_spans
+from booksync.bookings.busy import prepared_sql
+from booksync.bookings.busy.epochs import local_busy_spans
 from booksync.bookings.models import Block
 from booksync.scheduling import Interval
 from tests.conftest import london

@@ -97,7 +97,7 @@ def test_an_unknown_resource_is_a_422_naming_the_field(team_studio, monday, api_
 
 def test_an_inactive_person_is_refused_and_offers_nothing(team_studio, monday, api_client):
     Resource.objects.filter(slug="sam").update(active=False)
-    from booksync.bookings.busy_cache import bump
+    from booksync.bookings.busy.cache import bump
 
     bump()
     response = post(api_client, "/api/bookings", body(london(monday, 10), resource="sam"))

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from booksync.bookings.busy_cache import bump
+from booksync.bookings.busy.cache import bump
 from booksync.bookings.models import Resource
 from tests.conftest import london
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from booksync.bookings import services
-from booksync.bookings.busy_cache import bump
+from booksync.bookings.busy.cache import bump
 from booksync.bookings.models import Resource, Service
 from booksync.outbox.delivery import deliver_due
 from tests.conftest import london

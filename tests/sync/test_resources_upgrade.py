@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from booksync.bookings import services
-from booksync.bookings.busy_cache import bump
+from booksync.bookings.busy.cache import bump
 from booksync.bookings.models import Booking, BookingResource, Resource, Service
 from booksync.outbox.delivery import deliver_due
 from booksync.outbox.models import OutboxMessage

@@ -24,10 +24,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from booksync.bookings.change_window import online_changes_open
+from booksync.bookings.messages.payment_text import payment_of, payment_text
 from booksync.bookings.models import Studio
 from booksync.bookings.money import format_money
-from booksync.bookings.payment_text import payment_of, payment_text
-from booksync.bookings.questions import answer_line, answer_lines, default_name
+from booksync.bookings.questions.answers import answer_line, answer_lines, default_name
 from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
 from booksync.integrations import mail

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from booksync.bookings.questions import answer_line
+from booksync.bookings.questions.answers import answer_line
 
 DEFAULT_SERVICE = "Session"
 

@@ -27,10 +27,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from booksync.bookings.messages.payment_text import payment_of, payment_text
 from booksync.bookings.models import BookingStatus, Studio
 from booksync.bookings.money import format_money
-from booksync.bookings.payment_text import payment_of, payment_text
-from booksync.bookings.questions import answer_lines
+from booksync.bookings.questions.answers import answer_lines
 from booksync.integrations import mail
 from booksync.outbox import effects
 

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import booksync.bookings.question_models
+import booksync.bookings.questions.models
 
 
 def default_language_columns(apps, schema_editor):
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 ('required', models.BooleanField(default=False)),
                 ('order', models.PositiveIntegerField(default=0)),
                 ('active', models.BooleanField(default=True)),
-                ('choices', models.JSONField(blank=True, default=list, help_text='One and several choices: [{"key": "birthday", "label": "Birthday"}, …]. Keys never change.', validators=[booksync.bookings.question_models._validate_choices])),
+                ('choices', models.JSONField(blank=True, default=list, help_text='One and several choices: [{"key": "birthday", "label": "Birthday"}, …]. Keys never change.', validators=[booksync.bookings.questions.models._validate_choices])),
                 ('min_value', models.FloatField(blank=True, help_text='Numbers: the smallest answer allowed.', null=True)),
                 ('max_value', models.FloatField(blank=True, help_text='Numbers: the largest answer allowed.', null=True)),
                 ('notion_column', models.CharField(blank=True, help_text='The Notion column holding the answer. Filled from the label when first saved and kept when the label changes.', max_length=100)),

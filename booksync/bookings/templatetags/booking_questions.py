@@ -2,7 +2,7 @@
 
 from django import template
 
-from booksync.bookings.questions import answer_lines
+from booksync.bookings.questions.answers import answer_lines
 
 register = template.Library()
 

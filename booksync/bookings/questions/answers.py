@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from booksync.integrations.ports import AnswerColumn, Answers, answers_of
 
-from .errors import BookingError
-from .question_models import CHOICE_TYPES, TEXT_LIMITS, Question, QuestionType
-from .text import UnsafeText, checked, defused, defused_answers
+from ..errors import BookingError
+from ..text import UnsafeText, checked, defused, defused_answers
+from .models import CHOICE_TYPES, TEXT_LIMITS, Question, QuestionType
 
 
 class AnswerError(BookingError):

@@ -16,8 +16,8 @@ from django.db import connection
 
 from booksync.scheduling import Interval
 
+from ..models import ACTIVE_STATUSES, Block, Booking, BookingResource
 from . import prepared_sql
-from .models import ACTIVE_STATUSES, Block, Booking, BookingResource
 
 
 def _epoch_sql(column: str, *, up: bool) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-from .demo_texts import load_demo_texts
-from .models import Resource, ResourceKind, Service, Studio, WeeklyHours
+from ..models import Resource, ResourceKind, Service, Studio, WeeklyHours
+from .texts import load_demo_texts
 
 DEMO_SERVICES = [
     ("Portrait session", "portrait", 60, "An hour in the studio: individual portraits, several looks.", "£120"),
@@ -52,7 +52,7 @@ def load_demo(*, team: bool = True) -> Studio:
         if team:
             _load_team()
         else:
-            from .staffing import default_person
+            from ..staffing import default_person
 
             default_person()
     if not studio.weekly_hours.exists():

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from .money import NOT_REQUIRED, format_money, summarise
+from ..money import NOT_REQUIRED, format_money, summarise
 
 
 def payment_of(booking):

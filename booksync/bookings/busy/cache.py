@@ -25,8 +25,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from booksync.scheduling import EpochBusy, Interval, StudioRules
 
-from . import prepared_sql
-from .models import (
+from ..models import (
     Block,
     Booking,
     DateOverride,
@@ -38,6 +37,7 @@ from .models import (
     Studio,
     WeeklyHours,
 )
+from . import prepared_sql
 
 BUSY, RULES = "busy", "rules"  # busy time (bookings, blocks); studio, hours, overrides, services
 _MAX_ENTRIES = 512

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .models import Question, QuestionType, Service, Studio
+from ..models import Question, QuestionType, Service, Studio
 
 SERVICE_TEXTS = {
     "portrait": {

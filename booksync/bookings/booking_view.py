@@ -13,7 +13,7 @@ from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
 from .messages.who import with_whom
-from .models import ACTIVE_STATUSES, Booking, Studio
+from .models import ACTIVE_STATUSES, Booking, ResourceKind, Studio
 from .questions import answer_lines, view_answers
 from .text import defused
 from .tokens import manage_url
@@ -45,6 +45,10 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
     link = manage_url(booking)
     people, rooms = with_whom(booking)
+    calendar = own_calendar(booking)
+    title = studio_event_title(service, name)
+    if people and not calendar:
+        title = f"{title} ({people})"  # on the studio's calendar, tagged with who (ADR 0017)
     return BookingView(
         booking_id=str(booking.pk),
         start=booking.start,
@@ -61,7 +65,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         sequence=booking.sequence,
         manage_url=link,
         admin_url=admin_url(booking),
-        title=studio_event_title(service, name),
+        title=title,
         description=with_link(lines, admin_url=admin_url(booking)),
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
@@ -69,14 +73,25 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         people=people,
         rooms=rooms,
         answers=view_answers(booking, printable),
+        calendar=calendar,
     )
+
+
+def own_calendar(booking: Booking) -> str:
+    """The calendar the booking's event belongs on: its person's own ("" = the studio's), ADR 0017."""
+    if booking.pk is None:
+        return ""
+    for claim in booking.claims.select_related("resource").order_by("resource__order", "resource__name"):
+        if claim.resource.kind == ResourceKind.PERSON:
+            return claim.resource.calendar.strip()
+    return ""
 
 
 def calendar_ref(link) -> ExternalRef:
     """Where the ledger (a ``sync.BookingLink``, or None) last saw the booking's event."""
     if link is None:
         return ExternalRef()
-    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag)
+    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag, link.calendar_name)
 
 
 def notion_ref(link) -> ExternalRef:

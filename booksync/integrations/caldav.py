@@ -312,7 +312,7 @@ class CalDAVCalendar:
         self.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str, /) -> SideRecord | None:
+    def fetch(self, external_id: str, /, calendar: str = "") -> SideRecord | None:
         try:
             obj = call("reading an event", lambda: self._object(external_id).load())
         except NotFound:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref
+from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, own_calendar
 from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
@@ -96,6 +96,16 @@ def push_to_notion(message) -> str | None:
     return page_id
 
 
+def _calendar_hash(booking: Booking) -> str:
+    """What the calendar must show: the booking's time; in a studio of several also who (the tag) and
+    on which calendar (ADR 0017), so a new photographer is worth a write (a move). A one-person
+    studio's hash is as before."""
+    people, _rooms = with_whom(booking)
+    if not people:
+        return fingerprint(CALENDAR, booking)
+    return hashlib.sha256(f"{fingerprint(CALENDAR, booking)}:{people}:{own_calendar(booking)}".encode()).hexdigest()
+
+
 def _shows_time(booking: Booking) -> bool:
     # Completed and no-show sessions stay on the calendar as history; only a cancellation removes one.
     return booking.status != BookingStatus.CANCELLED
@@ -121,7 +131,7 @@ def _push_to_calendar(message) -> str | None:
     if found is None:
         return None
     booking, link = found
-    wanted = fingerprint(CALENDAR, booking)
+    wanted = _calendar_hash(booking)
     if link.calendar_written_hash == wanted and link.calendar_event_id:
         remember_written(CALENDAR, booking)  # see push_to_notion: settles a base a crash left behind
         return link.calendar_event_id
@@ -137,6 +147,7 @@ def _push_to_calendar(message) -> str | None:
             BookingLink.objects.filter(pk=link.pk).update(
                 calendar_event_id=result.external_id, calendar_etag=result.etag,
                 calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
+                calendar_name=result.calendar,
             )
             remember_written(CALENDAR, booking)
             if result.external_id != previous_id and notion_enabled():
@@ -152,7 +163,7 @@ def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: C
     if moved is not None:
         with claims.held(message):
             booking = deletes.take_calendar_time(booking, moved)
-        wanted, view = fingerprint(CALENDAR, booking), booking_view(booking)
+        wanted, view = _calendar_hash(booking), booking_view(booking)
     # Even with no event id on record: a worker killed after Google made the event but before
     # the id was saved leaves one under the booking's deterministic id, which remove() deletes
     # (an event that does not exist counts as removed).

@@ -146,6 +146,10 @@ VARIABLES: tuple[Variable, ...] = (
     _bool("SECURE_SSL_REDIRECT", "", "Redirect plain-HTTP requests to HTTPS.", shown="true with an https SITE_URL and TRUSTED_PROXIES"),
     _int("AXES_FAILURE_LIMIT", "5", "Failed admin logins from one address before it is locked out."),
     _int("AXES_COOLOFF_MINUTES", "15", "Minutes an admin login lockout lasts."),
+    _var("STRIPE_SECRET_KEY", "", "Stripe secret key (sk_live_… or sk_test_…); enables deposits and prepayment through Stripe Checkout (ADR 0018). Unset (the default): no money is taken online, everything is paid at the studio."),
+    _var("STRIPE_WEBHOOK_SECRET", "", "Signing secret (whsec_…) of the webhook endpoint $SITE_URL/api/webhooks/stripe."),
+    _var("STRIPE_API_BASE", "https://api.stripe.com", "Stripe API host (tests and emulators point it elsewhere)."),
+    _int("PAYMENT_HOLD_MINUTES", "30", "How long a booking awaiting payment holds its slot (30 is the shortest Checkout expiry Stripe accepts; a shorter hold releases the slot and expires the session itself)."),
     _var("CALENDAR_FEED_DETAILS", "busy", "`busy` (the .ics feed says only \"Booked\") or `names` (service and customer name)."),
 )
 

@@ -9,14 +9,16 @@ from django.core import checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from booksync.bookings.models import Service, Studio
+from booksync.bookings.models import PaymentRule, Service, Studio
 from booksync.config import is_set
 from booksync.integrations.calendar_doctor import caldav_problems, google_problems
 from booksync.integrations.calendar_doctor import describe as describe_calendar
 from booksync.integrations.mail import backend_name
 from booksync.integrations.mail_doctor import email_problems
 from booksync.integrations.notion_doctor import notion_problems
+from booksync.integrations.ports import IntegrationError
 from booksync.integrations.registry import notion_enabled
+from booksync.integrations.stripe_pay import STRIPE_CURRENCIES, StripeGateway
 from booksync.server_address import describe as describe_site
 from booksync.sync.calendar_channels import no_channel_problem
 
@@ -60,6 +62,29 @@ def _studio() -> list[str]:
         problems.append("the studio has no weekly hours, so nothing can be booked. Fix: add them in the admin.")
     if not Service.objects.filter(active=True).exists():
         problems.append("no active service. Fix: add a service in the admin.")
+    problems += [service.price_problem for service in Service.objects.exclude(price="") if service.price_problem]
+    return problems
+
+
+@check("payments")
+def _payments() -> list[str]:
+    """Stripe (ADR 0018): one read call with the key, the webhook secret, each paid service's currency."""
+    if not settings.STRIPE_SECRET_KEY:
+        return []  # no money taken online: everything is paid at the studio
+    problems = []
+    try:
+        StripeGateway(settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE, timeout=10).check()
+    except IntegrationError as exc:
+        problems.append(f"{exc}. Fix: check STRIPE_SECRET_KEY (and STRIPE_API_BASE).")
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        problems.append("STRIPE_WEBHOOK_SECRET is not set, so payments are confirmed only when the customer comes "
+                        f"back from Checkout. Fix: add the endpoint {settings.SITE_URL}/api/webhooks/stripe in "
+                        "Stripe (events checkout.session.completed and checkout.session.expired) and set its "
+                        "signing secret.")
+    for service in Service.objects.filter(active=True).exclude(payment_rule=PaymentRule.NONE):
+        if service.price_currency.lower() not in STRIPE_CURRENCIES:
+            problems.append(f"service {service.name}: Stripe does not take payments in {service.price_currency!r}. "
+                            "Fix: choose a currency Stripe supports, or let it be paid at the studio.")
     return problems
 
 

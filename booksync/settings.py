@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "csp",
     "booksync.bookings",
     "booksync.outbox",
+    "booksync.payments",
     "booksync.sync",
     "booksync.web",
     "booksync.backoffice",
@@ -297,6 +298,12 @@ ANYMAIL = {
 # STUDIO_NOTIFY=false switches them off for the deployment (the studio can also turn them off in its settings).
 STUDIO_NOTIFY_EMAIL = read("STUDIO_NOTIFY_EMAIL")
 STUDIO_NOTIFY = read("STUDIO_NOTIFY")
+
+# Payments (ADR 0018): without a secret key nothing is taken online.
+STRIPE_SECRET_KEY = read("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = read("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = read("STRIPE_API_BASE")
+PAYMENT_HOLD_MINUTES = read("PAYMENT_HOLD_MINUTES")
 # Hours before a session that the reminder email goes out (0: no reminders).
 REMINDER_HOURS_BEFORE = read("REMINDER_HOURS_BEFORE")
 

@@ -29,6 +29,8 @@ from .booking_list import StatusFilter, WhenFilter, csv_response, shown
 from .diary_forms import CancelForm
 from .email_admin import BookingEmailInline, last_email_status
 from .holiday_admin import holiday_list, reopen
+from .payment_admin import booking_panel, payment_cell
+from .payment_admin import urls as payment_urls
 from .studio_settings import OpeningHoursInline, SpecialDatesInline, StudioSettingsForm
 
 
@@ -45,6 +47,7 @@ class StudioAdmin(TranslationAdmin):  # tagline and about per language (ADR 0020
         ("The studio", {"fields": ["name", "timezone", "tagline", "about"]}),
         ("Booking rules", {"fields": ["slot_step_minutes", "minimum_notice_hours", "horizon_days",
                                       "change_notice_hours", "buffer_before_minutes", "buffer_after_minutes"]}),
+        ("Payments", {"fields": ["refund_window_hours"]}),
         ("Branding", {"fields": ["primary_color", "accent_color", "logo_url"]}),
         ("Contact", {"fields": ["contact_email", "contact_phone", "address"]}),
         ("Public holidays", {"fields": ["holiday_country", "holiday_region", "upcoming_holidays"],
@@ -170,7 +173,7 @@ class BookingAdmin(admin.ModelAdmin):
     """Every Save, add and bulk action goes through the booking service (studio_edits)."""
 
     form = BookingAdminForm
-    list_display = ["when", "name", "email", "phone", "service_name", "answers_summary", "status", "source",
+    list_display = ["when", "name", "email", "phone", "service_name", "answers_summary", "status", "money", "source",
                     last_email_status]
     list_filter = [WhenFilter, StatusFilter, "source", "service"]
     inlines = [BookingEmailInline]
@@ -178,6 +181,7 @@ class BookingAdmin(admin.ModelAdmin):
     date_hierarchy = "start"
     readonly_fields = ["id", "source", "blocked_start", "blocked_end", "sequence", "version", "created_at",
                        "updated_at"]
+    payment_fields = ["payment_panel"]
     actions = ["cancel_bookings"]
     save_as = False
 
@@ -189,10 +193,12 @@ class BookingAdmin(admin.ModelAdmin):
             return [booking, customer, notice]
         answers = ["Answers", {"fields": ["answers_shown"]}]
         record = ["Record", {"classes": ["collapse"], "fields": self.readonly_fields}]
-        return [booking, customer, answers, notice, record]
+        money = ["Payment", {"fields": self.payment_fields}]
+        return [booking, customer, answers, money, notice, record]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "answers_shown"] if obj is not None else self.readonly_fields
+        return [*self.readonly_fields, "answers_shown", *self.payment_fields] if obj is not None \
+            else self.readonly_fields
 
     def get_queryset(self, request):
         # The answers column reads each booking's questions: one query for the page, not one per row.
@@ -211,6 +217,14 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Answers")
     def answers_summary(self, booking: Booking) -> str:
         return " · ".join(f"{label} {value}" for label, value in answer_lines(booking)) or "–"
+
+    @admin.display(description="Payment")
+    def money(self, booking: Booking) -> str:
+        return payment_cell(booking)
+
+    @admin.display(description="Payment and its timeline")
+    def payment_panel(self, booking: Booking) -> str:
+        return booking_panel(booking)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -239,7 +253,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         export = path("export.csv", self.admin_site.admin_view(self.export_csv), name="bookings_booking_export")
-        return [export, *super().get_urls()]
+        return [export, *payment_urls(self.admin_site.admin_view), *super().get_urls()]
 
     def export_csv(self, request):
         """The bookings the list shows now (its filters and search), every page of them."""

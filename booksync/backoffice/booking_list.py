@@ -16,6 +16,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from booksync.bookings.models import BookingStatus, Question, Resource
+from booksync.bookings.money import to_major
+from booksync.bookings.payment_text import payment_text
 
 
 class DefaultingFilter(admin.SimpleListFilter):
@@ -99,7 +101,7 @@ def shown(params) -> dict:
 
 
 CSV_COLUMNS = ["start", "end", "time zone", "name", "email", "phone", "service", "status", "source", "notes",
-               "booking id"]
+               "booking id", "payment", "price", "paid", "refunded", "currency"]
 
 
 def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
@@ -121,7 +123,7 @@ def csv_response(bookings, filename: str = "bookings.csv") -> HttpResponse:
         row = [f"{b.start.astimezone(zone):%Y-%m-%d %H:%M}", f"{b.end.astimezone(zone):%Y-%m-%d %H:%M}",
                str(zone), *map(_safe_cell, (b.name, b.email, b.phone, b.service_name)),
                b.get_status_display(), b.get_source_display(), _safe_cell(b.notes), str(b.pk),
-               *(_safe_cell(answers.get(key, "")) for key in keys)]
+               *_money_cells(b), *(_safe_cell(answers.get(key, "")) for key in keys)]
         if several:
             held = sorted((c.resource for c in b.claims.all()), key=lambda r: (r.order, r.name))
             row += [_safe_cell(", ".join(r.name for r in held if r.kind == kind)) for kind in ("person", "room")]
@@ -148,6 +150,18 @@ def answer_cells(booking) -> dict[str, str]:
         else:
             cells[key] = str(value)
     return cells
+
+
+def _money_cells(booking) -> list[str]:
+    """Payment state and amounts in major units (a spreadsheet sums them), ADR 0018."""
+    money = payment_text(booking)
+    if not money.currency:
+        return ["", "", "", "", ""]
+
+    def major(amount):
+        return "" if amount is None else str(to_major(amount, money.currency))
+
+    return [money.label, major(money.price), major(money.paid), major(money.refunded), money.currency]
 
 
 PHONE_NUMBER = re.compile(r"[+-]?[\d\s().-]+")

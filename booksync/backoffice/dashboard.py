@@ -28,6 +28,11 @@ from booksync.sync.models import SyncRun, SyncState, WebhookDelivery
 from booksync.sync.notion_handshake import TOKEN_STATE
 
 from . import dashboard_problems as plain
+from .payment_admin import dashboard_context
+
+
+def payments_context() -> dict:
+    return dashboard_context()
 
 
 def dashboard(request):
@@ -62,6 +67,7 @@ def dashboard(request):
         "notion_window_until": notion_handshake.window_closes_at(),
         "held_back": held_back_emails(),
         "feed_url": feed_url(Studio.load()),
+        **payments_context(),
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
 

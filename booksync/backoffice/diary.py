@@ -35,6 +35,7 @@ from booksync.bookings.rules import studio_rules
 
 from .diary_forms import AddBookingForm, BlockForm, CancelForm, MoveForm
 from .diary_layout import Entry, lay_out, week_of, window
+from .payment_admin import payment_cell as cell
 from .studio_time import studio_zone
 
 SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -45,6 +46,10 @@ def _day_param(request, name: str = "date") -> date:
         return date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return timezone.localdate()  # the admin's current zone is the studio's
+
+
+def payment_cell(booking) -> str:
+    return cell(booking)
 
 
 def diary_url(day: date, view: str = "week", anchor: str = "", **extra: str) -> str:
@@ -65,8 +70,9 @@ def _entries(start: datetime, end: datetime, zone, resource: Resource | None = N
     several = Resource.objects.filter(active=True).count() > 1
     entries = [
         Entry(kind="booking", pk=str(b.pk), title=b.name,
-              detail=b.service_name + (f" · {', '.join(sorted(who.get(b.pk, [])))}" if several and resource is None
-                                       and who.get(b.pk) else ""),
+              detail=" · ".join(part for part in (
+                  b.service_name + (f" · {', '.join(sorted(who.get(b.pk, [])))}" if several and resource is None
+                                    and who.get(b.pk) else ""), payment_cell(b)) if part),
               status=b.status, start=b.start.astimezone(zone), end=b.end.astimezone(zone))
         for b in bookings
     ]
@@ -221,6 +227,7 @@ def booking(request, pk):
         "move_form": move_form,
         "cancel_url": reverse("diary:cancel", args=[current.pk]),
         "admin_url": reverse("admin:bookings_booking_change", args=[current.pk]),
+        "payment": payment_cell(current),
         "back_url": diary_url(local_start.date(), anchor=f"booking-{current.pk}"),
         "audit": [change_sentence(current, a.action, a.actor, a.detail, zone) + f" ({a.at.astimezone(zone):%d %b %H:%M})"
                   for a in current.audit.all()[:10]],

@@ -98,7 +98,7 @@ class StudioSettingsForm(forms.ModelForm):
     class Meta:
         model = Studio
         fields = ["name", "timezone", "tagline", "about", "slot_step_minutes", "horizon_days",
-                  "change_notice_hours", "buffer_before_minutes", "buffer_after_minutes", "primary_color",
+                  "change_notice_hours", "refund_window_hours", "buffer_before_minutes", "buffer_after_minutes", "primary_color",
                   "accent_color", "logo_url", "contact_email", "contact_phone", "address", "holiday_country",
                   "holiday_region", "notify_studio", "default_language", "time_leads"]
         labels = {
@@ -107,6 +107,7 @@ class StudioSettingsForm(forms.ModelForm):
             "about": "About the studio",
             "horizon_days": "Customers can book up to this many days ahead",
             "change_notice_hours": "Customers can change or cancel online until this many hours before",
+            "refund_window_hours": "A customer who cancels at least this many hours before gets a full refund",
             "buffer_before_minutes": "Free time before each session (minutes)",
             "buffer_after_minutes": "Free time after each session (minutes)",
             "primary_color": "Main colour",
@@ -123,6 +124,8 @@ class StudioSettingsForm(forms.ModelForm):
         help_texts = {
             "tagline": "One line under the studio's name on your booking pages.",
             "change_notice_hours": "Closer to the start, customers are asked to call you instead.",
+            "refund_window_hours": "Of what they paid online (ADR 0018). Closer to the start, the deposit is kept; "
+                                   "the cancel page says which applies before they confirm.",
             "buffer_before_minutes": "Time kept free to set up; customers cannot book into it.",
             "buffer_after_minutes": "Time kept free to tidy up; customers cannot book into it.",
             "primary_color": "Buttons and headings on your pages and in your emails.",

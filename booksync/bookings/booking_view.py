@@ -14,6 +14,8 @@ from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
 from .messages.who import with_whom
 from .models import ACTIVE_STATUSES, Booking, ResourceKind, Studio
+from .money import to_major
+from .payment_text import payment_text
 from .questions import answer_lines, view_answers
 from .text import defused
 from .tokens import manage_url
@@ -40,9 +42,12 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
     place = studio_view(studio)
     name, phone = printable(booking.name), printable(booking.phone)
     notes, service = printable(booking.notes, keep_newlines=True), printable(booking.service_name)
-    # Answers are free text too: printable like the notes (a long text keeps its newlines).
-    answered = [(printable(label), printable(value, keep_newlines=True)) for label, value in answer_lines(booking)]
+    # Answers are free text too, by the same rule: a long text keeps its lines, a short one is one line.
+    answered = answer_lines(booking, defuse=True)
     lines = studio_event_lines(service, place.name, name, booking.email, phone, notes, answered)
+    money = payment_text(booking)
+    if money.line:
+        lines += ["", money.line]
     link = manage_url(booking)
     people, rooms = with_whom(booking)
     calendar = own_calendar(booking)
@@ -72,7 +77,10 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         calendar_event_id=calendar_event_id,
         people=people,
         rooms=rooms,
-        answers=view_answers(booking, printable),
+        answers=view_answers(booking),
+        payment=money.label if money.currency else "",
+        paid=float(to_major(money.paid, money.currency)) if money.currency else None,
+        price=float(to_major(money.price, money.currency)) if money.currency and money.price is not None else None,
         calendar=calendar,
     )
 
@@ -85,6 +93,12 @@ def own_calendar(booking: Booking) -> str:
         if claim.resource.kind == ResourceKind.PERSON:
             return claim.resource.calendar.strip()
     return ""
+
+
+def payment_marker(booking: Booking) -> str:
+    """What the sides show of the money, for the push hashes ("" when the booking has no price)."""
+    money = payment_text(booking)
+    return f"{money.state}:{money.paid}:{money.refunded}:{money.price}" if money.currency else ""
 
 
 def calendar_ref(link) -> ExternalRef:

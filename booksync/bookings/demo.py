@@ -12,6 +12,13 @@ DEMO_SERVICES = [
     ("Family session", "family", 90, "Up to six people, relaxed and playful.", "£180"),
     ("Mini session", "mini", 30, "A quick update of your profile picture.", "£60"),
 ]
+# What each demo service takes online (ADR 0018): Portrait at the studio, Family a 30 % deposit,
+# Mini in full. Without Stripe configured all of it reads "to pay at the studio".
+DEMO_PAYMENTS = {
+    "portrait": (12000, "GBP", "none", None),
+    "family": (18000, "GBP", "deposit_percent", 30),
+    "mini": (6000, "GBP", "full", None),
+}
 # Alex and Sam both take Portrait and Mini, only Alex takes Family, which also needs the Big room.
 DEMO_PEOPLE = [
     ("Alex", "alex", "Portraits and families; fifteen years behind the camera.", ("portrait", "mini", "family")),
@@ -34,10 +41,12 @@ def load_demo(*, team: bool = True) -> Studio:
         studio.address = "1 Example Street, London"
         studio.save()
     for position, (name, slug, minutes, description, price) in enumerate(DEMO_SERVICES):
+        amount, currency, rule, deposit = DEMO_PAYMENTS[slug]
         Service.objects.get_or_create(
             slug=slug,
             defaults={"studio": studio, "name": name, "duration_minutes": minutes, "description": description,
-                      "price": price, "position": position},
+                      "price": price, "position": position, "price_amount": amount, "price_currency": currency,
+                      "payment_rule": rule, "deposit_value": deposit},
         )
     if not Resource.objects.exists():
         if team:

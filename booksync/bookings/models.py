@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .money import deposit_amount, rule_problems
+
 
 def _feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -73,6 +75,9 @@ class Studio(models.Model):
     # Customers: the language pages and emails use when the browser asks for none we have,
     # and whose clock leads where a slot is shown in two zones.
     default_language = models.CharField(max_length=8, default="en", choices=settings.LANGUAGES)
+    refund_window_hours = models.PositiveIntegerField(
+        default=48, help_text="A customer who cancels at least this many hours before the session gets back what "
+                              "they paid online; closer than that, the deposit is kept (ADR 0018).")
     time_leads = models.CharField(
         max_length=10, choices=TimeLeads.choices, default=TimeLeads.STUDIO,
         help_text="Whose time is shown first when the customer is in another zone: the studio's "
@@ -154,13 +159,26 @@ class DateOverride(models.Model):
             raise ValidationError("Give start and end, or mark the date closed.")
 
 
+class PaymentRule(models.TextChoices):
+    NONE = "none", _("Pay at the studio")
+    DEPOSIT_FIXED = "deposit_fixed", _("Fixed deposit")
+    DEPOSIT_PERCENT = "deposit_percent", _("Deposit, a percentage of the price")
+    FULL = "full", _("Full prepayment")
+
+
 class Service(models.Model):
     studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="services")
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     duration_minutes = models.PositiveIntegerField(default=60)
     description = models.TextField(blank=True)
-    price = models.CharField(max_length=50, blank=True)
+    price = models.CharField(max_length=50, blank=True, help_text="The old price text; kept as the legacy text.")
+    # Money as numbers (ADR 0018): the amount in the currency's minor unit (pence, cents; yen as is).
+    price_amount = models.IntegerField(null=True, blank=True, help_text="In the currency's minor unit: 12000 = £120.00.")
+    price_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. GBP, EUR, JPY.")
+    payment_rule = models.CharField(max_length=20, choices=PaymentRule.choices, default=PaymentRule.NONE)
+    deposit_value = models.IntegerField(
+        null=True, blank=True, help_text="A fixed deposit in minor units, or a percentage (1–100) of the price.")
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     needs_room = models.BooleanField(default=False, help_text="Besides a person, the session takes one of its rooms.")
@@ -170,6 +188,31 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.price_currency = (self.price_currency or "").upper()
+        problems = rule_problems(self.price_amount, self.price_currency, self.payment_rule, self.deposit_value)
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def deposit_amount(self) -> int:
+        """What booking it asks for online (0: everything is paid at the studio)."""
+        if self.price_amount is None:
+            return 0
+        return deposit_amount(self.price_amount, self.payment_rule, self.deposit_value)
+
+    @property
+    def takes_money(self) -> bool:
+        return self.payment_rule != PaymentRule.NONE and self.deposit_amount > 0
+
+    @property
+    def price_problem(self) -> str:
+        """An old text price that could not be read, for the studio to fix ("" when none)."""
+        if self.price and self.price_amount is None:
+            return (f"Service {self.name}: the price text {self.price!r} could not be read; "
+                    "enter the amount and currency.")
+        return ""
 
     @property
     def duration(self) -> timedelta:
@@ -207,6 +250,7 @@ class Block(models.Model):
 
 class BookingStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
     COMPLETED = "completed", _("Completed")
@@ -214,7 +258,12 @@ class BookingStatus(models.TextChoices):
 
 
 # Statuses whose time is still taken; the PostgreSQL exclusion constraint uses the same list.
-ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+# A booking awaiting its payment holds its slot for every door until its hold ends (ADR 0018).
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.AWAITING_PAYMENT)
+
+
+# The cancel reason of a hold that ended unpaid (its slot freed; nobody outside was told of it).
+HOLD_RELEASED = "payment_not_received"
 
 
 class BookingSource(models.TextChoices):
@@ -262,6 +311,8 @@ class Booking(models.Model):
     # translation, the whole tag their date and time formats. Empty: the studio's default.
     language = models.CharField(max_length=16, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
+    # Until when an unpaid booking holds its slot (status awaiting_payment); null otherwise.
+    hold_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Answers to the service's questions, keyed by question key (ADR 0019; bookings/questions.py).
     answers = models.JSONField(default=dict, blank=True)
@@ -308,6 +359,12 @@ class Booking(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+    @property
+    def only_here(self) -> bool:
+        """A booking no side is told of: awaiting its payment, or released unpaid (ADR 0018)."""
+        return self.status == BookingStatus.AWAITING_PAYMENT or (
+            self.status == BookingStatus.CANCELLED and self.cancel_reason == HOLD_RELEASED)
 
 
 class IdempotencyKey(models.Model):

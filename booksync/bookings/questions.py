@@ -18,7 +18,7 @@ from booksync.integrations.ports import AnswerColumn, Answers, answers_of
 
 from .errors import BookingError
 from .question_models import CHOICE_TYPES, TEXT_LIMITS, Question, QuestionType
-from .text import UnsafeText, checked
+from .text import UnsafeText, checked, defused, defused_answers
 
 
 class AnswerError(BookingError):
@@ -250,16 +250,32 @@ def shown_value(question: Question | None, value: Any) -> str:
     return str(value)
 
 
-def answer_lines(booking) -> list[tuple[str, str]]:
+def _questions_of(booking) -> dict[str, Question]:
+    return {q.key: q for q in booking.service.questions.all()} if booking.service_id else {}
+
+
+def _keeping_lines(questions: Mapping[str, Question], answers: Mapping[str, Any]) -> set[str]:
+    """The answers whose text keeps its lines: a long text's, and one to a question since removed
+    (kept as stored); a short text is one line wherever it goes (bookings/text.py's rule)."""
+    return {key for key in answers if key not in questions or questions[key].type == QuestionType.LONG_TEXT}
+
+
+def answer_lines(booking, *, defuse: bool = False) -> list[tuple[str, str]]:
     """(question label, answer) of every answer the booking holds, in the service's order; an
-    answer to a question since removed is shown under its key."""
+    answer to a question since removed is shown under its key. ``defuse``: each text by
+    ``text.defused``'s rule (what leaves booksync: the calendar event's text), a short text on one line."""
     answers = dict(getattr(booking, "answers", None) or {})
     if not answers:
         return []
-    questions = {q.key: q for q in booking.service.questions.all()} if booking.service_id else {}
+    questions = _questions_of(booking)
     ordered = sorted(answers, key=lambda k: (questions[k].order, questions[k].pk) if k in questions else (10**9, 0))
-    return [(questions[k].label if k in questions else k, shown_value(questions.get(k), answers[k]))
-            for k in ordered]
+    lines = [(questions[k].label if k in questions else k, shown_value(questions.get(k), answers[k]))
+             for k in ordered]
+    if not defuse:
+        return lines
+    multiline = _keeping_lines(questions, answers)
+    return [(defused(label), defused(value, multiline=key in multiline))
+            for key, (label, value) in zip(ordered, lines, strict=True)]
 
 
 def answer_line(label: str, value: str) -> str:
@@ -301,13 +317,12 @@ def answer_columns() -> tuple[AnswerColumn, ...]:
                               tuple(services[c.key])) for c in columns.values())
 
 
-def view_answers(booking, printable) -> Answers:
+def view_answers(booking) -> Answers:
     """The answers a booking shows outside (``BookingView.answers``): every question of its service
     (None where unanswered, so a cleared answer empties its column) and every answer it holds;
-    text made ``printable`` as the notes are."""
-    answers: dict[str, Any] = {}
-    if booking.service_id:
-        answers = dict.fromkeys(q.key for q in booking.service.questions.all())
-    for key, value in (booking.answers or {}).items():
-        answers[key] = printable(value, keep_newlines=True) if isinstance(value, str) else value
+    text by ``text.defused_answers``' rule, as Notion's own answers arrive (a short text on one line)."""
+    questions = _questions_of(booking)
+    held = dict(booking.answers or {})
+    answers: dict[str, Any] = dict.fromkeys(questions)
+    answers.update(defused_answers(held, long_text=_keeping_lines(questions, held)))
     return answers_of(answers)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from booksync.outbox import effects
 from booksync.scheduling import UNAVAILABLE, Interval, assign, to_utc
 
 from . import calendar_outage, staffing, text, tokens
@@ -32,6 +33,7 @@ from .clashes import explain
 from .errors import BookingError, ChangesClosed, IdempotencyConflict, SlotUnavailable, slot_error
 from .models import (
     DETAIL_LENGTHS,
+    HOLD_RELEASED,
     Block,
     Booking,
     BookingResource,
@@ -184,9 +186,16 @@ def pairs_to_try(people: list[staffing.Member], rooms: list[staffing.Member] | N
             for person, room in assign([p.ordered for p in people], room_order, counts, keep=keep_person)]
 
 
-def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None) -> BookingResult:
-    """Create a confirmed booking, or raise a ``BookingError`` saying why not."""
+def book(request: BookingRequest, *, idempotency_key: str | None = None, now: datetime | None = None,
+         hold_until: datetime | None = None, on_hold: Callable[[Booking], None] | None = None) -> BookingResult:
+    """Create a confirmed booking, or raise a ``BookingError`` saying why not.
+
+    ``hold_until``: the booking awaits its payment (ADR 0018) and holds the slot until then; it
+    owes nothing outside yet (only an audit line), and ``on_hold(booking)`` runs in the same
+    transaction (the payments app records what is due).
+    """
     now = now or timezone.now()
+    release_due_holds(now)  # a hold past its time must not keep this customer out
     # Arithmetic on aware datetimes in a DST zone moves the wall clock, not real time: work in UTC.
     request = dataclasses.replace(request, start=to_utc(request.start), **customer_text(
         name=request.name, phone=request.phone, notes=request.notes))
@@ -207,7 +216,9 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         service_name=default_name(request.service) if request.service else f"{int(request.length.total_seconds() // 60)} min session",
         source=request.source, name=request.name, email=request.email, phone=request.phone, notes=request.notes,
         customer_timezone=request.customer_timezone, language=request.language, answers=answers,
+        status=BookingStatus.AWAITING_PAYMENT if hold_until else BookingStatus.CONFIRMED,
     )
+    booking.hold_expires_at = hold_until
     booking.resource_choice = request.resource or ""
     with transaction.atomic():
         if idempotency_key:
@@ -218,7 +229,13 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
         staffing.hold(booking, pairs_to_try(people, rooms, request.start, studio.timezone), save=save_exclusively)
         if idempotency_key:
             IdempotencyKey.objects.create(key=idempotency_key, request_hash=request.request_hash(), booking=booking)
-        record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
+        if hold_until:
+            effects.audit(booking.pk, "customer", "held", {"start": booking.start.isoformat(),
+                                                           "until": hold_until.isoformat()})
+            if on_hold:
+                on_hold(booking)
+        else:
+            record_change(booking, "created", actor="customer" if request.source == BookingSource.WEBSITE else "admin")
         if calendar.stale:
             calendar_outage.owe_recheck(booking)
     return BookingResult(booking, token, created=True)
@@ -227,6 +244,68 @@ def book(request: BookingRequest, *, idempotency_key: str | None = None, now: da
 def customer_text(**values: str) -> dict[str, str]:
     """A booking's free text by the doors' rule (``text.checked``): notes keep their lines."""
     return {field: text.checked(field, value, multiline=field == "notes") for field, value in values.items()}
+
+
+# --- holds awaiting payment (ADR 0018) ------------------------------------------------------------
+def confirm_hold(booking_id, *, detail: dict | None = None) -> bool:
+    """A paid hold becomes a confirmed booking and owes what any new booking owes (the
+    confirmation email, the pushes, the studio's notice). Inside the caller's transaction; False
+    when it was not awaiting payment (already confirmed, or released: see ``retake_hold``)."""
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if booking.status != BookingStatus.AWAITING_PAYMENT:
+        return False
+    booking.status = BookingStatus.CONFIRMED
+    booking.hold_expires_at = None
+    booking.version += 1
+    booking.save()
+    record_change(booking, "created", actor="customer", detail=detail or {})
+    return True
+
+
+def retake_hold(booking_id, *, detail: dict | None = None) -> bool:
+    """A hold released unpaid whose payment came after all: booked again if its time is still
+    free (True), else False and nothing changes. Inside the caller's transaction."""
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if not (booking.status == BookingStatus.CANCELLED and booking.cancel_reason == HOLD_RELEASED):
+        return False
+    try:
+        with transaction.atomic():
+            ensure_free(Interval(booking.blocked_start, booking.blocked_end), exclude_booking_id=booking.pk)
+            booking.status = BookingStatus.CONFIRMED
+            booking.cancel_reason, booking.cancelled_at, booking.hold_expires_at = "", None, None
+            booking.version += 1
+            save_exclusively(booking)
+    except SlotUnavailable:
+        return False
+    record_change(booking, "created", actor="customer", detail={"late_payment": True, **(detail or {})})
+    return True
+
+
+def release_hold(booking_id, *, why: str, now: datetime | None = None) -> Booking | None:
+    """End a hold unpaid: its slot is free at once. Nobody outside heard of it, so only an audit
+    line, and the open Checkout Session is owed an expiry (the payments app's handler). None when
+    the booking was no longer awaiting payment."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status != BookingStatus.AWAITING_PAYMENT:
+            return None
+        booking.status = BookingStatus.CANCELLED
+        booking.cancel_reason = HOLD_RELEASED
+        booking.cancelled_at = now
+        booking.version += 1
+        booking.save()
+        effects.audit(booking.pk, "system", "hold_released", {"start": booking.start.isoformat(), "why": why})
+        effects.owe(booking, effects.payment_work(booking, "expire_session", f"v{booking.version}"))
+    return booking
+
+
+def release_due_holds(now: datetime | None = None) -> int:
+    """Release every hold whose time is up (the minute sweep; also before any new booking)."""
+    now = now or timezone.now()
+    due = list(Booking.objects.filter(status=BookingStatus.AWAITING_PAYMENT, hold_expires_at__lte=now)
+               .order_by().values_list("pk", flat=True))
+    return sum(1 for booking_id in due if release_hold(booking_id, why="hold_ended", now=now) is not None)
 
 
 def _replay(key: str, request: BookingRequest) -> BookingResult | None:
@@ -346,6 +425,8 @@ def cancel(booking: Booking, *, reason: str = "", actor: str = "customer", now: 
     now = now or timezone.now()
     reason = text.checked("reason", reason)
     studio = Studio.load()
+    if booking.status == BookingStatus.AWAITING_PAYMENT:
+        return release_hold(booking.pk, why=f"cancelled by the {actor}", now=now) or booking
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if actor == "customer":

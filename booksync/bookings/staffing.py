@@ -28,9 +28,11 @@ from booksync.scheduling import (
     subtract,
 )
 
+from .calendar_outage import resource_busy
 from .epochs import claim_spans, interval_span
 from .errors import BookingError, SlotUnavailable
 from .models import Block, Booking, BookingResource, Resource, ResourceKind, Service, Studio
+from .rules import studio_rules as load_rules
 
 NO_OVERLAP = "booking_resource_no_overlap"
 
@@ -149,13 +151,9 @@ def load_team(studio_rules: StudioRules) -> Team:
 
 def team(picker_cache=None, studio_rules: StudioRules | None = None) -> Team:
     """The studio's active people and rooms (kept with the studio's rules in ``picker_cache``)."""
-    from .availability import picker_rules
-
     if picker_cache is None:
-        from .rules import studio_rules as load_rules
-
         return load_team(studio_rules or load_rules())
-    rules = studio_rules or picker_rules(picker_cache)
+    rules = studio_rules or picker_cache.rules(load_rules)
     return picker_cache.studio_memo(("team",), lambda: load_team(rules))
 
 
@@ -168,8 +166,6 @@ def remote_for(members: Iterable[Member], window: Interval, *, live: bool) -> di
     (each booking blocks its own people and rooms through its claims), so Alex's booking on the
     studio's calendar does not block Sam. A person's event over exactly such a time is then only
     seen by the booking's own people: the price of freeBusy not telling whose an event is."""
-    from .calendar_outage import resource_busy
-
     calendars = sorted({m.calendar for m in members if m.calendar})
     found = resource_busy(window, calendars, live=live)
     studio = found.get("", [])

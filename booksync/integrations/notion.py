@@ -324,7 +324,8 @@ def _desired(booking: BookingView) -> SideRecord:
         external_id=booking.booking_id, booking_id=booking.booking_id, start=booking.start, end=booking.end,
         status=booking.status, name=booking.name, email=booking.email, phone=booking.phone,
         notes=booking.notes, service=booking.service, source=booking.source, answers=booking.answers,
-        extra={"calendar_event_id": booking.calendar_event_id, "person": booking.people, "room": booking.rooms},
+        extra={"calendar_event_id": booking.calendar_event_id, "person": booking.people, "room": booking.rooms,
+               **({"payment": booking.payment, "paid": booking.paid, "price": booking.price} if booking.payment else {})},
     )
 
 

@@ -24,9 +24,11 @@ _SOURCE_BY_NAME = {name.casefold(): value for value, name in SOURCE_NAMES.items(
 
 # Fields a booking write may touch, in the order they are compared.
 WRITTEN_FIELDS = ("name", "email", "phone", "service", "date", "status", "notes", "source", "booking_id",
-                  "calendar_event_id", "person", "room")
+                  "calendar_event_id", "person", "room", "payment", "paid", "price")
 # Shown on the page, carried in ``extra`` (not the planner's fields): who and where (ADR 0017).
 SHOWN_FIELDS = ("calendar_event_id", "person", "room")
+# booksync's own columns (ADR 0018): written from the booking, never read back as a person's change.
+MONEY_FIELDS = ("payment", "paid", "price")
 
 
 def rich_text(text: str) -> list[dict[str, Any]]:
@@ -126,6 +128,8 @@ def page_record(page: dict[str, Any], schema: Schema, questions: tuple[AnswerCol
             "calendar_event_id": text("calendar_event_id"),
             "person": text("person") if schema.column("person") else None,
             "room": text("room") if schema.column("room") else None,
+            **{field_name: read_value(props.get(schema.column(field_name) or "")) for field_name in MONEY_FIELDS
+               if schema.column(field_name)},
             "status_name": status_name,
             "url": page.get("url", ""),
             "data_source_id": parent.get("data_source_id", ""),
@@ -145,6 +149,8 @@ def _same(field_name: str, current: SideRecord, desired: SideRecord) -> bool:
         # an empty one never clears the column.
         ours = desired.extra.get(field_name, "")
         return not ours or ours == current.extra.get(field_name, "")
+    if field_name in MONEY_FIELDS:
+        return desired.extra.get(field_name) == current.extra.get(field_name)
     ours, theirs = getattr(desired, field_name) or "", getattr(current, field_name) or ""
     if field_name == "email":
         return ours.strip().casefold() == theirs.strip().casefold()
@@ -159,7 +165,8 @@ def changed_fields(current: SideRecord | None, desired: SideRecord,
     """The fields a write must send: all of them for a new page, else only those that differ."""
     by_key = {q.key: q for q in questions}
     if current is None:
-        return [f for f in WRITTEN_FIELDS if f not in SHOWN_FIELDS or desired.extra.get(f)] + [
+        return [f for f in WRITTEN_FIELDS if (f not in SHOWN_FIELDS and f not in MONEY_FIELDS)
+                or desired.extra.get(f) not in (None, "")] + [
             ANSWER + key for key, value in desired.answers if key in by_key and value not in (None, "", ())]
     shown = dict(current.answers)
     answers = [ANSWER + key for key, value in desired.answers
@@ -186,6 +193,7 @@ def booking_properties(desired: SideRecord, fields: list[str], schema: Schema, z
         "calendar_event_id": desired.extra.get("calendar_event_id", ""),
         "person": desired.extra.get("person", ""),
         "room": desired.extra.get("room", ""),
+        **{field_name: desired.extra[field_name] for field_name in MONEY_FIELDS if field_name in desired.extra},
     }
     if desired.start and desired.end:
         values["date"] = {

@@ -31,9 +31,17 @@ DEFAULT_NAMES: dict[str, str] = {
     "sync_error": "Sync Error",
     "person": "Photographer",
     "room": "Room",
+    "payment": "Payment",
+    "paid": "Paid",
+    "price": "Price",
 }
 # Columns a one-person studio need not have (ADR 0017): the doctor asks for them once there are several people.
 TEAM_FIELDS = ("person", "room")
+# Columns a database made before payments may lack: missing, they are skipped, and the doctor asks
+# for them only once Stripe is configured (ADR 0018).
+PAYMENT_FIELDS = ("payment", "paid", "price")
+# The Payment select's options (bookings.money.STATE_LABELS).
+PAYMENT_NAMES = ("Not required", "Awaiting payment", "Deposit paid", "Paid", "Partly refunded", "Refunded")
 
 # Column types each field can live in; the first is what `booksync notion init` creates.
 USABLE_TYPES: dict[str, tuple[str, ...]] = {
@@ -50,6 +58,9 @@ USABLE_TYPES: dict[str, tuple[str, ...]] = {
     "sync_error": ("rich_text",),
     "person": ("select", "rich_text"),
     "room": ("select", "rich_text"),
+    "payment": ("select", "rich_text"),
+    "paid": ("number",),
+    "price": ("number",),
 }
 
 # BookingStatus value ↔ the option name shown in Notion.
@@ -152,6 +163,8 @@ def schema_problems(schema: Schema, names: dict[str, str], *, people: list[str] 
                 problems.append(f"property {column!r} has the option(s) {', '.join(map(repr, unknown))}, which match "
                                 f"no {'person' if field_name == 'person' else 'room'} of the studio "
                                 f"({', '.join(team[field_name]) or 'none'}). Fix: rename or remove them in Notion.")
+        if kind is None and field_name in PAYMENT_FIELDS and not settings.STRIPE_SECRET_KEY:
+            continue
         if kind is None:
             problems.append(
                 f"the bookings database has no property {column!r} ({field_name}). Fix: add a "
@@ -187,5 +200,8 @@ def database_properties(names: dict[str, str], services: list[str], people: list
         "source": options(SOURCE_NAMES.values()),
         "person": options(people or []),
         "room": options(rooms or []),
+        "payment": options(PAYMENT_NAMES),
+        "paid": {"format": "number"},
+        "price": {"format": "number"},
     }
     return {names[f]: {types[0]: config.get(f, {})} for f, types in USABLE_TYPES.items()}

@@ -121,6 +121,11 @@ class BookingView:
     answers: Answers = ()
     # Where the event belongs (ADR 0017): the person's own calendar ("" = the studio's calendar).
     calendar: str = ""
+    # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
+    # (None: no price). Written by booksync only; a person's edit there is not read back.
+    payment: str = ""
+    paid: float | None = None
+    price: float | None = None
 
 
 @dataclass(frozen=True)

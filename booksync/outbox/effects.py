@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import delivery
 from .models import AuditEntry, OutboxMessage, OutboxState
-from .topics import CALENDAR_CHECK, EMAIL, ORDER, STUDIO
+from .topics import CALENDAR_CHECK, EMAIL, ORDER, PAYMENT, STUDIO
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,15 @@ def studio_notice(booking, what: str, *, subject: str, text: str, link: str = ""
     """One email to the studio about ``what`` happened to this version of the booking."""
     payload = {"what": what, "subject": subject, "text": text, "link": link, **({"alert": True} if alert else {})}
     return Effect(STUDIO, "notify", key(STUDIO, booking.pk, what, f"v{booking.version}"), payload)
+
+
+def payment_work(booking, action: str, name: str, **payload) -> Effect:
+    """Work owed to the payment provider (ADR 0018): ``refund`` (``name`` = its purpose, so one
+    refund per booking and purpose), ``expire_session``, ``event`` (a received webhook event,
+    ``name`` = its id). The payments app's handler does it."""
+    subject = name if action == "event" else booking.pk
+    parts = () if action == "event" else (name,)
+    return Effect(PAYMENT, action, key(PAYMENT, action, subject, *parts), payload)
 
 
 def owe(booking, *effects: Effect, wake: bool = True) -> list[OutboxMessage]:

@@ -11,6 +11,7 @@ CALENDAR = "calendar"             # make the calendar show the booking (a push)
 NOTION = "notion"                 # make the Notion page show the booking (a push)
 STUDIO = "studio"                 # an email to the studio (bookings.messages.studio_mail)
 CALENDAR_CHECK = "calendar_check"  # a booking accepted during a calendar outage, checked once it answers (ADR 0012)
+PAYMENT = "payment"               # Stripe: a webhook event to apply, a refund, a session to expire (ADR 0018)
 
 # topic → dotted path of ``handler(message) -> str | None`` (the provider's message id, if any).
 HANDLERS: dict[str, str] = {
@@ -19,6 +20,7 @@ HANDLERS: dict[str, str] = {
     CALENDAR: "booksync.sync.push.push_to_calendar",
     CALENDAR_CHECK: "booksync.bookings.calendar_outage.recheck",
     STUDIO: "booksync.bookings.messages.studio_mail.deliver",
+    PAYMENT: "booksync.payments.work.deliver",
 }
 
 # Dotted paths earlier releases stored or queued, → where the function lives now. Every place that
@@ -49,7 +51,7 @@ def handler_path(topic: str) -> str:
 # not silently last). The worker delivers oldest first, so the customer's email goes before the
 # pushes, the calendar before Notion (the order ``WAITS_FOR`` enforces on claims), and the
 # studio hears last.
-ORDER: tuple[str, ...] = (EMAIL, CALENDAR, NOTION, STUDIO, CALENDAR_CHECK)
+ORDER: tuple[str, ...] = (EMAIL, CALENDAR, NOTION, STUDIO, CALENDAR_CHECK, PAYMENT)
 # One booking's effects that must come first: the Notion page shows the calendar event id, so a
 # booking's Notion push is not claimed while its calendar push is due or in flight. A calendar
 # push waiting out a backoff does not hold Notion up; when it lands it owes Notion a new push.

@@ -64,6 +64,8 @@ def load_links(bookings: Iterable[Booking] | None = None) -> list[Link]:
             link = booking.link
         except BookingLink.DoesNotExist:
             link = None
+        if link is None and booking.only_here:
+            continue  # a hold awaiting its payment, or one released unpaid: no side ever hears of it (ADR 0018)
         links.append(link_of(booking, link))
     return links
 

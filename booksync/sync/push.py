@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import hashlib
 
-from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, own_calendar
+from booksync.bookings.booking_view import (
+    booking_view,
+    calendar_ref,
+    notion_ref,
+    own_calendar,
+    payment_marker,
+)
 from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, BookingStatus
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
@@ -44,12 +50,28 @@ def _fresh(message) -> tuple[Booking, BookingLink] | None:
 def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[str]) -> str:
     # The page also shows the calendar event id (the seed's column), so a new id is worth a write;
     # and the answers whose column it has, so a question column added later is written (ADR 0019);
-    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write.
+    # in a studio of several, who and where too (ADR 0017): a new photographer is worth a write; and
+    # the money (ADR 0018; absent for a booking without a price, so older hashes still hold).
     shown = ",".join(sorted(answers_shown))
     people, rooms = with_whom(booking)
     who = f":{people}:{rooms}" if people else ""
+    money = payment_marker(booking)
     return hashlib.sha256(f"{fingerprint(NOTION, booking)}:{link.calendar_event_id}"
-                          f"{':' + shown if shown else ''}{who}".encode()).hexdigest()
+                          f"{':' + shown if shown else ''}{who}{f':{money}' if money else ''}".encode()).hexdigest()
+
+
+def _calendar_hash(booking: Booking) -> str:
+    """The event shows the booking's time, and its description the money (ADR 0018); in a studio of
+    several also who (the tag) and on which calendar (ADR 0017), so a new photographer is worth a
+    write (a move). A one-person studio's hash without a price is as before."""
+    wanted = fingerprint(CALENDAR, booking)
+    money = payment_marker(booking)
+    if money and _shows_time(booking):
+        wanted = hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest()
+    people, _rooms = with_whom(booking)
+    if people:
+        wanted = hashlib.sha256(f"{wanted}:{people}:{own_calendar(booking)}".encode()).hexdigest()
+    return wanted
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -94,16 +116,6 @@ def push_to_notion(message) -> str | None:
             remember_written(NOTION, booking, answers_shown=shown)
         page_id = result.external_id
     return page_id
-
-
-def _calendar_hash(booking: Booking) -> str:
-    """What the calendar must show: the booking's time; in a studio of several also who (the tag) and
-    on which calendar (ADR 0017), so a new photographer is worth a write (a move). A one-person
-    studio's hash is as before."""
-    people, _rooms = with_whom(booking)
-    if not people:
-        return fingerprint(CALENDAR, booking)
-    return hashlib.sha256(f"{fingerprint(CALENDAR, booking)}:{people}:{own_calendar(booking)}".encode()).hexdigest()
 
 
 def _shows_time(booking: Booking) -> bool:

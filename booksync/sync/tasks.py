@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from booksync.bookings.messages import reminders
 from booksync.bookings.models import Studio
+from booksync.bookings.services import release_due_holds
 from booksync.integrations.registry import calendar_provider
 from booksync.outbox import delivery
 from booksync.outbox.tasks import deliver as deliver_outbox  # noqa: F401  (tasks queued by its old name)
@@ -27,6 +28,7 @@ def sweep() -> dict:
     keep_watch()
     beat()
     process_webhooks()
+    release_due_holds()  # holds awaiting payment past their time free their slots (ADR 0018)
     return delivery.deliver_due()
 
 

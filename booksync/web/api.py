@@ -20,11 +20,15 @@ from booksync.bookings.availability import picker_cacheable, picker_rules, team_
 from booksync.bookings.busy_cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
-from booksync.bookings.models import Booking, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.payment_text import payment_of
 from booksync.bookings.questions import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
 from booksync.integrations.ports import IntegrationError
+from booksync.payments import checkout
+from booksync.payments.checkout import takes_payment
+from booksync.payments.policy import refund_if_cancelled
 from booksync.scheduling import StudioRules
 from booksync.sync.engine import run_sync
 from booksync.sync.health import health_report
@@ -201,7 +205,7 @@ def _freshness(reading: Reading) -> dict:
     return {"stale": reading.stale, "calendar_as_of": reading.as_of if reading.stale else None}
 
 
-def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
+def booking_json(booking: Booking, *, with_manage_url: bool = True, for_manage: bool = False) -> dict:
     tz = ZoneInfo(Studio.load().timezone)
     return {
         "id": str(booking.pk),
@@ -211,9 +215,27 @@ def booking_json(booking: Booking, *, with_manage_url: bool = True) -> dict:
         "service": booking.service.slug if booking.service else booking.service_name,
         "name": booking.name,
         "manage_url": manage_url(booking) if with_manage_url else None,
+        "payment": payment_json(booking, tz, for_manage=for_manage),
         "resources": staffing.claims_json(booking),
         "answers": booking.answers or {},
     }
+
+
+def payment_json(booking: Booking, tz: ZoneInfo, *, for_manage: bool = False) -> dict | None:
+    payment = payment_of(booking)
+    if payment is None:
+        return None
+    summary = payment.summary()
+    awaiting = booking.status == BookingStatus.AWAITING_PAYMENT
+    body = {"status": summary.state, "amount_due": payment.amount_due, "currency": payment.currency,
+            "checkout_url": payment.checkout_url if awaiting else None,
+            "hold_expires_at": booking.hold_expires_at.astimezone(tz) if awaiting and booking.hold_expires_at
+            else None, "price": payment.price_amount, "paid": summary.paid, "refunded": summary.refunded,
+            "remaining": summary.remaining}
+    if for_manage:
+        amount = refund_if_cancelled(booking)
+        body.update(refund_if_cancelled_now=amount, refundable_now=amount > 0)
+    return body
 
 
 # --- availability -------------------------------------------------------------------------
@@ -281,7 +303,10 @@ def list_services(request):
     crew = staffing.team()
     services_ = Service.objects.filter(active=True).prefetch_related("questions")
     return [{"slug": s.slug, "name": s.name, "duration": s.duration_minutes, "description": s.description,
-             "price": s.price, "people": [p.slug for p in crew.takers(s)],
+             "price": {"amount": s.price_amount, "currency": s.price_currency} if s.price_amount is not None else None,
+             "price_text": s.price, "payment_rule": s.payment_rule if takes_payment(s) else "none",
+             "amount_due_online": s.deposit_amount if takes_payment(s) else 0,
+             "people": [p.slug for p in crew.takers(s)],
              "questions": [question_json(q) for q in sorted(s.questions.all(), key=lambda q: (q.order, q.pk))
                            if q.active]} for s in services_]
 
@@ -336,7 +361,7 @@ def create_booking(request, payload: BookingIn):
         raise BookingError("Idempotency-Key must be at most 255 characters.", field="Idempotency-Key")
     if not is_admin(request):
         check_booking_allowed(request, payload.email)
-    result = services.book(
+    result = checkout.book(
         services.BookingRequest(
             start=payload.start, name=payload.name, email=payload.email, service=service,
             duration=None if service else length, phone=payload.phone or "", notes=payload.notes or "",
@@ -358,7 +383,7 @@ def _managed(token: str) -> Booking:
 
 @api.get("/bookings/manage/{token}", response={200: BookingOut, 404: Problem}, tags=["bookings"])
 def get_managed(request, token: str):
-    return booking_json(_managed(token))
+    return booking_json(_managed(token), for_manage=True)
 
 
 @api.post("/bookings/manage/{token}/reschedule",

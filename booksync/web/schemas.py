@@ -71,6 +71,11 @@ class BatchOut(Schema):
         None, description="When stale: when the calendar last reported these days (null if it never did).")
 
 
+class PriceOut(Schema):
+    amount: int = Field(description="In the currency's minor unit (12000 = £120.00; yen as is).")
+    currency: str = Field(description="ISO 4217, upper case.")
+
+
 class ChoiceOut(Schema):
     key: str
     label: str
@@ -92,7 +97,11 @@ class ServiceOut(Schema):
     name: str
     duration: int
     description: str
-    price: str
+    price: PriceOut | None = Field(description="null: no price set (or an old text price still to be entered).")
+    price_text: str = Field(description="The price as the studio once wrote it (legacy text).")
+    payment_rule: str = Field(description="none (pay at the studio) | deposit_fixed | deposit_percent | full. "
+                                          "Without Stripe configured, always none.")
+    amount_due_online: int = Field(description="What booking asks for online, in minor units (0: nothing).")
     questions: list[QuestionOut] = Field(default_factory=list, description="What booking this service asks (ADR 0019).")
     people: list[str] = Field(default_factory=list, description="The slugs of the people who take it.")
 
@@ -205,6 +214,21 @@ class BookingIn(Schema):
         return value
 
 
+class PaymentOut(Schema):
+    status: str = Field(description="not_required | awaiting | deposit_paid | paid | partly_refunded | refunded")
+    amount_due: int = Field(description="Asked for online when booking, in minor units.")
+    currency: str
+    checkout_url: str | None = Field(default=None, description="Stripe Checkout, while the payment is awaited.")
+    hold_expires_at: datetime | None = Field(default=None, description="Until when the slot is held unpaid.")
+    price: int | None = None
+    paid: int = 0
+    refunded: int = 0
+    remaining: int = Field(default=0, description="Still to pay at the studio.")
+    refund_if_cancelled_now: int | None = Field(
+        default=None, description="(Manage link) what cancelling now would refund, by the studio's policy.")
+    refundable_now: bool | None = Field(default=None, description="(Manage link) whether cancelling now refunds.")
+
+
 class BookingOut(Schema):
     id: str
     status: str
@@ -213,6 +237,7 @@ class BookingOut(Schema):
     service: str
     name: str
     manage_url: str | None = None
+    payment: PaymentOut | None = None
     resources: list[ResourceRef] = Field(default_factory=list, description="Who and where: people, then rooms.")
     answers: dict[str, Any] = Field(default_factory=dict, description="The answers to the service's questions.")
 

@@ -15,6 +15,7 @@ from booksync.bookings.messages import formats
 from booksync.bookings.messages.calendar_links import google_calendar_url, outlook_calendar_url
 from booksync.bookings.messages.who import with_whom
 from booksync.bookings.models import Booking, Studio, TimeLeads
+from booksync.bookings.payment_text import PaymentText, payment_text
 from booksync.bookings.tokens import token_for
 
 from .picker import valid_zone
@@ -45,6 +46,7 @@ class BookingSummary:
     outlook_url: str
     changes_closed: str
     price: str
+    payment: PaymentText
     first: When  # the leading zone's time (the studio's by default)
     second: When | None  # the other zone's, when they differ
     second_is_studio: bool
@@ -106,7 +108,8 @@ def summarize(booking: Booking, studio: Studio, *, locale: str = "en") -> Bookin
         google_url=google_calendar_url(booking, studio),
         outlook_url=outlook_calendar_url(booking, studio),
         changes_closed=changes_closed_reason(booking, studio),
-        price=booking.service.price if booking.service else "",
+        price=(paid := payment_text(booking, locale)).price_text or (booking.service.price if booking.service else ""),
+        payment=paid,
         first=first,
         second=second,
         second_is_studio=not studio_leads,

@@ -15,6 +15,7 @@ from functools import wraps
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -31,8 +32,13 @@ from booksync.bookings.errors import (
     SlotUnavailable,
 )
 from booksync.bookings.messages import formats
-from booksync.bookings.models import Booking, Resource, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Resource, Service, Studio
+from booksync.bookings.money import format_money
+from booksync.bookings.payment_text import payment_of
 from booksync.bookings.tokens import find as find_booking
+from booksync.payments import checkout
+from booksync.payments.gateway import checkout_origins
+from booksync.payments.policy import refund_if_cancelled
 
 from . import form_guard
 from .booking_limits import check_booking_allowed
@@ -111,7 +117,12 @@ def _keep(picker: DaySlots, selected: str = "") -> dict:
 # --- the studio ---------------------------------------------------------------------------
 @embeddable
 def home(request: HttpRequest) -> HttpResponse:
-    return render_page(request, "booksync/home.html", {"services": Service.objects.filter(active=True)})
+    locale = request_locale(request)
+    services_shown = list(Service.objects.filter(active=True))
+    for service in services_shown:  # the price in the customer's locale (ADR 0018), else the old text
+        service.price_shown = (format_money(service.price_amount, service.price_currency, locale)
+                               if service.price_amount is not None else service.price)
+    return render_page(request, "booksync/home.html", {"services": services_shown})
 
 
 # --- booking -------------------------------------------------------------------------------
@@ -164,11 +175,30 @@ def _booking_page(request, service: Service, form: BookingForm, picker: DaySlots
                     "honeypot_field": HONEYPOT_FIELD,
                     "questions": questions.form_rows(service, request.POST if request.method == "POST" else None,
                                                      answer_errors),
-                    **_people_context(request, service, person, picker)})
+                    **_people_context(request, service, person, picker),
+                    "payment": _payment_context(request, service)})
     keep = _keep(picker, selected)
     if person:
         keep["person"] = person
-    return render_page(request, "booksync/book.html", context, status=status, keep=keep)
+    page = render_page(request, "booksync/book.html", context, status=status, keep=keep)
+    if context["payment"]["online"]:
+        # The form's answer redirects to Stripe Checkout: the page's form-action must allow it.
+        page._csp_update = {"form-action": checkout_origins()}  # type: ignore[attr-defined]
+    return page
+
+
+def _payment_context(request: HttpRequest, service: Service) -> dict:
+    """What the booking page says about money (the pay step, ``_payment.html``)."""
+    locale = request_locale(request)
+    price = service.price_amount
+    money = (lambda amount: format_money(amount, service.price_currency, locale)) if price is not None else str
+    online = checkout.takes_payment(service)
+    return {"online": online, "price": money(price) if price is not None else service.price,
+            "due": money(service.deposit_amount) if online else "",
+            "balance": money(price - service.deposit_amount) if online and price is not None else "",
+            "full": online and service.deposit_amount >= (price or 0),
+            "hold_minutes": settings.PAYMENT_HOLD_MINUTES}
+
 
 
 def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
@@ -196,7 +226,7 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     )
     try:
         check_booking_allowed(request, data["email"])  # the same limits as the API's
-        result = services.book(booking_request, idempotency_key=data["idempotency_key"] or None)
+        result = checkout.book(booking_request, idempotency_key=data["idempotency_key"] or None)
     except SlotUnavailable:
         alternatives = nearest_slots(service.duration, data["start"], picker.zone, service=service,
                                      resource=person or None, **options)
@@ -214,6 +244,8 @@ def _submit_booking(request: HttpRequest, service: Service) -> HttpResponse:
     except BookingError as exc:
         return _booking_page(request, service, form, picker, status=exc.status, problem=problem_text(exc),
                              selected=selected)
+    if result.booking.status == BookingStatus.AWAITING_PAYMENT:
+        return redirect(result.booking.payment.checkout_url)  # Stripe Checkout; it comes back to /pay/…
     return redirect("booking-confirmed", token=result.token)
 
 
@@ -369,5 +401,22 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return _done(token, "cancelled")
     summary = _summary(request, booking)
-    return render_page(request, "booksync/cancel.html", {"summary": summary, "form": form},
+    return render_page(request, "booksync/cancel.html", {"summary": summary, "form": form,
+                                                         "refund_note": _refund_note(request, booking)},
                        status=409 if form.errors else 200)
+
+
+def _refund_note(request: HttpRequest, booking: Booking) -> str:
+    """What cancelling now does to the money, said before the customer confirms (ADR 0018)."""
+    payment = payment_of(booking)
+    if payment is None or not payment.amount_paid:
+        return ""
+    locale = _booking_locale(request, booking)
+    amount = refund_if_cancelled(booking)
+    hours = Studio.load().refund_window_hours
+    if amount:
+        return _("If you cancel now, %(amount)s will be refunded to the card you paid with.") % {
+            "amount": format_money(amount, payment.currency, locale)}
+    return _("If you cancel now, the %(amount)s paid is kept: the studio refunds in full only up to "
+             "%(hours)s hours before the session.") % {
+        "amount": format_money(payment.amount_paid, payment.currency, locale), "hours": hours}

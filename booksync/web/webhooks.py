@@ -11,6 +11,7 @@ from ninja import Router
 from ninja.decorators import decorate_view
 from ninja.renderers import JSONRenderer
 
+from booksync.payments.webhooks import receive as receive_stripe
 from booksync.sync.calendar_channels import handle_notification
 from booksync.sync.notion_webhooks import receive
 
@@ -70,3 +71,23 @@ def _json(request, body: dict, status: int) -> HttpResponse:
     gives), without importing the API that mounts this router."""
     return HttpResponse(_RENDERER.render(request, body, response_status=status), status=status,
                         content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}")
+
+
+_STRIPE_DOC = {
+    "parameters": _headers("Stripe-Signature"),
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": True, "description": "A Stripe event {id, type, data.object}."}}}},
+    "responses": {200: {"description": "Verified and recorded (or a duplicate event id); the work happens after."},
+                  "400": {"description": "No body, no Stripe-Signature, a signature that does not verify or "
+                                         "is too old, or not a Stripe event.", **_PROBLEM},
+                  "403": {"description": "Stripe webhooks are not configured.", **_PROBLEM},
+                  "429": {"description": "Too many refused calls from this address.", **_PROBLEM}},
+}
+
+
+@router.post("/stripe", summary="Stripe webhook (Checkout Session events)", openapi_extra=_STRIPE_DOC)
+@decorate_view(guard_webhook)
+def stripe_webhook(request):
+    """Verified on the raw body with Stripe-Signature and STRIPE_WEBHOOK_SECRET (ADR 0018)."""
+    status, body = receive_stripe(request.body, request.headers.get("Stripe-Signature", ""))
+    return _json(request, body, status)

@@ -113,7 +113,7 @@ def test_a_question_added_in_the_service_admin_is_asked(studio, staff_client, mo
     data.update({
         "studio": str(studio.pk), "name_en": "Mini session", "name_de": "Mini-Sitzung", "name_fr": "Mini-séance",
         "slug": "mini", "duration_minutes": "30", "description_en": "Quick.", "price": "£60", "active": "on",
-        "position": "2",
+        "position": "2", "price_amount": "6000", "price_currency": "GBP", "payment_rule": "full",  # ADR 0018
         "questions-TOTAL_FORMS": "1",
         "questions-0-label_en": "Glasses?", "questions-0-label_de": "Brille?", "questions-0-label_fr": "",
         "questions-0-help_text_en": "", "questions-0-key": "glasses", "questions-0-type": "yes_no",

@@ -25,6 +25,7 @@ def posted(studio, **changes) -> dict:
            for code in ("en", "de", "fr")},
         "slot_step_minutes": str(studio.slot_step_minutes), "minimum_notice_hours": "2",
         "horizon_days": str(studio.horizon_days), "change_notice_hours": str(studio.change_notice_hours),
+        "refund_window_hours": str(studio.refund_window_hours),
         "buffer_before_minutes": "0", "buffer_after_minutes": "0", "primary_color": studio.primary_color,
         "accent_color": studio.accent_color, "logo_url": "", "contact_email": studio.contact_email,
         "contact_phone": studio.contact_phone, "address": studio.address, "holiday_country": "",

@@ -390,3 +390,205 @@ def test_a_calendar_event_is_defused_on_import(sides, emu, gcal, notion_db, mond
     from booksync.bookings.messages.ics import feed_ics
 
     assert_ics_clean(feed_ics(Studio.load(), Booking.objects.all(), [], with_names=True))
+
+
+# --- booking answers (Booking.answers): a short text and a long text question -----------------------
+# The demo's Family session asks a number and one choice; free text is added here, on the portrait.
+WISH, STORY = "wish", "story"
+BROKEN_WISH = "Sunny\u2028ATTENDEE:mailto:victim@example.com\u2029X-Evil: 1\u0085end"
+CLEAN_WISH = "Sunny ATTENDEE:mailto:victim@example.com X-Evil: 1 end"
+BROKEN_STORY = "We met\u2028DTSTART:20000101T000000Z\u2029in May\u0085at sea\r\nthe end"
+CLEAN_STORY = "We met\nDTSTART:20000101T000000Z\nin May\nat sea\nthe end"
+RAW_SEPARATORS = LINE_BREAKS - {"\n"}
+
+
+@pytest.fixture
+def text_questions(studio):
+    from booksync.bookings.models import Question, QuestionType, Service
+
+    portrait = Service.objects.get(slug="portrait")
+    Question.objects.create(service=portrait, key=WISH, type=QuestionType.SHORT_TEXT, label="Your wish?", order=0)
+    Question.objects.create(service=portrait, key=STORY, type=QuestionType.LONG_TEXT, label="Your story?", order=1)
+    return portrait
+
+
+def assert_answers_clean(booking: Booking) -> None:
+    """The stored answers: no separator (a long text keeps LF only) and no encoded word."""
+    for key, value in booking.answers.items():
+        allowed = {"\n"} if key == STORY else set()
+        assert not any(ch in value for ch in LINE_BREAKS - allowed) and "=?" not in value, (key, value)
+
+
+def assert_description_carries(description: str, wish: str, story: str) -> None:
+    """The calendar event's text names each answer, cleaned: no raw separator, no encoded word."""
+    assert f"Your wish? {wish}" in description
+    assert f"Your story? {story}" in description
+    assert not any(ch in description for ch in RAW_SEPARATORS) and "=?" not in description
+
+
+def assert_bodies_clean(messages, *needles: str) -> None:
+    """Each email's text part carries the answers (so they did reach it) and no raw separator."""
+    for message in messages:
+        body = message.get_body(("plain",)).get_content()
+        assert not any(ch in body for ch in RAW_SEPARATORS - {"\r"}), str(message["Subject"])
+        for needle in needles:
+            assert needle in body, (needle, str(message["Subject"]))
+
+
+def assert_feed_clean() -> None:
+    from booksync.bookings.messages.ics import feed_ics
+
+    assert_ics_clean(feed_ics(Studio.load(), Booking.objects.all(), Block.objects.all(), with_names=True))
+
+
+@pytest.mark.parametrize("key", [WISH, STORY])
+@pytest.mark.parametrize("word", [ENCODED, "Ann =?UTF-8?B?QW5u?= Lee", "=?utf-8?q?split\u2028word?="])
+def test_the_api_refuses_an_encoded_word_in_a_text_answer_naming_it(text_questions, monday, api_client,
+                                                                     outbox_folder, key, word):
+    response = post_booking(api_client, monday, answers={key: word})
+    assert response.status_code == 422, response.content
+    assert (response.json()["field"], response.json()["error"]) == (f"answers.{key}", "unsafe_text")
+    assert not Booking.objects.exists()
+    assert not list(outbox_folder.glob("*.eml")) if outbox_folder.exists() else True
+
+
+def test_the_api_normalises_separators_in_text_answers_and_every_email_and_ics_is_clean(
+        text_questions, monday, api_client, outbox_folder):
+    from booksync.bookings.booking_view import booking_view
+
+    response = post_booking(api_client, monday, answers={WISH: BROKEN_WISH, STORY: BROKEN_STORY})
+    assert response.status_code == 201, response.content
+    booking = Booking.objects.get()
+    assert booking.answers == {WISH: CLEAN_WISH, STORY: CLEAN_STORY}
+    assert response.json()["answers"] == booking.answers
+    messages = delivered(outbox_folder)  # each header strict, each attached invite unfolded and parsed
+    assert len(messages) == 2 and any(m["X-Booksync-Notice"] == "studio" for m in messages)
+    assert_bodies_clean([m for m in messages if m["X-Booksync-Notice"] != "studio"], f"Your wish? {CLEAN_WISH}")
+    view = booking_view(booking)
+    assert_description_carries(view.description, CLEAN_WISH, CLEAN_STORY)
+    assert_description_carries(view.shared_description, CLEAN_WISH, CLEAN_STORY)
+    assert dict(view.answers) == {WISH: CLEAN_WISH, STORY: CLEAN_STORY}
+    assert_feed_clean()
+
+    token = response.json()["manage_url"].rstrip("/").rsplit("/", 1)[1]
+    moved = api_client.post(f"/api/bookings/manage/{token}/reschedule",
+                            json.dumps({"start": london(monday, 11).isoformat()}), content_type="application/json")
+    assert moved.status_code == 200, moved.content
+    assert "changed" in to_customer(delivered(outbox_folder))[-1]  # the update email parses too
+    cancelled = api_client.post(f"/api/bookings/manage/{token}/cancel", json.dumps({"reason": "Ill"}),
+                                content_type="application/json")
+    assert cancelled.status_code == 200
+    subjects = to_customer(delivered(outbox_folder))  # and the cancellation (its CANCEL invite) too
+    assert len(subjects) == 3 and "cancelled" in subjects[-1]
+
+
+def test_answers_stored_before_the_rule_leave_clean(text_questions, monday, settings):
+    """A row written before the rule (or by hand) with raw separators and encoded words in its answers:
+    the event text, the emails and the .ics still come out clean."""
+    from booksync.bookings import tokens
+    from booksync.bookings.booking_view import booking_view
+    from booksync.bookings.messages.emails import build_message
+
+    booking = Booking.objects.create(
+        service=text_questions, service_name="Portrait session", start=london(monday, 10), end=london(monday, 11),
+        blocked_start=london(monday, 10), blocked_end=london(monday, 11), status=BookingStatus.CONFIRMED,
+        name="Ann", email="ann@example.com",
+        answers={WISH: BROKEN_WISH + ENCODED, STORY: BROKEN_STORY + "\u2028" + ENCODED})
+    tokens.assign(booking)
+    booking.save()
+    settings.INVITES_VIA = "email"
+    view = booking_view(booking)
+    assert_description_carries(view.description, CLEAN_WISH + "evil Bcc:victim@example.com",
+                               CLEAN_STORY + "\nevil\nBcc:victim@example.com")
+    # What Notion is shown: the short text on one line, the long text keeping its lines.
+    assert dict(view.answers) == {WISH: CLEAN_WISH + "evil Bcc:victim@example.com",
+                                  STORY: CLEAN_STORY + "\nevil\nBcc:victim@example.com"}
+    raw = build_message(booking, "confirmation").message().as_bytes()
+    message = email.message_from_bytes(raw, policy=policy.default)
+    for name, value in message.items():
+        assert not value.defects and "=?" not in str(value), name
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar" or part.get_filename() == "invite.ics":
+            content = part.get_content()
+            assert_ics_clean(content.encode() if isinstance(content, str) else content)
+    assert_feed_clean()
+
+
+@pytest.mark.parametrize("key", [WISH, STORY])
+def test_the_booking_form_refuses_an_encoded_word_in_an_answer_with_a_form_error(text_questions, monday, client,
+                                                                                 outbox_folder, key):
+    response = client.post("/book/portrait/", page_details(monday, **{f"answer-{key}": f"Hi {ENCODED}"}))
+    assert response.status_code == 422
+    page = response.content.decode()
+    error = re.search(rf'<p class="error" id="id_answer-{key}-error">([^<]*)</p>', page)
+    assert error and "an encoded word" in error.group(1), page[:3000]
+    assert not Booking.objects.exists()
+
+
+def test_the_booking_form_normalises_separators_in_answers(text_questions, monday, client, outbox_folder):
+    from booksync.bookings.booking_view import booking_view
+
+    response = client.post("/book/portrait/", page_details(monday, **{f"answer-{WISH}": BROKEN_WISH,
+                                                                      f"answer-{STORY}": BROKEN_STORY}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    booking = Booking.objects.get()
+    assert booking.answers == {WISH: CLEAN_WISH, STORY: CLEAN_STORY}
+    messages = delivered(outbox_folder)
+    assert len(messages) == 2
+    assert_bodies_clean([m for m in messages if m["X-Booksync-Notice"] != "studio"], f"Your wish? {CLEAN_WISH}")
+    assert_description_carries(booking_view(booking).description, CLEAN_WISH, CLEAN_STORY)
+    assert_feed_clean()
+
+
+def answer_columns_in(emu, notion_db) -> None:  # noqa: F811
+    from booksync.integrations.notion import forget_stores
+
+    emu.client().data_sources.update(data_source_id=notion_db.data_source_id,
+                                     properties={"Your wish?": {"rich_text": {}}, "Your story?": {"rich_text": {}}})
+    forget_stores()
+
+
+def rich(text: str) -> dict:
+    return {"rich_text": [{"text": {"content": text}}]}
+
+
+def live_event(gcal) -> dict:  # noqa: F811
+    [event] = [e for e in gcal.events("primary") if e.get("status") != "cancelled"]
+    return event
+
+
+def test_notion_answers_are_defused_never_refused_and_written_back(text_questions, sides, monday, outbox_folder,
+                                                                   emu, gcal, notion_db):  # noqa: F811
+    answer_columns_in(emu, notion_db)
+    props = page_properties("Nora", london(monday, 11), london(monday, 12), email="nora@example.com")
+    props.update({"Your wish?": rich(ENCODED + "\u2028" + BROKEN_WISH), "Your story?": rich(BROKEN_STORY)})
+    page_id = emu.human_create(notion_db.data_source_id, props)
+    summary = sync()
+    assert summary["errors"] == 0 and emu.plain(page_id)["Sync Error"] == ""
+    booking = Booking.objects.get()
+    assert booking.answers == {WISH: "evil Bcc:victim@example.com " + CLEAN_WISH, STORY: CLEAN_STORY}
+    page = emu.plain(page_id)
+    assert (page["Your wish?"], page["Your story?"]) == (booking.answers[WISH], CLEAN_STORY)  # the clean text went back
+    assert_description_carries(live_event(gcal)["description"], booking.answers[WISH], CLEAN_STORY)
+    [confirmation] = [m for m in read_emails(outbox_folder) if m["To"].addresses[0].addr_spec == "nora@example.com"]
+    assert_bodies_clean([confirmation], f"Your wish? {booking.answers[WISH]}")
+
+    emu.advance(90)
+    # Moved too: the calendar event is written when its time changes (its push fingerprint is the time).
+    emu.human_edit(page_id, {"Your wish?": rich(f"Rain {ENCODED}\u0085please"),
+                             "Your story?": rich(f"Line\u2029{ENCODED}\u2028end"),
+                             "Date": {"date": {"start": london(monday, 13).isoformat(),
+                                               "end": london(monday, 14).isoformat()}}})
+    summary = sync(full=False)
+    assert summary["errors"] == 0
+    booking.refresh_from_db()
+    assert booking.answers == {WISH: "Rain evil Bcc:victim@example.com please",
+                               STORY: "Line\nevil\nBcc:victim@example.com\nend"}
+    assert_answers_clean(booking)
+    page = emu.plain(page_id)
+    assert (page["Your wish?"], page["Your story?"]) == (booking.answers[WISH], booking.answers[STORY])
+    assert_description_carries(live_event(gcal)["description"], booking.answers[WISH], booking.answers[STORY])
+    quiet = sync()
+    assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
+    read_emails(outbox_folder)
+    assert_feed_clean()

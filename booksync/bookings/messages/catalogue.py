@@ -12,7 +12,7 @@ CUSTOMER = "customer"
 STUDIO = "studio"
 
 # The customer's emails: the email kind is the event.
-CUSTOMER_EVENTS = ("confirmation", "update", "cancellation", "reminder")
+CUSTOMER_EVENTS = ("confirmation", "update", "cancellation", "reminder", "late_refund")  # late_refund: ADR 0018
 
 # The studio's notices: what happened (``changes``' change, or calendar_outage's clash) → event.
 STUDIO_EVENTS = {

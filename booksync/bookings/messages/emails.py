@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from booksync.bookings.change_window import online_changes_open
 from booksync.bookings.models import Studio
+from booksync.bookings.money import format_money
+from booksync.bookings.payment_text import payment_of, payment_text
 from booksync.bookings.questions import answer_line, answer_lines, default_name
 from booksync.bookings.text import defused
 from booksync.bookings.tokens import manage_url
@@ -48,6 +50,7 @@ def _subjects() -> dict[str, str]:
         "update": _("Your booking has changed: %(service)s on %(when)s"),
         "cancellation": _("Your booking is cancelled: %(service)s on %(when)s"),
         "reminder": _("Reminder: %(service)s on %(when)s"),
+        "late_refund": _("Your payment is refunded: %(service)s on %(when)s"),
     }
 ICS_METHOD = {"confirmation": "REQUEST", "update": "REQUEST", "reminder": "REQUEST", "cancellation": "CANCEL"}
 
@@ -123,7 +126,9 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         "day": formats.day_label(start, locale),
         "time": formats.time_label(start, locale),
         "was_when": _was(was, zone, locale),
-        "price": booking.service.price if booking.service else "",
+        "price": (paid := payment_text(booking, locale)).price_text or (booking.service.price if booking.service else ""),
+        "payment": paid,
+        "refund_text": refund_sentence(booking, kind, paid, locale),
         # The service as the customer's language names it (ADR 0020), and the answers they gave (ADR 0019).
         "service_label": service_label(booking),
         "answers": answer_lines(booking),
@@ -141,6 +146,20 @@ def context(booking, studio, kind: str, was: tuple[datetime, datetime] | None = 
         # templates' lines in customer/base.html|.txt: the person and room (resources, ADR 0017),
         # the payment due or made (payments, ADR 0018), the answers given (questions, ADR 0019).
     }
+
+
+def refund_sentence(booking, kind: str, paid, locale: str) -> str:
+    """What a cancellation or a late payment means for the money (ADR 0018); "" when nothing was paid."""
+    payment = payment_of(booking)
+    if payment is None or not payment.amount_paid or kind not in ("cancellation", "late_refund"):
+        return ""
+    refunds = list(payment.refunds.exclude(state="failed"))
+    amount = sum(refund.amount for refund in refunds if refund.purpose in ("cancel", "late"))
+    if amount:
+        return _("A refund of %(amount)s is on its way to the card you paid with.") % {
+            "amount": format_money(amount, payment.currency, locale)}
+    kept = format_money(payment.amount_paid, payment.currency, locale)
+    return _("Under the studio's cancellation policy, the %(amount)s paid is kept.") % {"amount": kept}
 
 
 def subject_for(booking, studio, kind: str) -> str:
@@ -186,7 +205,7 @@ def build_message(booking, kind: str, studio: Studio | None = None, *, sequence:
             headers={"X-Booking-ID": str(booking.pk), "Message-ID": message_id(booking, kind, sequence)},
         )
         message.attach_alternative(render_to_string(template(CUSTOMER, kind, "html"), ctx), "text/html")
-        if settings.INVITES_VIA == "email":
+        if settings.INVITES_VIA == "email" and kind in ICS_METHOD:
             method = ICS_METHOD[kind]
             mail.add_invite(message, booking_ics(booking, studio, method), method)
     return message
@@ -214,7 +233,7 @@ def stale_reason(outbox_message, booking, kind: str) -> str:
     heading — "confirmed" for a booking cancelled since. The later change owes
     its own email; a cancellation always goes out.
     """
-    if kind == "cancellation":
+    if kind in ("cancellation", "late_refund"):
         return ""
     if not booking.is_active:
         return "the booking was cancelled before this email went out"

@@ -19,6 +19,15 @@ PARTICIPLES = {
     "updated": "changed",
     "edited": "details edited",
     "cancelled": "cancelled",
+    # Payments (ADR 0018)
+    "held": "held awaiting payment",
+    "checkout_started": "sent to Stripe Checkout",
+    "paid": "paid online",
+    "paid_late": "paid after its hold ended",
+    "hold_released": "released unpaid",
+    "refunded": "refunded",
+    "refund_requested": "refund requested",
+    "balance_paid": "balance marked paid at the studio",
     "delete_clash": "deleted on one side while edited on the other (see Needs attention)",
     "restored_after_delete": "back after a delete",
 }

@@ -28,6 +28,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from booksync.bookings.models import BookingStatus, Studio
+from booksync.bookings.money import format_money
+from booksync.bookings.payment_text import payment_of, payment_text
 from booksync.bookings.questions import answer_lines
 from booksync.integrations import mail
 from booksync.outbox import effects
@@ -69,7 +71,22 @@ def details(booking) -> list[tuple[str, str]]:
     # room (resources, ADR 0017), the payment due or made (payments, ADR 0018), the answers the
     # customer gave (questions, ADR 0019).
     rows += answer_lines(booking)
+    rows.append(("Payment", payment_row(booking)))
     return [(label, value) for label, value in rows if value]
+
+
+def payment_row(booking) -> str:
+    """What was paid (ADR 0018), and for a cancellation what goes back ("" without a price)."""
+    money = payment_text(booking)
+    if not money.line:
+        return ""
+    text = money.line
+    payment = payment_of(booking)
+    if payment is not None and booking.status == BookingStatus.CANCELLED and payment.amount_paid:
+        owed = sum(r.amount for r in payment.refunds.exclude(state="failed") if r.purpose == "cancel")
+        text += (f" · refund owed {format_money(owed, payment.currency)}" if owed
+                 else " · nothing refunded (the studio's cancellation policy)")
+    return text
 
 
 def notice_context(booking, studio, what: str, *, sentence: str, link: str = "") -> dict:

@@ -131,3 +131,28 @@ def test_a_quiet_incremental_sync_with_three_calendars_costs_at_most_four_google
     requests = [entry for entry in google.log if "/token" not in entry.path]
     assert len(requests) <= 4, [(e.method, e.path) for e in requests]
     assert len(google.calls("GET", r"/events$")) == 3  # one list per calendar, each from its own sync token
+
+
+def test_one_push_channel_per_calendar_each_renewed_before_it_expires(team):
+    from django.utils import timezone
+
+    from booksync.sync.calendar_channels import renew_channels
+    from booksync.sync.models import CalendarChannel
+
+    _notion, google = team
+    first = renew_channels()
+    assert first["opened"] == 3 and set(first["channels"]) == {"primary", ALEX, SAM}
+    assert {google.channels[c].calendar_id for c in first["channels"].values()} == {"studio@example.com", ALEX, SAM}
+    assert renew_channels()["opened"] == 0  # still a week to go on each
+    # Sam's channel nears its end: only Sam's is opened anew, and the old one stopped at Google.
+    old = CalendarChannel.objects.get(calendar_id=SAM, stopped_at__isnull=True)
+    CalendarChannel.objects.filter(pk=old.pk).update(expires_at=timezone.now() + timedelta(hours=3))
+    second = renew_channels()
+    assert (second["opened"], second["stopped"]) == (1, 1)
+    assert google.channels[old.channel_id].stopped
+    assert second["channels"][SAM] != old.channel_id and second["channels"][ALEX] == first["channels"][ALEX]
+    # Sam gives up his own calendar: his channel is stopped, the others stay.
+    Resource.objects.filter(slug="sam").update(calendar="")
+    third = renew_channels()
+    assert (third["opened"], third["stopped"]) == (0, 1) and set(third["channels"]) == {"primary", ALEX}
+    assert CalendarChannel.objects.filter(stopped_at__isnull=True).count() == 2

@@ -82,15 +82,17 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         paid=float(to_major(money.paid, money.currency)) if money.currency else None,
         price=float(to_major(money.price, money.currency)) if money.currency and money.price is not None else None,
         calendar=calendar,
+        room_calendar=own_calendar(booking, ResourceKind.ROOM),
     )
 
 
-def own_calendar(booking: Booking) -> str:
-    """The calendar the booking's event belongs on: its person's own ("" = the studio's), ADR 0017."""
+def own_calendar(booking: Booking, kind: str = ResourceKind.PERSON) -> str:
+    """The calendar the booking's event belongs on: its person's own ("" = the studio's), ADR 0017;
+    with ``kind`` room, its room's own calendar, which gets a copy ("" = none)."""
     if booking.pk is None:
         return ""
     for claim in booking.claims.select_related("resource").order_by("resource__order", "resource__name"):
-        if claim.resource.kind == ResourceKind.PERSON:
+        if claim.resource.kind == kind:
             return claim.resource.calendar.strip()
     return ""
 
@@ -105,7 +107,8 @@ def calendar_ref(link) -> ExternalRef:
     """Where the ledger (a ``sync.BookingLink``, or None) last saw the booking's event."""
     if link is None:
         return ExternalRef()
-    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag, link.calendar_name)
+    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag, link.calendar_name,
+                       link.calendar_room_name)
 
 
 def notion_ref(link) -> ExternalRef:

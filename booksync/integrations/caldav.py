@@ -393,6 +393,8 @@ class CalDAVCalendar:
             batch = self._at(name)._changes_here(tokens.get(name))
             full, complete = full and batch.full, complete and batch.complete
             for record in batch.records:
+                if name and not (record.deleted or record.booking_id):
+                    continue  # a person's event on a resource's calendar blocks it (busy time), nothing more
                 record.extra["calendar"] = name
                 seen = records.get(record.external_id)
                 if seen is None or (seen.deleted and not record.deleted):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,7 +47,9 @@ from .ports import (
 CURSOR_VERSION = "g1:"
 CURSORS_VERSION = "g2:"  # several calendars (ADR 0017): a JSON object of sync tokens by calendar id
 PAGE_SIZE = 2500
-MAX_GENERATIONS = 20  # a booking whose event keeps being deleted stops somewhere
+MAX_GENERATIONS = 20
+ROOM_COPY = "room"  # a room's copy of an event has the event's id and this (base32hex letters)
+COPY_PROPERTY = "booksyncCopy"  # a booking whose event keeps being deleted stops somewhere
 
 
 def _rfc3339(value: datetime) -> str:
@@ -157,7 +160,37 @@ class GoogleCalendar:
         self.forget_busy()  # a moved event frees its old time
         if result.calendar:
             self.forget_busy(result.calendar)
-        return result
+        if result.deleted:
+            return replace(result, room_calendar=ref.room_calendar)
+        return replace(result, room_calendar=self._room_copy(booking, ref, result.external_id))
+
+    # -- the room's copy (ADR 0017) ---------------------------------------------------------------
+    def _room_copy(self, booking: BookingView, ref: ExternalRef, event_id: str) -> str:
+        """Write the event's copy on the room's own calendar (id: the event's + "room"), and delete an
+        old copy (another room, or an earlier event id). booksync only writes copies, never reads
+        them back: the person's event is the one synced both ways. Answers where the copy now is."""
+        copy_id = event_id + ROOM_COPY
+        if ref.room_calendar and (ref.room_calendar != booking.room_calendar or ref.external_id != event_id):
+            self._delete_quietly(ref.room_calendar, (ref.external_id or event_id) + ROOM_COPY)
+        if not booking.room_calendar:
+            return ""
+        body = event_body(booking)
+        body["extendedProperties"]["private"][COPY_PROPERTY] = "room"
+        body["status"] = "confirmed"  # a copy a person deleted is written again
+        body["attendees"] = []  # the customer is invited once, by the person's event
+        try:
+            execute(self.events.insert(calendarId=booking.room_calendar, body={**body, "id": copy_id},
+                                       sendUpdates="none"), "insert room copy")
+        except PreconditionFailed:  # there already: brought up to date
+            execute(self.events.patch(calendarId=booking.room_calendar, eventId=copy_id, body=body,
+                                      sendUpdates="none"), "patch room copy")
+        self.forget_busy(booking.room_calendar)
+        return booking.room_calendar
+
+    def _delete_quietly(self, cid: str, event_id: str) -> None:
+        with contextlib.suppress(NotFound):  # already gone
+            execute(self.events.delete(calendarId=cid, eventId=event_id, sendUpdates="none"), "delete room copy")
+        self.forget_busy(cid)
 
     def _cid(self, calendar: str) -> str:
         """A calendar as the ledger names it ("" = the studio's) as Google knows it."""
@@ -269,6 +302,8 @@ class GoogleCalendar:
             execute(self.events.delete(calendarId=cid, eventId=event_id, sendUpdates=send_updates()),
                     "delete event")
         self.forget_busy(cid)
+        if ref.room_calendar or booking.room_calendar:
+            self._delete_quietly(ref.room_calendar or booking.room_calendar, event_id + ROOM_COPY)
 
     # -- reads -----------------------------------------------------------------------------------
     def fetch(self, external_id: str, /, calendar: str = "") -> SideRecord | None:
@@ -280,6 +315,9 @@ class GoogleCalendar:
     def _record(self, event: dict[str, Any], zone: str, cid: str) -> SideRecord:
         record = to_record(event, zone)
         record.extra["calendar"] = self._name(cid)
+        private = (event.get("extendedProperties") or {}).get("private") or {}
+        if private.get(COPY_PROPERTY):
+            record.extra["copy"] = True
         return record
 
     def calendars(self) -> list[str]:
@@ -308,6 +346,10 @@ class GoogleCalendar:
                 batch = self._list(None, cid)
             full = full and batch.full
             for record in batch.records:
+                if cid != self.calendar_id and not (record.deleted or record.booking_id or record.extra.get("ours")):
+                    continue  # a person's event on a resource's calendar blocks it (busy time), nothing more
+                if record.extra.get("copy"):
+                    continue  # a room's copy of an event: written only, never read back
                 seen = records.get(record.external_id)
                 if seen is None or (seen.deleted and not record.deleted):
                     records[record.external_id] = record

@@ -121,6 +121,8 @@ class BookingView:
     answers: Answers = ()
     # Where the event belongs (ADR 0017): the person's own calendar ("" = the studio's calendar).
     calendar: str = ""
+    # The room's own calendar, which gets a copy of the event ("" = no room, or none of its own).
+    room_calendar: str = ""
     # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
     # (None: no price). Written by booksync only; a person's edit there is not read back.
     payment: str = ""
@@ -136,6 +138,7 @@ class ExternalRef:
     generation: int = 0  # Google: event ids spent by deletions
     etag: str = ""  # the guard of the last write
     calendar: str = ""  # the calendar the event lives in ("" = the studio's), ADR 0017
+    room_calendar: str = ""  # the room calendar holding a copy of it ("" = none)
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,7 @@ class WriteResult:
     deleted: bool = False
     record: SideRecord | None = None
     calendar: str = ""  # where the event now lives ("" = the studio's calendar)
+    room_calendar: str = ""  # the room calendar now holding its copy ("" = none)
 
 
 # Given a record as its side shows it now: the fields a write must leave as they are.

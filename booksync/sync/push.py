@@ -19,7 +19,7 @@ from booksync.bookings.booking_view import (
     payment_marker,
 )
 from booksync.bookings.messages.who import with_whom
-from booksync.bookings.models import Booking, BookingStatus
+from booksync.bookings.models import Booking, BookingStatus, ResourceKind
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 from booksync.outbox import claims
@@ -70,7 +70,8 @@ def _calendar_hash(booking: Booking) -> str:
         wanted = hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest()
     people, _rooms = with_whom(booking)
     if people:
-        wanted = hashlib.sha256(f"{wanted}:{people}:{own_calendar(booking)}".encode()).hexdigest()
+        where = f"{own_calendar(booking)}:{own_calendar(booking, ResourceKind.ROOM)}"
+        wanted = hashlib.sha256(f"{wanted}:{people}:{where}".encode()).hexdigest()
     return wanted
 
 
@@ -159,7 +160,7 @@ def _push_to_calendar(message) -> str | None:
             BookingLink.objects.filter(pk=link.pk).update(
                 calendar_event_id=result.external_id, calendar_etag=result.etag,
                 calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
-                calendar_name=result.calendar,
+                calendar_name=result.calendar, calendar_room_name=result.room_calendar,
             )
             remember_written(CALENDAR, booking)
             if result.external_id != previous_id and notion_enabled():
@@ -181,6 +182,7 @@ def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: C
     # (an event that does not exist counts as removed).
     store.remove(view, calendar_ref(link))
     with claims.held(message):
-        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
+        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="",
+                                                      calendar_room_name="")
         remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

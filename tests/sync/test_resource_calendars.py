@@ -156,3 +156,26 @@ def test_one_push_channel_per_calendar_each_renewed_before_it_expires(team):
     third = renew_channels()
     assert (third["opened"], third["stopped"]) == (0, 1) and set(third["channels"]) == {"primary", ALEX}
     assert CalendarChannel.objects.filter(stopped_at__isnull=True).count() == 2
+
+
+def test_a_room_with_its_own_calendar_gets_a_copy_that_goes_when_the_booking_does(team, monday):
+    _notion, google = team
+    room = "big-room@group.calendar.google.com"
+    google.add_calendar(room, time_zone="Europe/London")
+    Resource.objects.filter(slug="big-room").update(calendar=room)
+    family = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
+                                                   service=Service.objects.get(slug="family"),
+                                                   answers={"people": 2})).booking
+    deliver_due(force=True)
+    link = BookingLink.objects.get(booking=family)
+    assert (link.calendar_name, link.calendar_room_name) == (ALEX, room)
+    assert _ids(google, ALEX) == {link.calendar_event_id}
+    assert _ids(google, room) == {link.calendar_event_id + "room"}
+    assert google.event(link.calendar_event_id + "room", room)["summary"] == "Family session – Ada"
+    for full in (True, False, False):
+        quiet = _sync(full=full)
+        assert (quiet["created"], quiet["updated"], quiet["deleted"], quiet["errors"]) == (0, 0, 0, 0), quiet
+    services.cancel(family, actor="customer")
+    deliver_due(force=True)
+    assert _ids(google, ALEX) == set() and _ids(google, room) == set()
+    assert BookingLink.objects.get(booking=family).calendar_room_name == ""

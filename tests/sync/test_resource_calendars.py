@@ -179,3 +179,41 @@ def test_a_room_with_its_own_calendar_gets_a_copy_that_goes_when_the_booking_doe
     deliver_due(force=True)
     assert _ids(google, ALEX) == set() and _ids(google, room) == set()
     assert BookingLink.objects.get(booking=family).calendar_room_name == ""
+
+
+def test_a_person_moving_the_event_on_sam_s_calendar_moves_the_booking(team, monday):
+    """Reads per calendar: the edit is found through Sam's own sync token, and the unread-edit guard
+    of the next push reads the event where it lives."""
+    _notion, google = team
+    booking = _book(monday, 10, "sam")
+    deliver_due(force=True)
+    _sync()
+    link = BookingLink.objects.get(booking=booking)
+    google.human_move(link.calendar_event_id, london(monday, 15), london(monday, 16), calendar_id=SAM)
+    changed = _sync(full=False)
+    assert changed["updated"] == 1 and changed["errors"] == 0, changed
+    booking.refresh_from_db()
+    assert booking.start == london(monday, 15)
+    deliver_due(force=True)
+    assert _ids(google, SAM) == {link.calendar_event_id} and _ids(google, "primary") == set()
+    quiet = _sync(full=False)
+    assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
+
+
+def test_a_one_person_studio_writes_to_the_studio_s_calendar_untagged(settings, gcal, studio, monday):  # noqa: F811
+    from django.core.cache import cache
+
+    point_at_google(settings, gcal)
+    settings.NOTION_API_KEY = ""
+    settings.INVITES_VIA = "email"
+    cache.clear()
+    booking = services.book(services.BookingRequest(start=london(monday, 10), name="Ada", email="ada@example.com",
+                                                    service=Service.objects.get(slug="portrait"))).booking
+    deliver_due(force=True)
+    link = BookingLink.objects.get(booking=booking)
+    assert (link.calendar_name, link.calendar_room_name) == ("", "")
+    assert [e["summary"] for e in gcal.events("primary")] == ["Portrait session – Ada"]
+    gcal.reset_log()
+    quiet = _sync(full=False)
+    assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
+    assert len(gcal.calls("GET", r"/events$")) == 1  # one calendar, one list, as before

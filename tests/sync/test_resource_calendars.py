@@ -130,6 +130,7 @@ def test_a_quiet_incremental_sync_with_three_calendars_costs_at_most_four_google
     assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
     requests = [entry for entry in google.log if "/token" not in entry.path]
     assert len(requests) <= 4, [(e.method, e.path) for e in requests]
+    assert len(requests) == 3, [(e.method, e.path) for e in requests]  # measured: the three lists, nothing else
     assert len(google.calls("GET", r"/events$")) == 3  # one list per calendar, each from its own sync token
 
 

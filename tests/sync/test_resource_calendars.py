@@ -106,6 +106,15 @@ def test_a_photographer_change_in_notion_moves_the_event_under_the_same_id(team,
     after = _sync()
     assert (after["created"], after["updated"], after["deleted"], after["errors"]) == (0, 0, 0, 0), after
     assert ada.__class__.objects.get(pk=ada.pk).status == "confirmed"
+    # And back to Sam: moved again, still the same id.
+    notion.advance(120)
+    notion.human_edit(page_id, {"Photographer": {"select": {"name": "Sam"}}})
+    _sync()
+    deliver_due(force=True)
+    assert _ids(google, SAM) == {event_id} and _ids(google, ALEX) == set()
+    assert len(google.calls("POST", r"/events/[^/]+/move")) == 2
+    after = _sync(full=False)
+    assert (after["created"], after["updated"], after["deleted"], after["errors"]) == (0, 0, 0, 0), after
 
 
 def test_a_person_without_a_calendar_uses_the_studio_s_tagged_with_their_name(team, monday):
@@ -128,6 +137,7 @@ def test_a_quiet_incremental_sync_with_three_calendars_costs_at_most_four_google
     google.reset_log()
     quiet = _sync(full=False)
     assert (quiet["created"], quiet["updated"], quiet["errors"]) == (0, 0, 0), quiet
+    assert len(google.log) <= 4, [(e.method, e.path) for e in google.log]  # the token endpoint counted too
     requests = [entry for entry in google.log if "/token" not in entry.path]
     assert len(requests) <= 4, [(e.method, e.path) for e in requests]
     assert len(requests) == 3, [(e.method, e.path) for e in requests]  # measured: the three lists, nothing else

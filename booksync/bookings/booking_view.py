@@ -14,7 +14,7 @@ from booksync.integrations.ports import BookingView, ExternalRef, StudioView
 from .messages.event_text import studio_event_lines, studio_event_title, with_link
 from .messages.payment_text import payment_text
 from .messages.who import with_whom
-from .models import ACTIVE_STATUSES, Booking, Studio
+from .models import ACTIVE_STATUSES, Booking, ResourceKind, Studio
 from .money import to_major
 from .questions.answers import answer_lines, view_answers
 from .text import defused
@@ -50,6 +50,10 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         lines += ["", money.line]
     link = manage_url(booking)
     people, rooms = with_whom(booking)
+    calendar = own_calendar(booking)
+    title = studio_event_title(service, name)
+    if people and not calendar:
+        title = f"{title} ({people})"  # on the studio's calendar, tagged with who (ADR 0017)
     return BookingView(
         booking_id=str(booking.pk),
         start=booking.start,
@@ -66,7 +70,7 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         sequence=booking.sequence,
         manage_url=link,
         admin_url=admin_url(booking),
-        title=studio_event_title(service, name),
+        title=title,
         description=with_link(lines, admin_url=admin_url(booking)),
         shared_description=with_link(lines, manage_url=link),
         language=booking.language,
@@ -77,7 +81,20 @@ def booking_view(booking: Booking, *, studio: Studio | None = None, calendar_eve
         payment=money.label if money.currency else "",
         paid=float(to_major(money.paid, money.currency)) if money.currency else None,
         price=float(to_major(money.price, money.currency)) if money.currency and money.price is not None else None,
+        calendar=calendar,
+        room_calendar=own_calendar(booking, ResourceKind.ROOM),
     )
+
+
+def own_calendar(booking: Booking, kind: str = ResourceKind.PERSON) -> str:
+    """The calendar the booking's event belongs on: its person's own ("" = the studio's), ADR 0017;
+    with ``kind`` room, its room's own calendar, which gets a copy ("" = none)."""
+    if booking.pk is None:
+        return ""
+    for claim in booking.claims.select_related("resource").order_by("resource__order", "resource__name"):
+        if claim.resource.kind == kind:
+            return claim.resource.calendar.strip()
+    return ""
 
 
 def payment_marker(booking: Booking) -> str:
@@ -90,7 +107,8 @@ def calendar_ref(link) -> ExternalRef:
     """Where the ledger (a ``sync.BookingLink``, or None) last saw the booking's event."""
     if link is None:
         return ExternalRef()
-    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag)
+    return ExternalRef(link.calendar_event_id, link.calendar_generation, link.calendar_etag, link.calendar_name,
+                       link.calendar_room_name)
 
 
 def notion_ref(link) -> ExternalRef:

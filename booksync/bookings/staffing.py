@@ -173,7 +173,23 @@ def remote_for(members: Iterable[Member], window: Interval, *, live: bool) -> di
         ours = Booking.objects.active().filter(start__lt=window.end, end__gt=window.start).values_list("start", "end")
         holes = [Interval(start, end) for start, end in ours]
         studio = [piece for busy in studio for piece in subtract(busy, holes)] if holes else studio
-    return {**found, "": studio}
+    # booksync also writes a booking's event to its person's own calendar (ADR 0017): left out the same way.
+    own = {}
+    for name in calendars:
+        busy_there = found.get(name, [])
+        if busy_there:
+            ours = Booking.objects.active().filter(start__lt=window.end, end__gt=window.start).values_list("start",
+                                                                                                         "end")
+            holes = [Interval(start, end) for start, end in ours]
+            busy_there = [piece for busy in busy_there for piece in subtract(busy, holes)] if holes else busy_there
+        own[name] = busy_there
+    return {**found, **own, "": studio}
+
+
+def own_calendars() -> tuple[str, ...]:
+    """The active resources' own calendars, as set on them (ADR 0017)."""
+    return tuple(sorted(set(Resource.objects.filter(active=True).exclude(calendar="")
+                            .values_list("calendar", flat=True))))
 
 
 def busy_by_member(members: Iterable[Member], window: Interval, remote: dict[str, list[Interval]], *,

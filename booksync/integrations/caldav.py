@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -58,10 +59,12 @@ from .ports import (
     PreconditionFailed,
     SideRecord,
     WriteResult,
+    own_calendars,
 )
 
 BOOKING_PROPERTY = "X-BOOKSYNC-BOOKING-ID"
 CURSOR_VERSION = "c1:"
+CURSORS_VERSION = "c2:"  # several calendars (ADR 0017): a JSON object of cursors by calendar ("" = the studio's)
 TIMEOUT = 15
 T = TypeVar("T")
 
@@ -266,7 +269,29 @@ class CalDAVCalendar:
         return DAVEvent(client=self.calendar.client, url=self.calendar.url.join(name), data=data,
                             parent=self.calendar)
 
+    def _at(self, calendar: str) -> CalDAVCalendar:
+        """The calendar the ledger names (a resource's own, ADR 0017; "" = this one)."""
+        if not calendar or calendar == self.wanted:
+            return self
+        return CalDAVCalendar(calendar)
+
     def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
+        """Write the booking's event on the calendar it belongs on (its person's own, ADR 0017).
+
+        CalDAV has no move: when the person changed, the event is written at the new calendar
+        under the same name, then deleted from the old one (a retry repeats both harmlessly)."""
+        target, source = self._at(booking.calendar), self._at(ref.calendar)
+        name = "" if booking.calendar == self.wanted else booking.calendar
+        if ref.external_id and target is not source:
+            result = target._upsert_here(booking, ExternalRef(ref.external_id), None)
+            with contextlib.suppress(NotFound):  # already gone
+                call("deleting an event", lambda: source._object(ref.external_id).delete())
+            source.forget_busy()
+        else:
+            result = target._upsert_here(booking, ref, keep)
+        return replace(result, calendar=name)
+
+    def _upsert_here(self, booking: BookingView, ref: ExternalRef, keep: KeepFields | None) -> WriteResult:
         """PUT the booking's event at its fixed name (creates or overwrites: idempotent).
 
         The PUT carries the ETag of our last write as If-Match: when someone changed the event
@@ -307,17 +332,21 @@ class CalDAVCalendar:
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """DELETE the booking's event; already gone counts as removed."""
         name = ref.external_id or resource_name(booking.booking_id)
+        where = self._at(ref.calendar if ref.external_id else booking.calendar)
         with contextlib.suppress(NotFound):  # already gone
-            call("deleting an event", lambda: self._object(name).delete())
-        self.forget_busy()
+            call("deleting an event", lambda: where._object(name).delete())
+        where.forget_busy()
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str, /) -> SideRecord | None:
+    def fetch(self, external_id: str, /, calendar: str = "") -> SideRecord | None:
+        where = self._at(calendar)
         try:
-            obj = call("reading an event", lambda: self._object(external_id).load())
+            obj = call("reading an event", lambda: where._object(external_id).load())
         except NotFound:
             return None
-        return self._record(obj, _studio_zone())
+        record = where._record(obj, _studio_zone())
+        record.extra["calendar"] = calendar
+        return record
 
     def _record(self, obj: Any, zone: ZoneInfo) -> SideRecord:
         name = _name_of(obj.url)
@@ -341,6 +370,42 @@ class CalDAVCalendar:
         )
 
     def changes(self, cursor: str | None, /) -> ChangeBatch:
+        """Changes since ``cursor`` on this calendar and every resource's own (ADR 0017), a token each.
+
+        An event moved to another person's calendar shows deleted on the old one and present on the
+        new one: the present one is kept. One calendar: the cursor is as before."""
+        names = ["", *(c for c in own_calendars() if c != self.wanted)]
+        if names == [""]:
+            batch = self._changes_here(cursor)
+            for record in batch.records:
+                record.extra["calendar"] = ""
+            return batch
+        tokens: dict[str, str] = {}
+        if cursor and cursor.startswith(CURSORS_VERSION):
+            with contextlib.suppress(ValueError):
+                tokens = {str(k): str(v) for k, v in json.loads(cursor[len(CURSORS_VERSION):]).items()}
+        elif cursor:
+            tokens = {"": cursor}
+        records: dict[str, SideRecord] = {}
+        next_tokens: dict[str, str] = {}
+        full = complete = True
+        for name in names:
+            batch = self._at(name)._changes_here(tokens.get(name))
+            full, complete = full and batch.full, complete and batch.complete
+            for record in batch.records:
+                if name and not (record.deleted or record.booking_id):
+                    continue  # a person's event on a resource's calendar blocks it (busy time), nothing more
+                record.extra["calendar"] = name
+                seen = records.get(record.external_id)
+                if seen is None or (seen.deleted and not record.deleted):
+                    records[record.external_id] = record
+            if batch.cursor:
+                next_tokens[name] = batch.cursor
+        return ChangeBatch(records=list(records.values()),
+                           cursor=CURSORS_VERSION + json.dumps(next_tokens, sort_keys=True) if next_tokens else None,
+                           full=full, complete=complete)
+
+    def _changes_here(self, cursor: str | None) -> ChangeBatch:
         """Changes since ``cursor`` via sync-collection; None (or a forgotten token) lists everything.
 
         Two requests whatever the number of events: the sync-collection REPORT (names and etags),

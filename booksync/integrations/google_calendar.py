@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,12 +40,16 @@ from .ports import (
     SideRecord,
     TransientError,
     WriteResult,
+    own_calendars,
 )
 
 # Stored in front of the sync token: a change of format (or of the list query) forces one full resync.
 CURSOR_VERSION = "g1:"
+CURSORS_VERSION = "g2:"  # several calendars (ADR 0017): a JSON object of sync tokens by calendar id
 PAGE_SIZE = 2500
-MAX_GENERATIONS = 20  # a booking whose event keeps being deleted stops somewhere
+MAX_GENERATIONS = 20
+ROOM_COPY = "room"  # a room's copy of an event has the event's id and this (base32hex letters)
+COPY_PROPERTY = "booksyncCopy"  # a booking whose event keeps being deleted stops somewhere
 
 
 def _rfc3339(value: datetime) -> str:
@@ -139,9 +145,9 @@ class GoogleCalendar:
         return [r for r in records if not (r.booking_id or r.extra.get("ours") or r.deleted or r.transparent
                                            or r.problem)]
 
-    def forget_busy(self) -> None:
+    def forget_busy(self, cid: str | None = None) -> None:
         """Drop the cached busy time (a push notification or a seen change says it moved)."""
-        busy_days.invalidate(self.cache_namespace)
+        busy_days.invalidate(f"google:{cid}" if cid else self.cache_namespace)
 
     # -- writes ------------------------------------------------------------------------------
     def upsert(self, booking: BookingView, ref: ExternalRef, /, keep: KeepFields | None = None) -> WriteResult:
@@ -152,45 +158,105 @@ class GoogleCalendar:
         """
         result = self._write(booking, ref, keep)
         self.forget_busy()  # a moved event frees its old time
-        return result
+        if result.calendar:
+            self.forget_busy(result.calendar)
+        if result.deleted:
+            return replace(result, room_calendar=ref.room_calendar)
+        return replace(result, room_calendar=self._room_copy(booking, ref, result.external_id))
+
+    # -- the room's copy (ADR 0017) ---------------------------------------------------------------
+    def _room_copy(self, booking: BookingView, ref: ExternalRef, event_id: str) -> str:
+        """Write the event's copy on the room's own calendar (id: the event's + "room"), and delete an
+        old copy (another room, or an earlier event id). booksync only writes copies, never reads
+        them back: the person's event is the one synced both ways. Answers where the copy now is."""
+        copy_id = event_id + ROOM_COPY
+        if ref.room_calendar and (ref.room_calendar != booking.room_calendar or ref.external_id != event_id):
+            self._delete_quietly(ref.room_calendar, (ref.external_id or event_id) + ROOM_COPY)
+        if not booking.room_calendar:
+            return ""
+        body = event_body(booking)
+        body["extendedProperties"]["private"][COPY_PROPERTY] = "room"
+        body["status"] = "confirmed"  # a copy a person deleted is written again
+        body["attendees"] = []  # the customer is invited once, by the person's event
+        try:
+            execute(self.events.insert(calendarId=booking.room_calendar, body={**body, "id": copy_id},
+                                       sendUpdates="none"), "insert room copy")
+        except PreconditionFailed:  # there already: brought up to date
+            execute(self.events.patch(calendarId=booking.room_calendar, eventId=copy_id, body=body,
+                                      sendUpdates="none"), "patch room copy")
+        self.forget_busy(booking.room_calendar)
+        return booking.room_calendar
+
+    def _delete_quietly(self, cid: str, event_id: str) -> None:
+        with contextlib.suppress(NotFound):  # already gone
+            execute(self.events.delete(calendarId=cid, eventId=event_id, sendUpdates="none"), "delete room copy")
+        self.forget_busy(cid)
+
+    def _cid(self, calendar: str) -> str:
+        """A calendar as the ledger names it ("" = the studio's) as Google knows it."""
+        return calendar or self.calendar_id
+
+    def _name(self, cid: str) -> str:
+        """... and back: the studio's calendar is "" in the ledger, so a one-calendar studio's rows are as before."""
+        return "" if cid == self.calendar_id else cid
 
     def _write(self, booking: BookingView, ref: ExternalRef, keep: KeepFields | None) -> WriteResult:
         body = event_body(booking)
         generation = ref.generation
+        cid = self._cid(booking.calendar)
+        etag = ref.etag
+        if ref.external_id and self._cid(ref.calendar) != cid:
+            etag = self._move(ref.external_id, self._cid(ref.calendar), cid, etag)
         if ref.external_id:
-            event = self._patch_known(ref.external_id, body, ref.etag, keep)
+            event = self._patch_known(ref.external_id, body, etag, keep, cid)
             if isinstance(event, SideRecord):  # deleted over there, and the delete stands: write nothing
-                return WriteResult(ref.external_id, ref.etag, generation, deleted=True, record=event)
+                return WriteResult(ref.external_id, ref.etag, generation, deleted=True, record=event,
+                                   calendar=ref.calendar)
             if event is not None:
-                return WriteResult(event["id"], event.get("etag", ""), generation)
+                return WriteResult(event["id"], event.get("etag", ""), generation, calendar=self._name(cid))
             generation += 1  # the event was deleted over there: its id is spent
         for _ in range(MAX_GENERATIONS):
             event_id = event_id_for(booking.booking_id, generation)
-            event = self._insert_or_adopt(event_id, body)
+            event = self._insert_or_adopt(event_id, body, cid)
             if event is not None:
-                return WriteResult(event["id"], event.get("etag", ""), generation)
+                return WriteResult(event["id"], event.get("etag", ""), generation, calendar=self._name(cid))
             generation += 1
         raise PermanentError(f"booking {booking.booking_id}: {MAX_GENERATIONS} event ids in a row were deleted")
 
-    def _insert_or_adopt(self, event_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        """Insert the event; if the id exists already (a retry), patch it. None when the id is spent."""
+    def _move(self, event_id: str, source: str, destination: str, etag: str) -> str:
+        """events.move: the event goes to ``destination`` under the same id (a new photographer's
+        calendar). Already moved (a retry after a crash) or gone at the source: the write that
+        follows finds it, or makes it, at the destination. Answers the etag to guard that write."""
         try:
-            return execute(self.events.insert(calendarId=self.calendar_id, body={**body, "id": event_id},
+            moved = execute(self.events.move(calendarId=source, eventId=event_id, destination=destination,
+                                             sendUpdates=send_updates()), "move event")
+        except NotFound:
+            found = self._get(event_id, destination)
+            return found.get("etag", "") if found else etag
+        self.forget_busy(source)
+        return moved.get("etag", "")
+
+    def _insert_or_adopt(self, event_id: str, body: dict[str, Any], cid: str | None = None) -> dict[str, Any] | None:
+        """Insert the event; if the id exists already (a retry), patch it. None when the id is spent."""
+        cid = cid or self.calendar_id
+        try:
+            return execute(self.events.insert(calendarId=cid, body={**body, "id": event_id},
                                               sendUpdates=send_updates()), "insert event")
         except PreconditionFailed:
             pass  # the id exists: maybe our own earlier attempt got through, look
-        current = self._get(event_id)
+        current = self._get(event_id, cid)
         if current is None or current.get("status") == "cancelled":
             return None
-        event = self._patch_known(event_id, body, current.get("etag", ""))
+        event = self._patch_known(event_id, body, current.get("etag", ""), None, cid)
         return event if isinstance(event, dict) else None
 
     def _patch_known(self, event_id: str, body: dict[str, Any], etag: str,
-                     keep: KeepFields | None = None) -> dict[str, Any] | SideRecord | None:
+                     keep: KeepFields | None = None, cid: str | None = None) -> dict[str, Any] | SideRecord | None:
         """Patch an existing event, guarded by ``etag``; None if it was deleted meanwhile, or the
         deleted event's record when ``keep`` says its delete stands (then nothing is written)."""
+        cid = cid or self.calendar_id
         for _ in range(3):
-            request = self.events.patch(calendarId=self.calendar_id, eventId=event_id, body=body,
+            request = self.events.patch(calendarId=cid, eventId=event_id, body=body,
                                         sendUpdates=send_updates())
             if etag:
                 request.headers["If-Match"] = etag
@@ -199,7 +265,7 @@ class GoogleCalendar:
             except NotFound:
                 return self._deleted(event_id, None, keep)
             except PreconditionFailed:
-                current = self._get(event_id)  # someone changed it: re-read and write again
+                current = self._get(event_id, cid)  # someone changed it: re-read and write again
                 if current is None or current.get("status") == "cancelled":
                     return self._deleted(event_id, current, keep)
                 etag = current.get("etag", "")
@@ -222,55 +288,116 @@ class GoogleCalendar:
                                 edited_at=record.edited_at)
         return record if "deleted" in set(keep(record)) else None
 
-    def _get(self, event_id: str) -> dict[str, Any] | None:
+    def _get(self, event_id: str, cid: str | None = None) -> dict[str, Any] | None:
         try:
-            return execute(self.events.get(calendarId=self.calendar_id, eventId=event_id), "get event")
+            return execute(self.events.get(calendarId=cid or self.calendar_id, eventId=event_id), "get event")
         except NotFound:
             return None
 
     def remove(self, booking: BookingView, ref: ExternalRef, /) -> None:
         """Delete the booking's event; an event that is already gone counts as removed."""
         event_id = ref.external_id or event_id_for(booking.booking_id, ref.generation)
+        cid = self._cid(ref.calendar if ref.external_id else booking.calendar)
         with contextlib.suppress(NotFound):
-            execute(self.events.delete(calendarId=self.calendar_id, eventId=event_id, sendUpdates=send_updates()),
+            execute(self.events.delete(calendarId=cid, eventId=event_id, sendUpdates=send_updates()),
                     "delete event")
-        self.forget_busy()
+        self.forget_busy(cid)
+        if ref.room_calendar or booking.room_calendar:
+            self._delete_quietly(ref.room_calendar or booking.room_calendar, event_id + ROOM_COPY)
 
     # -- reads -----------------------------------------------------------------------------------
-    def fetch(self, external_id: str, /) -> SideRecord | None:
-        event = self._get(external_id)
-        return None if event is None else to_record(event, self.calendar_zone())
+    def fetch(self, external_id: str, /, calendar: str = "") -> SideRecord | None:
+        """One event of the studio's calendar, or of ``calendar`` (a resource's, as the ledger names it)."""
+        cid = self._cid(calendar)
+        event = self._get(external_id, cid)
+        return None if event is None else self._record(event, self.calendar_zone(), cid)
+
+    def _record(self, event: dict[str, Any], zone: str, cid: str) -> SideRecord:
+        record = to_record(event, zone)
+        record.extra["calendar"] = self._name(cid)
+        private = (event.get("extendedProperties") or {}).get("private") or {}
+        if private.get(COPY_PROPERTY):
+            record.extra["copy"] = True
+        return record
+
+    def calendars(self) -> list[str]:
+        """Every calendar a sync reads: the studio's, then each resource's own (ADR 0017)."""
+        return [self.calendar_id, *(c for c in own_calendars() if c != self.calendar_id)]
 
     def changes(self, cursor: str | None, /) -> ChangeBatch:
-        """Events changed since ``cursor`` (a stored sync token); ``None`` or an expired one lists all."""
-        token = cursor[len(CURSOR_VERSION):] if cursor and cursor.startswith(CURSOR_VERSION) else None
-        if token:
-            try:
-                return self._list(token)
-            except NotFound:  # 410 fullSyncRequired: the token expired
-                pass
-        return self._list(None)
+        """Events changed since ``cursor`` on every calendar (a sync token per calendar); ``None``, or an
+        expired token, lists that calendar in full. The batch is ``full`` only when every calendar was.
 
-    def _list(self, sync_token: str | None) -> ChangeBatch:
+        An event moved between calendars (a new photographer) shows as cancelled on the one it left
+        and live on the one it reached: the live one is kept."""
+        tokens = _tokens(cursor, self.calendar_id)
+        records: dict[str, SideRecord] = {}
+        next_tokens: dict[str, str] = {}
+        full = True
+        for cid in self.calendars():
+            batch = None
+            token = tokens.get(cid)
+            if token:
+                try:
+                    batch = self._list(token, cid)
+                except NotFound:  # 410 fullSyncRequired: the token expired
+                    batch = None
+            if batch is None:
+                batch = self._list(None, cid)
+            full = full and batch.full
+            for record in batch.records:
+                if cid != self.calendar_id and not (record.deleted or record.booking_id or record.extra.get("ours")):
+                    continue  # a person's event on a resource's calendar blocks it (busy time), nothing more
+                if record.extra.get("copy"):
+                    continue  # a room's copy of an event: written only, never read back
+                seen = records.get(record.external_id)
+                if seen is None or (seen.deleted and not record.deleted):
+                    records[record.external_id] = record
+            if batch.cursor:
+                next_tokens[cid] = batch.cursor
+        cursor_out = None
+        if next_tokens:
+            if set(next_tokens) == {self.calendar_id}:  # one calendar: the cursor as before
+                cursor_out = CURSOR_VERSION + next_tokens[self.calendar_id]
+            else:
+                cursor_out = CURSORS_VERSION + json.dumps(next_tokens, sort_keys=True)
+        return ChangeBatch(records=list(records.values()), cursor=cursor_out, full=full)
+
+    def _list(self, sync_token: str | None, calendar: str | None = None) -> ChangeBatch:
+        cid = calendar or self.calendar_id
         records: list[SideRecord] = []
         page_token = None
         while True:
-            args: dict[str, Any] = {"calendarId": self.calendar_id, "singleEvents": True, "maxResults": PAGE_SIZE}
+            args: dict[str, Any] = {"calendarId": cid, "singleEvents": True, "maxResults": PAGE_SIZE}
             if sync_token:
                 args.update(syncToken=sync_token, showDeleted=True)
             if page_token:
                 args["pageToken"] = page_token
             page = execute(self.events.list(**args), "list events")
             zone = page.get("timeZone") or "UTC"
-            records.extend(to_record(event, zone) for event in page.get("items", []))
+            records.extend(self._record(event, zone, cid) for event in page.get("items", []))
             page_token = page.get("nextPageToken")
             if not page_token:
                 break
         if records:
-            self.forget_busy()
+            self.forget_busy(cid)
         next_token = page.get("nextSyncToken")
-        return ChangeBatch(records=records, cursor=CURSOR_VERSION + next_token if next_token else None,
-                           full=sync_token is None)
+        return ChangeBatch(records=records, cursor=next_token, full=sync_token is None)
+
+
+def _tokens(cursor: str | None, studio_calendar: str) -> dict[str, str]:
+    """The sync token of each calendar in a stored cursor (one calendar's cursor is the studio's token)."""
+    if not cursor:
+        return {}
+    if cursor.startswith(CURSOR_VERSION):
+        return {studio_calendar: cursor[len(CURSOR_VERSION):]}
+    if cursor.startswith(CURSORS_VERSION):
+        try:
+            found = json.loads(cursor[len(CURSORS_VERSION):])
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    return {}
 
 
 def _parse(value: str) -> datetime:

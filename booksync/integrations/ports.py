@@ -66,6 +66,19 @@ def answer_columns() -> tuple[AnswerColumn, ...]:
     return _answer_columns[0]() if _answer_columns else ()
 
 
+_own_calendars: list[Callable[[], tuple[str, ...]]] = []
+
+
+def provide_own_calendars(source: Callable[[], tuple[str, ...]]) -> None:
+    """The bookings app says which resources have their own calendar (ADR 0017)."""
+    _own_calendars[:] = [source]
+
+
+def own_calendars() -> tuple[str, ...]:
+    """The resources' own calendars (names or ids as set), sorted, without the studio's."""
+    return _own_calendars[0]() if _own_calendars else ()
+
+
 def answers_of(values: Any) -> Answers:
     """A mapping or pairs of answers in the records' shape: sorted pairs, lists as tuples."""
     items = values.items() if hasattr(values, "items") else (values or ())
@@ -106,6 +119,10 @@ class BookingView:
     rooms: str = ""  # … and its rooms'
     # Answers to the booking's questions (ADR 0019): every question of its service, None where unanswered.
     answers: Answers = ()
+    # Where the event belongs (ADR 0017): the person's own calendar ("" = the studio's calendar).
+    calendar: str = ""
+    # The room's own calendar, which gets a copy of the event ("" = no room, or none of its own).
+    room_calendar: str = ""
     # The money (ADR 0018): the Notion Payment select's option, Paid and Price in major units
     # (None: no price). Written by booksync only; a person's edit there is not read back.
     payment: str = ""
@@ -120,6 +137,8 @@ class ExternalRef:
     external_id: str = ""  # page id, event id or CalDAV resource name
     generation: int = 0  # Google: event ids spent by deletions
     etag: str = ""  # the guard of the last write
+    calendar: str = ""  # the calendar the event lives in ("" = the studio's), ADR 0017
+    room_calendar: str = ""  # the room calendar holding a copy of it ("" = none)
 
 
 @dataclass(frozen=True)
@@ -204,6 +223,8 @@ class WriteResult:
     # delete no sync has read, which the rule lets stand). ``record`` is what the store found.
     deleted: bool = False
     record: SideRecord | None = None
+    calendar: str = ""  # where the event now lives ("" = the studio's calendar)
+    room_calendar: str = ""  # the room calendar now holding its copy ("" = none)
 
 
 # Given a record as its side shows it now: the fields a write must leave as they are.
@@ -280,6 +301,10 @@ class NotionStore(RecordStore, Protocol):
 
 class CalendarStore(BusySource, RecordStore, Protocol):
     """A calendar: busy time plus the events of our bookings."""
+
+    def fetch(self, external_id: str, /, calendar: str = "") -> SideRecord | None:
+        """One event of the studio's calendar, or of ``calendar``: a resource's own (ADR 0017)."""
+        ...
 
     def foreign_events(self, window: Interval, /) -> list[SideRecord]:
         """Events blocking time in ``window`` that booksync did not write, read live (no cache)."""

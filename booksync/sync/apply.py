@@ -115,7 +115,9 @@ def apply_import(action: ImportRecord) -> Outcome:
             remember(action.side, str(created.pk), external_id, project(action.side, action.record))
             if action.side == CALENDAR:
                 # The event already shows this booking: nothing to write back to it.
-                BookingLink.objects.filter(booking=created).update(calendar_written_hash=fingerprint(CALENDAR, created))
+                BookingLink.objects.filter(booking=created).update(
+                    calendar_written_hash=fingerprint(CALENDAR, created),
+                    calendar_name=str(action.record.extra.get("calendar") or ""))  # where it was found
     except BookingError as exc:
         return _side_says(action.side, external_id, f"Not imported: {exc.message}")
     return Outcome("import_record", str(created.pk), CREATED, imported=True, detail={"from": action.side})

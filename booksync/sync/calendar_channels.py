@@ -46,27 +46,34 @@ def stop(channel: CalendarChannel, calendar: GoogleCalendar | None = None) -> No
 
 
 def renew_channels(now: datetime | None = None) -> dict:
-    """Worker task: keep exactly one live channel that outlives the next day; stop the rest."""
+    """Worker task: keep exactly one live channel per calendar (the studio's and each resource's own,
+    ADR 0017) that outlives the next day; stop the rest (those of a calendar no longer used too)."""
     if calendar_provider() != "google":
         return {"skipped": "Google Calendar is not configured"}
     now = now or timezone.now()
-    calendar = google_calendar()
-    live = CalendarChannel.objects.filter(stopped_at__isnull=True, calendar_id=calendar.calendar_id,
-                                          expires_at__gt=now)
-    keeper = live.filter(expires_at__gt=now + RENEW_BEFORE).first()
+    studio_calendar = google_calendar()
+    keepers: dict[str, CalendarChannel] = {}
     opened = 0
-    if keeper is None:
-        keeper = watch(calendar, now=now)
-        opened = 1
+    for cid in studio_calendar.calendars():
+        calendar = studio_calendar if cid == studio_calendar.calendar_id else GoogleCalendar(cid)
+        keeper = CalendarChannel.objects.filter(stopped_at__isnull=True, calendar_id=cid,
+                                                expires_at__gt=now + RENEW_BEFORE).first()
+        if keeper is None:
+            keeper = watch(calendar, now=now)
+            opened += 1
+        keepers[cid] = keeper
     stopped = 0
-    for channel in CalendarChannel.objects.filter(stopped_at__isnull=True).exclude(pk=keeper.pk):
+    kept = [k.pk for k in keepers.values()]
+    for channel in CalendarChannel.objects.filter(stopped_at__isnull=True).exclude(pk__in=kept):
         if channel.expires_at > now:  # an expired channel is already dead at Google's end
-            stop(channel, calendar)
+            stop(channel, GoogleCalendar(channel.calendar_id))
         else:
             channel.stopped_at = now
             channel.save(update_fields=["stopped_at"])
         stopped += 1
-    return {"opened": opened, "stopped": stopped, "channel": keeper.channel_id, "expires_at": keeper.expires_at}
+    first = keepers[studio_calendar.calendar_id]
+    return {"opened": opened, "stopped": stopped, "channel": first.channel_id, "expires_at": first.expires_at,
+            "channels": {cid: k.channel_id for cid, k in keepers.items()}}
 
 
 def _wake_change_feed() -> None:

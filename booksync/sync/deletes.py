@@ -122,7 +122,8 @@ def unread_calendar_time(booking: Booking, link: BookingLink, store: CalendarSto
     side). One read of the event; None when there is nothing to take."""
     if not link.calendar_event_id or link.calendar_base is None:
         return None
-    record = store.fetch(link.calendar_event_id)
+    record = (store.fetch(link.calendar_event_id, calendar=link.calendar_name) if link.calendar_name
+              else store.fetch(link.calendar_event_id))  # the calendar the event lives in (ADR 0017)
     if record is None or record.deleted or not (record.start and record.end):
         return None
     if not {"start", "end"} & set(unread_edits(CALENDAR, link_of(booking, link), record)):

@@ -134,6 +134,8 @@ def read(scope: Scope, links: list[Link], progress: Progress, steps: int) -> Rea
             reading.links = load_links_for_pages(records)
         elif not scope.full:
             reading.links = with_links_for(side, records, reading.links)
+        if side != NOTION:
+            records = _left_behind(records, reading.links)
         reading.records[side] = records
         if cursor:
             reading.cursors[side] = cursor
@@ -157,15 +159,26 @@ def _read_side(side: str, store, links: list[Link], full: bool,
             external_id = link.external_id(side)
             if external_id and external_id not in listed and link.booking.status != "cancelled":
                 try:
-                    records.append(_fetched(store, external_id))
+                    records.append(_fetched(store, external_id, link.calendar_name if side != NOTION else ""))
                 except IntegrationError as exc:
                     errors.append(error(side, str(exc), external_id))
     return records, batch.cursor, errors
 
 
-def _fetched(store, external_id: str) -> SideRecord:
-    """The record as the side holds it now; one it no longer has reads as deleted."""
-    return store.fetch(external_id) or SideRecord(external_id=external_id, deleted=True)
+def _fetched(store, external_id: str, calendar: str = "") -> SideRecord:
+    """The record as the side holds it now; one it no longer has reads as deleted. ``calendar``: the
+    resource calendar the ledger says the event lives in (ADR 0017; "" = the studio's)."""
+    found = store.fetch(external_id, calendar=calendar) if calendar else store.fetch(external_id)
+    return found or SideRecord(external_id=external_id, deleted=True)
+
+
+def _left_behind(records: list[SideRecord], links: list[Link]) -> list[SideRecord]:
+    """Calendar records less the deletions read on a calendar the event has left (moved to a new
+    photographer's calendar, ADR 0017): only the calendar the ledger names speaks for the event."""
+    where = {link.calendar_id: link.calendar_name for link in links if link.calendar_id}
+    return [r for r in records
+            if not (r.deleted and "calendar" in r.extra and r.external_id in where
+                    and r.extra["calendar"] != where[r.external_id])]
 
 
 # --- plan ---------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def link_of(booking: Booking, link: BookingLink | None) -> Link:
         notion_base=base_from_json(link.notion_base) if link else None,
         calendar_id=link.calendar_event_id if link else "",
         calendar_base=base_from_json(link.calendar_base) if link else None,
+        calendar_name=link.calendar_name if link else "",
     )
 
 

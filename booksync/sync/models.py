@@ -18,6 +18,10 @@ class BookingLink(models.Model):
     calendar_generation = models.PositiveIntegerField(default=0)
     calendar_etag = models.CharField(max_length=255, blank=True)
     calendar_written_hash = models.CharField(max_length=64, blank=True)
+    # The calendar the event lives in (ADR 0017): a resource's own, as set on it; "" = the studio's.
+    calendar_name = models.CharField(max_length=500, blank=True)
+    # The room calendar holding a copy of the event (written by booksync only, never read back); "" = none.
+    calendar_room_name = models.CharField(max_length=500, blank=True)
     # What each side and booksync last agreed on (the three-way merge's base), JSON-encoded.
     notion_base = models.JSONField(null=True, blank=True)
     calendar_base = models.JSONField(null=True, blank=True)

@@ -84,6 +84,7 @@ class Link:
     notion_base: Mapping[str, Any] | None = None
     calendar_id: str = ""
     calendar_base: Mapping[str, Any] | None = None
+    calendar_name: str = ""  # the calendar the event lives in ("" = the studio's), ADR 0017
 
     def external_id(self, side: str) -> str:
         return self.notion_id if side == NOTION else self.calendar_id

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import hashlib
 
-from booksync.bookings.booking_view import booking_view, calendar_ref, notion_ref, payment_marker
+from booksync.bookings.booking_view import (
+    booking_view,
+    calendar_ref,
+    notion_ref,
+    own_calendar,
+    payment_marker,
+)
 from booksync.bookings.messages.who import with_whom
-from booksync.bookings.models import Booking, BookingStatus
+from booksync.bookings.models import Booking, BookingStatus, ResourceKind
 from booksync.integrations.ports import BookingView, CalendarStore, SignInRefused
 from booksync.integrations.registry import calendar_store, notion_enabled, notion_store
 from booksync.outbox import claims
@@ -55,10 +61,18 @@ def _notion_hash(booking: Booking, link: BookingLink, answers_shown: frozenset[s
 
 
 def _calendar_hash(booking: Booking) -> str:
-    """The event shows the booking's time, and its description the money (ADR 0018)."""
+    """The event shows the booking's time, and its description the money (ADR 0018); in a studio of
+    several also who (the tag) and on which calendar (ADR 0017), so a new photographer is worth a
+    write (a move). A one-person studio's hash without a price is as before."""
     wanted = fingerprint(CALENDAR, booking)
     money = payment_marker(booking)
-    return hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest() if money and _shows_time(booking) else wanted
+    if money and _shows_time(booking):
+        wanted = hashlib.sha256(f"{wanted}:{money}".encode()).hexdigest()
+    people, _rooms = with_whom(booking)
+    if people:
+        where = f"{own_calendar(booking)}:{own_calendar(booking, ResourceKind.ROOM)}"
+        wanted = hashlib.sha256(f"{wanted}:{people}:{where}".encode()).hexdigest()
+    return wanted
 
 
 # Writes per Notion push at most: the page is written again only when the state it must show
@@ -146,6 +160,7 @@ def _push_to_calendar(message) -> str | None:
             BookingLink.objects.filter(pk=link.pk).update(
                 calendar_event_id=result.external_id, calendar_etag=result.etag,
                 calendar_generation=result.generation, calendar_written_hash=wanted, last_error="",
+                calendar_name=result.calendar, calendar_room_name=result.room_calendar,
             )
             remember_written(CALENDAR, booking)
             if result.external_id != previous_id and notion_enabled():
@@ -167,6 +182,7 @@ def _remove_from_calendar(message, booking: Booking, link: BookingLink, store: C
     # (an event that does not exist counts as removed).
     store.remove(view, calendar_ref(link))
     with claims.held(message):
-        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="")
+        BookingLink.objects.filter(pk=link.pk).update(calendar_written_hash=wanted, calendar_etag="", last_error="",
+                                                      calendar_room_name="")
         remember_written(CALENDAR, booking)
     return link.calendar_event_id or None

@@ -1010,7 +1010,9 @@ class GoogleCalendarEmulator(Emulator):
                     }.get(m)
                     if handler:
                         return handler(request, cid, eid)
-                if len(seg) == 5 and seg[4] in ("move", "instances"):
+                if len(seg) == 5 and seg[4] == "move" and m == "POST":
+                    return self._events_move(request, cid, seg[3])
+                if len(seg) == 5 and seg[4] == "instances":
                     raise ApiError(
                         501, "notImplemented", f"emulator: events.{seg[4]} not implemented"
                     )
@@ -1326,6 +1328,38 @@ class GoogleCalendarEmulator(Emulator):
         self._touch(ev)
         self._notify(request, "delete", cal, ev, "cancellation")
         return Response(204)
+
+    def _events_move(self, request: Request, cid: str, eid: str) -> Response:
+        """events.move: the event leaves ``cid`` for ``destination`` under the same id (its organizer
+        becomes the destination). The source keeps a cancelled tombstone, so its sync tokens see the
+        event gone and the destination's see it arrive; only ``default`` events can be moved."""
+        self.validator.params("events", "move", request.query)
+        destination = request.arg("destination")
+        if not destination:
+            raise _bad("Missing destination.", "required")
+        cal = self._calendar(cid)
+        ev = self._get_event(cal, eid)
+        if ev.deleted:
+            raise ApiError(404, "notFound", "Not Found")
+        target = self._calendar(destination)
+        if target.id == cal.id:
+            return Response(200, self._render(ev, cal))
+        if ev.res.get("eventType", "default") != "default":
+            raise _bad("Only default events can be moved.", "eventTypeRestriction")
+        if eid in target.events and not target.events[eid].deleted:
+            raise ApiError(409, "duplicate", "The requested identifier already exists.")
+        moved = StoredEvent(target.id, ev.id, json.loads(json.dumps(ev.res)), ev.start, ev.end, ev.created,
+                            self._now(), self._etag(), sequence=ev.sequence, insert_seq=next(self._inserts))
+        target.events[eid] = moved
+        tombstone = StoredEvent(cal.id, ev.id, {"status": "cancelled"}, ev.start, ev.end, ev.created,
+                                self._now(), self._etag(), sequence=ev.sequence, deleted=True,
+                                insert_seq=ev.insert_seq)
+        cal.events[eid] = tombstone
+        self._changed(tombstone)
+        self._changed(moved)
+        self.send_updates_log.append(SendUpdatesCall(next(self._calls), "move", target.id, eid,
+                                                     self._send_updates(request), []))
+        return Response(200, self._render(moved, target))
 
     def _candidates(self, cal: Calendar, base: int | None) -> list[StoredEvent]:
         """The events a list can return: with a sync token, only those changed after it (each

@@ -367,3 +367,29 @@ def test_batch(emu: GoogleCalendarEmulator, service: Any) -> None:
     assert results["1"]["id"] == "aaaaa1"
     assert isinstance(results["2"], HttpError) and results["2"].status_code == 409
     assert len(emu.calls("POST", r"/calendars/primary/events$")) == 2
+
+
+def test_events_move_keeps_the_id_and_each_calendar_s_sync_token_sees_it(emu: GoogleCalendarEmulator,
+                                                                          service: Any) -> None:
+    """events.move as documented: the event changes calendar under the same id; the source's sync
+    token sees it cancelled, the destination's sees it arrive; only default events move."""
+    emu.add_calendar("sam@group.calendar.google.com", time_zone="UTC")
+    sam, me = "sam@group.calendar.google.com", "primary"
+    made = service.events().insert(calendarId=me, body=event_body(9, 10, summary="Shoot")).execute()
+    tokens = {cid: service.events().list(calendarId=cid).execute()["nextSyncToken"] for cid in (me, sam)}
+    moved = service.events().move(calendarId=me, eventId=made["id"], destination=sam).execute()
+    assert moved["id"] == made["id"] and moved["summary"] == "Shoot"
+    assert moved["organizer"]["email"] == emu.owner_email  # rendered from the destination (same owner here)
+    assert [e["id"] for e in emu.events(sam)] == [made["id"]] and emu.events(me) == []
+    left = service.events().list(calendarId=me, syncToken=tokens[me]).execute()["items"]
+    arrived = service.events().list(calendarId=sam, syncToken=tokens[sam]).execute()["items"]
+    assert [(e["id"], e["status"]) for e in left] == [(made["id"], "cancelled")]
+    assert [(e["id"], e["status"]) for e in arrived] == [(made["id"], "confirmed")]
+    with pytest.raises(HttpError) as gone:  # no longer at the source
+        service.events().move(calendarId=me, eventId=made["id"], destination=sam).execute()
+    assert gone.value.resp.status == 404
+    focus = service.events().insert(calendarId=me, body=event_body(11, 12, eventType="focusTime",
+                                                                    focusTimeProperties={})).execute()
+    with pytest.raises(HttpError) as refused:
+        service.events().move(calendarId=me, eventId=focus["id"], destination=sam).execute()
+    assert refused.value.resp.status == 400 and reason(refused.value) == "eventTypeRestriction"

@@ -49,6 +49,7 @@ EXPECTED_OPERATIONS = {
     "GET /api/resources",
     "POST /api/bookings/manage/{token}/reschedule", "POST /api/bookings/manage/{token}/cancel",
     "POST /api/admin/sync", "POST /api/webhooks/notion", "POST /api/webhooks/google",
+    "POST /api/webhooks/stripe",
 }
 
 

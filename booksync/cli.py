@@ -170,7 +170,7 @@ def cmd_notion_init(args: argparse.Namespace) -> int:
         print(f"Added the columns {', '.join(added)}." if added else "The bookings database has every column.")
         return 0
     services = list(Service.objects.filter(active=True).values_list("name", flat=True))
-    from booksync.bookings.models import Resource, ResourceKind
+    from booksync.bookings.models import Resource, ResourceKind  # app loading
 
     active = Resource.objects.filter(active=True).order_by("order", "name")
     try:

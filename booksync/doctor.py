@@ -9,7 +9,7 @@ from django.core import checks
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from booksync.bookings.models import PaymentRule, Service, Studio
+from booksync.bookings.models import PaymentRule, Resource, ResourceKind, Service, Studio
 from booksync.config import is_set
 from booksync.integrations.calendar_doctor import caldav_problems, google_problems
 from booksync.integrations.calendar_doctor import describe as describe_calendar
@@ -165,7 +165,6 @@ def run_doctor(echo: Callable[[str], None] = print) -> int:
 
 def _team_names() -> tuple[list[str], list[str]]:
     """The active people's and rooms' names, for the Notion Photographer and Room columns (ADR 0017)."""
-    from booksync.bookings.models import Resource, ResourceKind
 
     active = Resource.objects.filter(active=True).order_by("order", "name")
     return ([r.name for r in active if r.kind == ResourceKind.PERSON],

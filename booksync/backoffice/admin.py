@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from booksync.bookings import studio_edits
+from booksync.bookings.messages.studio_contact import studio_address
 from booksync.bookings.models import (
     Block,
     Booking,
@@ -72,7 +73,6 @@ class StudioAdmin(TranslationAdmin):  # tagline and about per language (ADR 0020
 
     @admin.display(description="The studio's emails go to")
     def studio_emails_go_to(self, obj: Studio) -> str:
-        from booksync.bookings.messages.studio_contact import studio_address
 
         address = studio_address() or "nowhere yet: give the studio an email under Contact"
         return format_html('{} · <a href="{}">See what customers receive</a>. Changes you make in the back office '

@@ -7,7 +7,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Back office"
 
     def ready(self) -> None:
-        from django.contrib.admin import widgets
+        from django.contrib.admin import widgets  # app loading
 
         # The admin's date + time pair with a label on each input (axe: "label", critical), on every
         # admin form that uses it, ours and the packages' (users, worker schedules).

@@ -32,6 +32,7 @@ from booksync.bookings.models import (
 )
 from booksync.bookings.public_holidays import holidays_between
 from booksync.bookings.rules import studio_rules
+from booksync.bookings.staffing import team
 
 from .diary_forms import AddBookingForm, BlockForm, CancelForm, MoveForm
 from .diary_layout import Entry, lay_out, week_of, window
@@ -87,7 +88,6 @@ def _entries(start: datetime, end: datetime, zone, resource: Resource | None = N
 
 def _columns(day: date, rules, zone, step: int, holidays: dict) -> list:
     """The day view of a studio of several: one column per active person, then per room."""
-    from booksync.bookings.staffing import team
 
     start, end = window(rules, [day])
     crew = team(studio_rules=rules)

@@ -14,10 +14,12 @@ from decimal import Decimal
 from functools import cache
 from zoneinfo import available_timezones
 
+import holidays
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
+from holidays.registry import COUNTRIES
 
 from booksync.bookings.models import DateOverride, Studio, WeeklyHours
 
@@ -29,9 +31,6 @@ def time_zones() -> tuple[str, ...]:
 
 @cache
 def holiday_countries() -> tuple[tuple[str, str], ...]:
-    import holidays
-    from holidays.registry import COUNTRIES
-
     names = {entry[1]: re.sub(r"(?<=[a-z])(?=[A-Z])", " ", entry[0]) for entry in COUNTRIES.values()}
     codes = holidays.list_supported_countries()
     return tuple(sorted(((code, f"{names.get(code, code)} ({code})") for code in codes), key=lambda c: c[1]))

@@ -21,7 +21,7 @@ from booksync.bookings.busy.cache import PickerCache
 from booksync.bookings.calendar_outage import Reading, watching
 from booksync.bookings.errors import BookingError, CalendarUnavailable, NotFound
 from booksync.bookings.messages.payment_text import payment_of
-from booksync.bookings.models import Booking, BookingStatus, Service, Studio
+from booksync.bookings.models import Booking, BookingStatus, Resource, Service, Studio
 from booksync.bookings.questions.answers import question_json
 from booksync.bookings.tokens import find as find_booking
 from booksync.bookings.tokens import manage_url
@@ -314,7 +314,6 @@ def list_services(request):
 @api.get("/resources", response=list[ResourceOut], tags=["studio"])
 def list_resources(request):
     """The studio's active people and rooms, people first, each in the studio's order."""
-    from booksync.bookings.models import Resource
 
     crew = staffing.team()
     offered = list(Service.objects.filter(active=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from ..models import Resource, ResourceKind, Service, Studio, WeeklyHours
+from ..staffing import default_person
 from .texts import load_demo_texts
 
 DEMO_SERVICES = [
@@ -52,8 +53,6 @@ def load_demo(*, team: bool = True) -> Studio:
         if team:
             _load_team()
         else:
-            from ..staffing import default_person
-
             default_person()
     if not studio.weekly_hours.exists():
         for weekday, ranges in DEMO_HOURS.items():

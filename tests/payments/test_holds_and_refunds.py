@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from booksync.bookings.models import HOLD_RELEASED, Booking, BookingStatus, Studio
+from booksync.bookings.models import HOLD_RELEASED, Booking, BookingResource, BookingStatus, Studio
 from booksync.bookings.services import release_due_holds
 from booksync.outbox.models import OutboxMessage, OutboxState
 from booksync.payments.models import Payment, Refund
@@ -185,7 +185,8 @@ def booking_manage(api_client, booking: Booking) -> str:
 
 @pytest.mark.dbspecific
 def test_the_database_itself_refuses_a_booking_over_a_held_slot(paying, stripe_emu, api_client, monday):
-    """PostgreSQL's exclusion constraint counts awaiting_payment as taking time (migration 0007)."""
+    """PostgreSQL's per-resource exclusion constraint counts awaiting_payment as taking time: a
+    held booking's claim is active (ACTIVE_STATUSES), so nobody else can claim its person."""
     from django.db import IntegrityError, connection, transaction
 
     if connection.vendor != "postgresql":
@@ -194,8 +195,12 @@ def test_the_database_itself_refuses_a_booking_over_a_held_slot(paying, stripe_e
     assert held.status == BookingStatus.AWAITING_PAYMENT
     clone = Booking(start=held.start, end=held.end, blocked_start=held.blocked_start, blocked_end=held.blocked_end,
                     name="B", email="b@example.com", manage_salt="x", manage_token_hash="z" * 64)
-    with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
-        clone.save()
+    clone.save()
+    claim = held.claims.get()
+    assert claim.active
+    with pytest.raises(IntegrityError, match="booking_resource_no_overlap"), transaction.atomic():
+        BookingResource.objects.create(booking=clone, resource=claim.resource,
+                                       blocked_start=clone.blocked_start, blocked_end=clone.blocked_end)
 
 
 def test_studio_notice_names_what_was_paid_and_a_reschedule_keeps_the_payment(paying, stripe_emu, api_client,

@@ -2,26 +2,9 @@
 
 from django.db import migrations, models
 
-# The exclusion constraint's list of statuses that hold time gains awaiting_payment (ADR 0018).
-NEW_CONSTRAINT = (
-    "ALTER TABLE bookings_booking ADD CONSTRAINT booking_no_overlap "
-    "EXCLUDE USING gist (tstzrange(blocked_start, blocked_end, '[)') WITH &&) "
-    "WHERE (status IN ('pending', 'confirmed', 'awaiting_payment'))"
-)
-OLD_CONSTRAINT = NEW_CONSTRAINT.replace(", 'awaiting_payment'", "")
-DROP = "ALTER TABLE bookings_booking DROP CONSTRAINT IF EXISTS booking_no_overlap"
-
-
-def widen_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-        schema_editor.execute(NEW_CONSTRAINT)
-
-
-def narrow_constraint(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-        schema_editor.execute(OLD_CONSTRAINT)
+# Holds take time (ADR 0018) through the per-resource constraint of 0007_resources, whose rows are
+# active for every status in ACTIVE_STATUSES, awaiting_payment included; so this migration follows
+# 0007_resources and leaves the studio-wide constraint, which 0007_resources dropped, alone.
 
 
 def read_text_prices(apps, schema_editor):
@@ -45,7 +28,7 @@ def forget_numbers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0006_picker_versions'),
+        ('bookings', '0007_resources'),
     ]
 
     operations = [
@@ -90,5 +73,4 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, help_text='The old price text; kept as the legacy text.', max_length=50),
         ),
         migrations.RunPython(read_text_prices, forget_numbers),
-        migrations.RunPython(widen_constraint, narrow_constraint),
     ]

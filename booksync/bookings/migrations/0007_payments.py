@@ -2,9 +2,36 @@
 
 from django.db import migrations, models
 
-# Holds take time (ADR 0018) through the per-resource constraint of 0007_resources, whose rows are
-# active for every status in ACTIVE_STATUSES, awaiting_payment included; so this migration follows
-# 0007_resources and leaves the studio-wide constraint, which 0007_resources dropped, alone.
+# The exclusion constraint's list of statuses that hold time gains awaiting_payment (ADR 0018).
+NEW_CONSTRAINT = (
+    "ALTER TABLE bookings_booking ADD CONSTRAINT booking_no_overlap "
+    "EXCLUDE USING gist (tstzrange(blocked_start, blocked_end, '[)') WITH &&) "
+    "WHERE (status IN ('pending', 'confirmed', 'awaiting_payment'))"
+)
+OLD_CONSTRAINT = NEW_CONSTRAINT.replace(", 'awaiting_payment'", "")
+DROP = "ALTER TABLE bookings_booking DROP CONSTRAINT IF EXISTS booking_no_overlap"
+
+
+def _per_resource_constraint_exists(schema_editor) -> bool:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = 'booking_resource_no_overlap'")
+        return cursor.fetchone() is not None
+
+
+def widen_constraint(apps, schema_editor):
+    # Applied after 0007_resources (the two are siblings), the studio-wide constraint is gone for
+    # good: holds then take time through the per-resource one, whose rows are active for every
+    # status in ACTIVE_STATUSES, awaiting_payment included. Re-creating it here would let only one
+    # photographer work at a time.
+    if schema_editor.connection.vendor == "postgresql" and not _per_resource_constraint_exists(schema_editor):
+        schema_editor.execute(DROP)
+        schema_editor.execute(NEW_CONSTRAINT)
+
+
+def narrow_constraint(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql" and not _per_resource_constraint_exists(schema_editor):
+        schema_editor.execute(DROP)
+        schema_editor.execute(OLD_CONSTRAINT)
 
 
 def read_text_prices(apps, schema_editor):
@@ -28,7 +55,7 @@ def forget_numbers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0007_resources'),
+        ('bookings', '0006_picker_versions'),
     ]
 
     operations = [
@@ -73,4 +100,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, help_text='The old price text; kept as the legacy text.', max_length=50),
         ),
         migrations.RunPython(read_text_prices, forget_numbers),
+        migrations.RunPython(widen_constraint, narrow_constraint),
     ]

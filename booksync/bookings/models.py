@@ -124,24 +124,32 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6
 
 
-class WeeklyHours(models.Model):
-    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="weekly_hours")
+class WeeklyRange(models.Model):
+    """One opening range of a weekday; the studio's and each resource's (resources.ResourceHours)."""
+
     weekday = models.IntegerField(choices=Weekday.choices)
     start = models.TimeField()
     end = models.TimeField(help_text="00:00 means midnight at the end of the day.")
 
     class Meta:
+        abstract = True
         ordering = ["weekday", "start"]
+
+
+class WeeklyHours(WeeklyRange):
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="weekly_hours")
+
+    class Meta(WeeklyRange.Meta):
         verbose_name_plural = "weekly hours"
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
-class DateOverride(models.Model):
-    """A date whose hours differ from the week: closed, or special opening ranges."""
+class DateRange(models.Model):
+    """A date whose hours differ from the week: closed, or special opening ranges; the studio's
+    and each resource's (resources.ResourceOverride)."""
 
-    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="overrides")
     date = models.DateField()
     closed = models.BooleanField(default=False)
     start = models.TimeField(null=True, blank=True)
@@ -149,6 +157,7 @@ class DateOverride(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["date", "start"]
 
     def __str__(self) -> str:
@@ -157,6 +166,10 @@ class DateOverride(models.Model):
     def clean(self) -> None:
         if not self.closed and (self.start is None or self.end is None):
             raise ValidationError("Give start and end, or mark the date closed.")
+
+
+class DateOverride(DateRange):
+    studio = models.ForeignKey(Studio, on_delete=models.CASCADE, related_name="overrides")
 
 
 class PaymentRule(models.TextChoices):

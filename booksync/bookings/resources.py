@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import ValidationError
 from django.db import models
+
+from .models import DateRange, WeeklyRange  # defined before models.py imports this module
 
 
 def _feed_token() -> str:
@@ -50,38 +51,21 @@ class Resource(models.Model):
         return self.kind == ResourceKind.PERSON
 
 
-class ResourceHours(models.Model):
+class ResourceHours(WeeklyRange):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="weekly_hours")
-    weekday = models.IntegerField(choices=[(n, name) for n, name in enumerate(
-        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])])
-    start = models.TimeField()
-    end = models.TimeField(help_text="00:00 means midnight at the end of the day.")
 
-    class Meta:
-        ordering = ["weekday", "start"]
+    class Meta(WeeklyRange.Meta):
         verbose_name_plural = "resource weekly hours"
 
     def __str__(self) -> str:
         return f"{self.resource} {self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
-class ResourceOverride(models.Model):
+class ResourceOverride(DateRange):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="overrides")
-    date = models.DateField()
-    closed = models.BooleanField(default=False)
-    start = models.TimeField(null=True, blank=True)
-    end = models.TimeField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["date", "start"]
 
     def __str__(self) -> str:
-        return f"{self.resource} {self.date} {'closed' if self.closed else f'{self.start:%H:%M}–{self.end:%H:%M}'}"
-
-    def clean(self) -> None:
-        if not self.closed and (self.start is None or self.end is None):
-            raise ValidationError("Give start and end, or mark the date closed.")
+        return f"{self.resource} {super().__str__()}"
 
 
 class BookingResource(models.Model):
